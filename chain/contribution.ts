@@ -1,7 +1,6 @@
 /** Contributions on the wire: canonical msgpack [chainId, contributor, parent, payload, sig]. */
 import type { Contribution } from '../consensus/types.ts';
 import { contributionSigHash } from '../consensus/sighash.ts';
-import { taggedHash } from '../consensus/hash.ts';
 import { decode, encode, type Encodable } from './encoding.ts';
 import { readArray, readBytes } from './fields.ts';
 import { sign } from './keys.ts';
@@ -33,9 +32,7 @@ export function decodeContribution(bytes: Uint8Array): Contribution {
   return contributionFromValue(decode(bytes, MAX_CONTRIBUTION_BYTES, 'contribution'), 'contribution');
 }
 
-export function contributionId(c: Contribution): Uint8Array {
-  return taggedHash('contribution-id', encodeContribution(c));
-}
+export { contributionId } from '../consensus/ids.ts';
 
 export function signContribution(unsigned: Omit<Contribution, 'signature'>, secretKey: Uint8Array): Contribution {
   return Object.freeze({ ...unsigned, signature: sign(contributionSigHash(unsigned), secretKey) });

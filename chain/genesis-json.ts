@@ -2,7 +2,7 @@
  * genesis.json → ChainParams. Every field is checked and a bad one is named by its path
  * ("gauntlet.topK: must be an integer from 1 to 64"), so a person editing a genesis knows what to fix.
  */
-import type { Allocation, ChainParams, GauntletParams } from '../consensus/params.ts';
+import type { Allocation, GauntletParams, GenesisParams } from '../consensus/params.ts';
 import { parseModelSpec, ModelSpecError } from '../trainer/spec.ts';
 import { decodeAddress, AddressError } from './address.ts';
 
@@ -73,7 +73,7 @@ function parseGauntlet(o: Json): GauntletParams {
   });
 }
 
-export function parseGenesis(raw: unknown): ChainParams {
+export function parseGenesis(raw: unknown): GenesisParams {
   const g = obj(raw, '(root)');
   const addressPrefix = str(g, 'addressPrefix', '', /^[a-z]{1,16}$/, '1 to 16 lowercase letters');
   const pow = obj(g['pow'], 'pow');

@@ -1,7 +1,6 @@
 /** Transfers on the wire: canonical msgpack [chainId, sender, recipient, amount, fee, nonce, sig]. */
 import type { Transfer } from '../consensus/types.ts';
 import { transferSigHash } from '../consensus/sighash.ts';
-import { taggedHash } from '../consensus/hash.ts';
 import { decode, encode, type Encodable } from './encoding.ts';
 import { readArray, readBytes, readU64 } from './fields.ts';
 import { sign } from './keys.ts';
@@ -34,10 +33,7 @@ export function decodeTransfer(bytes: Uint8Array): Transfer {
   return transferFromValue(decode(bytes, MAX_TRANSFER_BYTES, 'transfer'));
 }
 
-/** The transaction id: a tagged hash of the whole canonical encoding, signature included. */
-export function transferId(tx: Transfer): Uint8Array {
-  return taggedHash('txid', encodeTransfer(tx));
-}
+export { transferId } from '../consensus/ids.ts';
 
 export function signTransfer(unsigned: Omit<Transfer, 'signature'>, secretKey: Uint8Array): Transfer {
   const signature = sign(transferSigHash(unsigned), secretKey);

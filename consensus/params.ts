@@ -74,7 +74,8 @@ export interface Allocation {
   readonly amount: bigint;
 }
 
-export interface ChainParams {
+/** What genesis.json fixes; the chain id follows from it (see ChainParams). */
+export interface GenesisParams {
   readonly network: string;
   readonly addressPrefix: string;
   readonly genesisTimestamp: number;
@@ -89,6 +90,11 @@ export interface ChainParams {
   readonly gauntlet: GauntletParams;
   readonly training: TrainingDefaults;
   readonly allocations: readonly Allocation[];
+}
+
+/** The genesis parameters plus the chain id: the genesis block's hash, which every signature binds. */
+export interface ChainParams extends GenesisParams {
+  readonly chainId: Uint8Array;
 }
 
 /** The header version this software produces and accepts. */

@@ -1,0 +1,145 @@
+/**
+ * The state-transition function for accounts: apply a block's transfers in order, pay the miner
+ * its share of the subsidy plus the fees, burn the contributor pool (nobody is scored yet), and
+ * compute the state root the header must commit to. Pure: it returns the changes and their undo
+ * data and never mutates its input.
+ */
+import { VerifyError } from './errors.ts';
+import type { ChainParams } from './params.ts';
+import type { Account, Block, Transfer } from './types.ts';
+import { EMPTY_ACCOUNT } from './types.ts';
+import { addressHash } from './address.ts';
+import { bytesEqual, toHexKey } from './bytes.ts';
+import { MAX_AMOUNT } from './block-rules.ts';
+import { accountsRoot, combineStateRoot } from './state-root.ts';
+import { merkleRoot } from './merkle.ts';
+import { splitReward, subsidy as subsidyAt } from './subsidy.ts';
+
+/** Accounts keyed by the lowercase hex of their 20-byte address; absent means empty. */
+export type AccountMap = ReadonlyMap<string, Account>;
+
+export interface BlockEffects {
+  /** Accounts the block changed, as they are after it; EMPTY_ACCOUNT means the entry is deleted. */
+  readonly changed: ReadonlyMap<string, Account>;
+  /** The same keys as they were before the block: the undo data of a disconnect. */
+  readonly previous: ReadonlyMap<string, Account>;
+  readonly stateRoot: Uint8Array;
+  readonly subsidy: bigint;
+  readonly minerReward: bigint;
+  readonly fees: bigint;
+  readonly burned: bigint;
+}
+
+/** Ratings join the state with the Gauntlet; until then their tree is empty. */
+const EMPTY_RATINGS_ROOT = merkleRoot([]);
+
+export function isEmptyAccount(a: Account): boolean {
+  return a.balance === 0n && a.nonce === 0n;
+}
+
+/** A copy-on-write view: reads fall through to the base map, writes record undo data once. */
+class AccountOverlay {
+  readonly changed = new Map<string, Account>();
+  readonly previous = new Map<string, Account>();
+  private readonly base: AccountMap;
+  constructor(base: AccountMap) {
+    this.base = base;
+  }
+  get(key: string): Account {
+    return this.changed.get(key) ?? this.base.get(key) ?? EMPTY_ACCOUNT;
+  }
+  set(key: string, account: Account): void {
+    if (!this.previous.has(key)) this.previous.set(key, this.base.get(key) ?? EMPTY_ACCOUNT);
+    this.changed.set(key, Object.freeze({ ...account }));
+  }
+  credit(key: string, amount: bigint): void {
+    if (amount === 0n) return;
+    const acct = this.get(key);
+    const balance = acct.balance + amount;
+    if (balance > MAX_AMOUNT) throw new VerifyError('bad-tx-overflow', `balance of ${key} would exceed the maximum amount`);
+    this.set(key, { balance, nonce: acct.nonce });
+  }
+}
+
+/** Stateful rules of one transfer against the accounts it reads (nonce, balance). */
+function applyTransfer(state: AccountOverlay, tx: Transfer): void {
+  const sender = toHexKey(addressHash(tx.senderPublicKey));
+  const from = state.get(sender);
+  if (tx.nonce !== from.nonce) {
+    throw new VerifyError('bad-tx-nonce', `transfer nonce ${tx.nonce}, sender's account is at ${from.nonce}`);
+  }
+  const cost = tx.amount + tx.fee;
+  if (from.balance < cost) {
+    throw new VerifyError('bad-tx-balance', `sender holds ${from.balance}, transfer needs ${cost}`);
+  }
+  state.set(sender, { balance: from.balance - cost, nonce: from.nonce + 1n });
+  state.credit(toHexKey(tx.recipient), tx.amount);
+}
+
+/** Checks a transfer against a state (for the mempool); throws the same errors as a block would. */
+export function checkTransferAgainstState(accounts: AccountMap, tx: Transfer): void {
+  applyTransfer(new AccountOverlay(accounts), tx);
+}
+
+/** The state root of a full account map (sorted by address; empty accounts never stored). */
+export function computeStateRoot(accounts: AccountMap): Uint8Array {
+  const keys = [...accounts.keys()].sort();
+  const entries = keys
+    .map((k) => [k, accounts.get(k)!] as const)
+    .filter(([, a]) => !isEmptyAccount(a))
+    .map(([k, a]) => [hexToBytes20(k), a] as const);
+  return combineStateRoot(accountsRoot(entries), EMPTY_RATINGS_ROOT);
+}
+
+function hexToBytes20(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The account map after applying `changed` to `base` (a new map; `base` is untouched). */
+export function mergeAccounts(base: AccountMap, changed: ReadonlyMap<string, Account>): Map<string, Account> {
+  const merged = new Map(base);
+  for (const [k, a] of changed) {
+    if (isEmptyAccount(a)) merged.delete(k);
+    else merged.set(k, a);
+  }
+  return merged;
+}
+
+export function applyBlock(
+  params: ChainParams,
+  accounts: AccountMap,
+  block: Block,
+  parentModelHash: Uint8Array,
+  opts: { readonly verifyRoots?: boolean } = {},
+): BlockEffects {
+  const state = new AccountOverlay(accounts);
+  let fees = 0n;
+  for (const tx of block.txs) {
+    applyTransfer(state, tx);
+    fees += tx.fee;
+  }
+  const subsidy = subsidyAt(block.header.height, params.rewards);
+  const split = splitReward(subsidy, params.rewards.minerShareBps);
+  const minerReward = split.miner + fees;
+  state.credit(toHexKey(block.header.minerAddress), minerReward);
+  const stateRoot = computeStateRoot(mergeAccounts(accounts, state.changed));
+  if (opts.verifyRoots ?? true) {
+    if (!bytesEqual(stateRoot, block.header.stateRoot)) {
+      throw new VerifyError('bad-stateroot', 'header stateRoot does not match the state after the block');
+    }
+    if (!bytesEqual(parentModelHash, block.header.modelHash)) {
+      throw new VerifyError('bad-modelhash', 'a block without an aggregated update must keep its parent model hash');
+    }
+  }
+  return Object.freeze({
+    changed: state.changed,
+    previous: state.previous,
+    stateRoot,
+    subsidy,
+    minerReward,
+    fees,
+    burned: split.pool,
+  });
+}

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkBlockBody, checkTransferSanity, MAX_AMOUNT } from '../../consensus/block-rules.ts';
+import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
+import type { Block, Transfer } from '../../consensus/types.ts';
+import { encodeBlock } from '../../chain/block.ts';
+import { signTransfer } from '../../chain/tx.ts';
+import { signContribution } from '../../chain/contribution.ts';
+import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import { buildBlock, genesisParent, testGenesis, testKeys, transfer } from '../util/fixtures.ts';
+
+const g = testGenesis();
+const params = g.params;
+const [alice, bob] = testKeys(2) as [ReturnType<typeof testKeys>[number], ReturnType<typeof testKeys>[number]];
+
+function rejects(fn: () => void, code: VerifyCode): void {
+  assert.throws(fn, (err: unknown) => isVerifyError(err, code), `expected ${code}`);
+}
+
+function blockWith(txs: Transfer[]): Block {
+  return buildBlock(params, genesisParent(g), { miner: alice.address, txs });
+}
+
+function sized(block: Block): number {
+  return encodeBlock(block).length;
+}
+
+function resign(tx: Omit<Transfer, 'signature'>): Transfer {
+  return signTransfer(tx, alice.secretKey);
+}
+
+test('a block with transfers passes', () => {
+  const b = blockWith([transfer(params, alice, bob.address, 5n, 1n, 0n)]);
+  checkBlockBody(params, b, sized(b));
+});
+
+test('bad-block-size: exactly the limit accepted, one byte more rejected', () => {
+  const b = blockWith([]);
+  const p = { ...params, limits: { ...params.limits, maxBlockBytes: sized(b) } };
+  checkBlockBody(p, b, sized(b));
+  rejects(() => checkBlockBody(p, b, sized(b) + 1), 'bad-block-size');
+});
+
+test('bad-txns-count: maxTransfers accepted, one more rejected', () => {
+  const txs = [0n, 1n, 2n].map((n) => transfer(params, alice, bob.address, 1n, 0n, n));
+  const p = { ...params, limits: { ...params.limits, maxTransfers: 3 } };
+  const ok = blockWith(txs);
+  checkBlockBody(p, ok, sized(ok));
+  const over = blockWith([...txs, transfer(params, alice, bob.address, 1n, 0n, 3n)]);
+  rejects(() => checkBlockBody(p, over, sized(over)), 'bad-txns-count');
+});
+
+test('bad-txns-duplicate: the same transfer twice is rejected', () => {
+  const tx = transfer(params, alice, bob.address, 1n, 0n, 0n);
+  const b = blockWith([tx]);
+  const dup = { ...b, txs: [tx, tx] };
+  const withRoot = { ...dup, header: { ...dup.header, txRoot: txRoot(dup) } };
+  rejects(() => checkBlockBody(params, withRoot, sized(withRoot)), 'bad-txns-duplicate');
+});
+
+test('bad-txroot, bad-contribroot, bad-reportroot: any root off by one bit is rejected', () => {
+  const b = blockWith([transfer(params, alice, bob.address, 1n, 0n, 0n)]);
+  for (const [field, code] of [
+    ['txRoot', 'bad-txroot'],
+    ['contributionsRoot', 'bad-contribroot'],
+    ['reportRoot', 'bad-reportroot'],
+  ] as const) {
+    const root = new Uint8Array(b.header[field]);
+    root[0]! ^= 1;
+    const bad = { ...b, header: { ...b.header, [field]: root } };
+    rejects(() => checkBlockBody(params, bad, sized(bad)), code);
+  }
+});
+
+test('bad-contribs-nonempty and bad-report-nonempty: the sections stay empty under these rules', () => {
+  const b = blockWith([]);
+  const c = signContribution(
+    { chainId: params.chainId, contributorPublicKey: alice.publicKey, parentHash: g.hash, payload: new Uint8Array([1, 2, 3]) },
+    alice.secretKey,
+  );
+  const withC = { ...b, contributions: [c] };
+  const cHeader = { ...withC, header: { ...b.header, contributionsRoot: contributionsRoot(withC) } };
+  rejects(() => checkBlockBody(params, cHeader, sized(cHeader)), 'bad-contribs-nonempty');
+  const entry = {
+    contributor: alice.address,
+    lossOwnBefore: 1,
+    lossOwnAfter: 1,
+    lossRandBefore: 1,
+    lossRandAfter: 1,
+    score: 0,
+    indicator: 1,
+    weight: 0,
+    reward: 0n,
+    aggregated: false,
+  };
+  const withR = { ...b, report: [entry] };
+  const rHeader = { ...withR, header: { ...b.header, reportRoot: reportRoot(withR) } };
+  rejects(() => checkBlockBody(params, rHeader, sized(rHeader)), 'bad-report-nonempty');
+});
+
+test('bad-tx-chainid: a transfer signed for another network is rejected', () => {
+  const tx = resign({ chainId: new Uint8Array(32).fill(7), senderPublicKey: alice.publicKey, recipient: bob.address, amount: 1n, fee: 0n, nonce: 0n });
+  rejects(() => checkTransferSanity(params, tx), 'bad-tx-chainid');
+});
+
+test('bad-tx-signature: a flipped bit in the signature or the amount is rejected', () => {
+  const tx = transfer(params, alice, bob.address, 1n, 0n, 0n);
+  const sig = new Uint8Array(tx.signature);
+  sig[10]! ^= 1;
+  rejects(() => checkTransferSanity(params, { ...tx, signature: sig }), 'bad-tx-signature');
+  rejects(() => checkTransferSanity(params, { ...tx, amount: 2n }), 'bad-tx-signature');
+});
+
+test('bad-tx-amount: 1 accepted, 0 rejected; MAX accepted, MAX+1 rejected', () => {
+  const base = { chainId: params.chainId, senderPublicKey: alice.publicKey, recipient: bob.address, fee: 0n, nonce: 0n };
+  checkTransferSanity(params, resign({ ...base, amount: 1n }));
+  rejects(() => checkTransferSanity(params, resign({ ...base, amount: 0n })), 'bad-tx-amount');
+  checkTransferSanity(params, resign({ ...base, amount: MAX_AMOUNT }));
+  rejects(() => checkTransferSanity(params, resign({ ...base, amount: MAX_AMOUNT + 1n })), 'bad-tx-amount');
+});
+
+test('bad-tx-fee and bad-tx-overflow: fee ≤ MAX and amount + fee ≤ MAX', () => {
+  const base = { chainId: params.chainId, senderPublicKey: alice.publicKey, recipient: bob.address, nonce: 0n };
+  rejects(() => checkTransferSanity(params, resign({ ...base, amount: 1n, fee: MAX_AMOUNT + 1n })), 'bad-tx-fee');
+  checkTransferSanity(params, resign({ ...base, amount: 1n, fee: MAX_AMOUNT - 1n }));
+  rejects(() => checkTransferSanity(params, resign({ ...base, amount: 1n, fee: MAX_AMOUNT })), 'bad-tx-overflow');
+});
+
+test('bad-tx-self: a transfer to its own sender is rejected', () => {
+  rejects(() => checkTransferSanity(params, transfer(params, alice, alice.address, 1n, 0n, 0n)), 'bad-tx-self');
+});

@@ -1,0 +1,160 @@
+/**
+ * Shared test fixtures: a genesis with a trivial proof of work (about every other nonce works),
+ * deterministic keys, and a block builder that applies the real rules to compute the roots.
+ */
+import type { ChainParams, GenesisParams } from '../../consensus/params.ts';
+import type { Account, Block, Header, Transfer } from '../../consensus/types.ts';
+import { HEADER_VERSION } from '../../consensus/params.ts';
+import { addressHash } from '../../consensus/address.ts';
+import { expectedBits, type ParentContext } from '../../consensus/header-rules.ts';
+import { applyBlock, type AccountMap } from '../../consensus/state-transition.ts';
+import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import { bitsToTarget } from '../../consensus/pow/compact.ts';
+import { hashToBigInt } from '../../consensus/pow/target.ts';
+import { headerHash } from '../../chain/header.ts';
+import { keyPairFromSecret } from '../../chain/keys.ts';
+import { signTransfer } from '../../chain/tx.ts';
+import { makeGenesis, type Genesis } from '../../chain/genesis.ts';
+import { DEFAULT_MODEL_SPEC } from '../../trainer/spec.ts';
+import { COIN } from '../../consensus/subsidy.ts';
+
+export interface TestKey {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly address: Uint8Array;
+}
+
+/** n deterministic key pairs: secret key i is 32 bytes of (i + 1). */
+export function testKeys(n: number): TestKey[] {
+  return Array.from({ length: n }, (_, i) => {
+    const kp = keyPairFromSecret(new Uint8Array(32).fill(i + 1));
+    return { ...kp, address: addressHash(kp.publicKey) };
+  });
+}
+
+/** Bitcoin regtest's limit: 0x7fffff · 2^232, so a random hash meets it about half the time. */
+export const EASY_BITS = 0x207fffff;
+export const EASY_POW_LIMIT = 0x7fffffn << 232n;
+
+export function testGenesisParams(overrides: Partial<GenesisParams> = {}): GenesisParams {
+  const keys = testKeys(4);
+  return {
+    network: 'gc-test',
+    addressPrefix: 'gctest',
+    genesisTimestamp: 1_800_000_000,
+    genesisMessage: 'test genesis',
+    pow: { blockTimeSeconds: 20, asertHalfLifeSeconds: 600, powLimit: EASY_POW_LIMIT, genesisBits: EASY_BITS, maxFutureSeconds: 120 },
+    rewards: { initialSubsidy: 50n * COIN, halvingInterval: 1000, minerShareBps: 2000 },
+    limits: { maxBlockBytes: 4 * 1024 * 1024, maxTransfers: 5000 },
+    model: DEFAULT_MODEL_SPEC,
+    modelInitSeed: 'gc-test-model',
+    corpus: { source: 'brown', path: null, pageSize: 4096, contentHash: '00'.repeat(32) },
+    gauntlet: {
+      topK: 8,
+      alpha: 0.05,
+      weightPower: 2,
+      evalStepSize: 1,
+      outerStepSize: 1,
+      pagesPerContributor: 2,
+      randomEvalPages: 2,
+      windowsPerPage: 4,
+      maxContributions: 16,
+      maxPayloadBytes: 65536,
+      codecChunkSize: 1024,
+      codecTopK: 16,
+      collectionWindowSeconds: 5,
+    },
+    training: { innerSteps: 10, learningRate: 0.001, batchSize: 8, weightDecay: 0.1 },
+    allocations: keys.map((k) => ({ address: k.address, amount: 1000n * COIN })),
+    ...overrides,
+  };
+}
+
+const genesisCache = new Map<string, Genesis>();
+
+/** The test network's genesis (memoised per override set). */
+export function testGenesis(overrides: Partial<GenesisParams> = {}): Genesis {
+  const key = JSON.stringify(overrides, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  let g = genesisCache.get(key);
+  if (!g) {
+    g = makeGenesis(testGenesisParams(overrides));
+    genesisCache.set(key, g);
+  }
+  return g;
+}
+
+export function testParams(overrides: Partial<GenesisParams> = {}): ChainParams {
+  return testGenesis(overrides).params;
+}
+
+export interface BuildParent extends ParentContext {
+  readonly accounts: AccountMap;
+}
+
+/** The genesis as a parent context for building block 1. */
+export function genesisParent(g: Genesis): BuildParent {
+  return { hash: g.hash, header: g.block.header, recentTimestamps: [g.block.header.timestamp], anchorTimestamp: null, accounts: g.accounts };
+}
+
+/** Searches nonces from `start` until the header meets its own bits. */
+export function solve(header: Header, start = 0n): Header {
+  const target = bitsToTarget(header.bits);
+  for (let nonce = start; ; nonce++) {
+    const candidate = { ...header, nonce };
+    if (hashToBigInt(headerHash(candidate)) <= target) return Object.freeze(candidate);
+  }
+}
+
+export interface BuildOptions {
+  readonly txs?: readonly Transfer[];
+  readonly miner: Uint8Array;
+  readonly timestamp?: number;
+  /** Distinguishes sibling blocks with otherwise equal content. */
+  readonly nonceStart?: bigint;
+}
+
+/** Assembles a valid block on `parent`: roots, state root from the real rules, proof of work. */
+export function buildBlock(params: ChainParams, parent: BuildParent, opts: BuildOptions): Block {
+  const body = { txs: [...(opts.txs ?? [])], contributions: [], report: [] };
+  const unsolved: Header = {
+    version: HEADER_VERSION,
+    height: parent.header.height + 1,
+    parentHash: parent.hash,
+    timestamp: opts.timestamp ?? parent.header.timestamp + params.pow.blockTimeSeconds,
+    bits: expectedBits(params, parent.header, parent.anchorTimestamp),
+    nonce: 0n,
+    minerAddress: opts.miner,
+    txRoot: txRoot(body),
+    contributionsRoot: contributionsRoot(body),
+    reportRoot: reportRoot(body),
+    stateRoot: new Uint8Array(32),
+    modelHash: parent.header.modelHash,
+  };
+  const effects = applyBlock(params, parent.accounts, { header: unsolved, ...body }, parent.header.modelHash, { verifyRoots: false });
+  const header = solve({ ...unsolved, stateRoot: effects.stateRoot }, opts.nonceStart ?? 0n);
+  return Object.freeze({ header, ...body });
+}
+
+/** The context of `block` as a parent, given its parent's context. */
+export function childParent(params: ChainParams, parent: BuildParent, block: Block): BuildParent {
+  const effects = applyBlock(params, parent.accounts, block, parent.header.modelHash);
+  const accounts = new Map(parent.accounts);
+  for (const [k, a] of effects.changed) {
+    if (a.balance === 0n && a.nonce === 0n) accounts.delete(k);
+    else accounts.set(k, a);
+  }
+  return {
+    hash: headerHash(block.header),
+    header: block.header,
+    recentTimestamps: [...parent.recentTimestamps, block.header.timestamp].slice(-11),
+    anchorTimestamp: block.header.height === 1 ? block.header.timestamp : parent.anchorTimestamp,
+    accounts,
+  };
+}
+
+/** A signed transfer from `from` (at account nonce `nonce`). */
+export function transfer(params: ChainParams, from: TestKey, to: Uint8Array, amount: bigint, fee: bigint, nonce: bigint): Transfer {
+  return signTransfer({ chainId: params.chainId, senderPublicKey: from.publicKey, recipient: to, amount, fee, nonce }, from.secretKey);
+}
+
+export type { Account };

@@ -5,7 +5,7 @@ import { decode, encode, type Encodable } from './encoding.ts';
 import { readArray, readBytes, readU64 } from './fields.ts';
 import { sign } from './keys.ts';
 
-/** A transfer encodes to 176 bytes; the limit leaves room and is checked before parsing. */
+/** A transfer encodes to 184 bytes; the limit leaves room and is checked before parsing. */
 export const MAX_TRANSFER_BYTES = 256;
 
 export function transferToValue(tx: Transfer): Encodable {

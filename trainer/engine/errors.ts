@@ -1,0 +1,33 @@
+/**
+ * Failures of the training engine. A node that cannot load the backend it was asked for must say
+ * which one, why, and what to do about it, in one readable line rather than a stack dump; the code
+ * lets the CLI choose between "install this" and "this machine cannot run it".
+ */
+export type EngineErrorCode =
+  | 'backend-unknown' // a backend name the engine does not know
+  | 'backend-missing' // its npm package is not installed
+  | 'backend-unavailable' // installed, but this machine cannot run it (no GPU adapter, no CUDA device)
+  | 'backend-failed' // it loaded but failed to initialise or gave wrong numbers in the self-check
+  | 'no-backend' // 'auto' found none that loads and passes the self-check
+  | 'invalid-argument'; // a caller passed parameters, sequences or options outside the contract
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  readonly reason: string;
+  constructor(code: EngineErrorCode, reason: string) {
+    super(`${code}: ${reason}`);
+    this.name = 'EngineError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export function isEngineError(err: unknown, code?: EngineErrorCode): err is EngineError {
+  return err instanceof EngineError && (code === undefined || err.code === code);
+}
+
+/** The message of anything thrown, for a reason string; never the stack. */
+export function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err);
+}

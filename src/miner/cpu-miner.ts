@@ -121,7 +121,7 @@ export class CpuMiner {
         id,
         header,
         startedAt: performance.now(),
-        startHashes: this.totalHashes(),
+        startHashes: this.hashesDone(),
         ended: 0,
         found: null,
         aborted: false,
@@ -160,7 +160,7 @@ export class CpuMiner {
     let hashes = this.sampleHashes;
     let ms = this.sampleMs;
     if (this.job) {
-      hashes += Number(this.totalHashes() - this.job.startHashes);
+      hashes += Number(this.hashesDone() - this.job.startHashes);
       ms += performance.now() - this.job.startedAt;
     }
     return ms > 0 ? (hashes * 1000) / ms : 0;
@@ -191,7 +191,7 @@ export class CpuMiner {
     // Every thread has stopped: only now may the next job reuse the control word.
     this.job = null;
     for (const w of this.workers) w.unref();
-    this.addSample(Number(this.totalHashes() - job.startHashes), performance.now() - job.startedAt);
+    this.addSample(Number(this.hashesDone() - job.startHashes), performance.now() - job.startedAt);
     job.resolve(job.found ? this.result(job, job.found) : null);
   }
 
@@ -211,7 +211,8 @@ export class CpuMiner {
     for (const w of this.workers) void w.terminate();
   }
 
-  private totalHashes(): bigint {
+  /** Hashes computed by all threads since the miner started. */
+  hashesDone(): bigint {
     let total = 0n;
     for (let i = 0; i < this.threads; i++) total += Atomics.load(this.counters, i);
     return total;

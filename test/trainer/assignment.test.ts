@@ -21,9 +21,9 @@ test('golden: the PRF stream and both page choices', () => {
 test('keys are domain-separated: each input changes the pages', () => {
   const base = assignedPages(parent, address, 100_000, 4);
   const otherParent = parent.slice();
-  otherParent[31] ^= 1;
+  otherParent[31] = 31 ^ 1;
   const otherAddress = address.slice();
-  otherAddress[0] ^= 1;
+  otherAddress[0] = 0xa0 ^ 1;
   assert.notDeepEqual(assignedPages(otherParent, address, 100_000, 4), base);
   assert.notDeepEqual(assignedPages(parent, otherAddress, 100_000, 4), base);
   // The same key bytes under another tag give another stream.

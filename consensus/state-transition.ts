@@ -38,7 +38,7 @@ export function isEmptyAccount(a: Account): boolean {
 }
 
 /** A copy-on-write view: reads fall through to the base map, writes record undo data once. */
-class AccountOverlay {
+export class AccountOverlay {
   readonly changed = new Map<string, Account>();
   readonly previous = new Map<string, Account>();
   private readonly base: AccountMap;
@@ -62,7 +62,7 @@ class AccountOverlay {
 }
 
 /** Stateful rules of one transfer against the accounts it reads (nonce, balance). */
-function applyTransfer(state: AccountOverlay, tx: Transfer): void {
+export function applyTransfer(state: AccountOverlay, tx: Transfer): void {
   const sender = toHexKey(addressHash(tx.senderPublicKey));
   const from = state.get(sender);
   if (tx.nonce !== from.nonce) {

@@ -4,11 +4,10 @@
  */
 import type { ChainParams, GenesisParams } from '../../consensus/params.ts';
 import type { Account, Block, Header, Transfer } from '../../consensus/types.ts';
-import { HEADER_VERSION } from '../../consensus/params.ts';
 import { addressHash } from '../../consensus/address.ts';
-import { expectedBits, type ParentContext } from '../../consensus/header-rules.ts';
+import type { ParentContext } from '../../consensus/header-rules.ts';
 import { applyBlock, type AccountMap } from '../../consensus/state-transition.ts';
-import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import { buildTemplate } from '../../src/miner/template.ts';
 import { bitsToTarget } from '../../consensus/pow/compact.ts';
 import { hashToBigInt } from '../../consensus/pow/target.ts';
 import { headerHash } from '../../chain/header.ts';
@@ -113,26 +112,18 @@ export interface BuildOptions {
   readonly nonceStart?: bigint;
 }
 
-/** Assembles a valid block on `parent`: roots, state root from the real rules, proof of work. */
+/** Assembles a valid block on `parent` with the miner's template builder, then solves it. */
 export function buildBlock(params: ChainParams, parent: BuildParent, opts: BuildOptions): Block {
-  const body = { txs: [...(opts.txs ?? [])], contributions: [], report: [] };
-  const unsolved: Header = {
-    version: HEADER_VERSION,
-    height: parent.header.height + 1,
-    parentHash: parent.hash,
-    timestamp: opts.timestamp ?? parent.header.timestamp + params.pow.blockTimeSeconds,
-    bits: expectedBits(params, parent.header, parent.anchorTimestamp),
-    nonce: 0n,
-    minerAddress: opts.miner,
-    txRoot: txRoot(body),
-    contributionsRoot: contributionsRoot(body),
-    reportRoot: reportRoot(body),
-    stateRoot: new Uint8Array(32),
-    modelHash: parent.header.modelHash,
-  };
-  const effects = applyBlock(params, parent.accounts, { header: unsolved, ...body }, parent.header.modelHash, { verifyRoots: false });
-  const header = solve({ ...unsolved, stateRoot: effects.stateRoot }, opts.nonceStart ?? 0n);
-  return Object.freeze({ header, ...body });
+  const { block } = buildTemplate(params, parent, {
+    miner: opts.miner,
+    now: opts.timestamp ?? parent.header.timestamp + params.pow.blockTimeSeconds,
+    candidates: opts.txs ?? [],
+  });
+  if (block.txs.length !== (opts.txs ?? []).length) {
+    // Tests that build invalid blocks on purpose must see the rule's error, not a silent skip.
+    applyBlock(params, parent.accounts, { ...block, txs: [...(opts.txs ?? [])] }, parent.header.modelHash, { verifyRoots: false });
+  }
+  return Object.freeze({ ...block, header: solve(block.header, opts.nonceStart ?? 0n) });
 }
 
 /** The context of `block` as a parent, given its parent's context. */

@@ -108,7 +108,9 @@ export class CpuMiner {
     if (startNonce < 0n || startNonce >= NONCE_SPACE) return Promise.reject(new RangeError('startNonce must be a u64'));
     if (signal.aborted) return Promise.resolve(null);
 
-    const id = this.lastJobId = this.lastJobId >= 0x7fff_ffff ? 1 : this.lastJobId + 1;
+    // Job ids are never 0, the word's "stop" value.
+    const id = this.lastJobId >= 0x7fff_ffff ? 1 : this.lastJobId + 1;
+    this.lastJobId = id;
     const header = Uint8Array.from(job.header);
     const target = targetToBytes(job.target);
     return new Promise<MiningResult | null>((resolve, reject) => {

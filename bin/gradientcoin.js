@@ -5,7 +5,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   process.stderr.write(
     `gradientcoin needs Node 22 or newer, this is Node ${process.versions.node}.\n` +
-      'Run it through the project so its pinned Node 24 is used: `npx gradientcoin ...` or `npm run gc -- ...`.\n',
+      'Run it through the project so its pinned Node 24 is used: `npm run gc -- ...` in the repository.\n',
   );
   process.exit(1);
 }

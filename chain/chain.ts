@@ -1,0 +1,507 @@
+/**
+ * The chain: the block tree on ChainDB, heaviest-work fork choice and reorganisations, in the
+ * manner of bcoin's chain.js and Bitcoin Core's ActivateBestChain.
+ *
+ * A block is accepted into the tree once its header (against its parent) and its body (stateless
+ * rules, signatures included) pass; it is stored with its entry whether or not it extends the main
+ * chain. The state rules run when a block is connected. Fork choice picks the entry with the most
+ * cumulative work, ties to the one seen first (a persisted sequence number). Switching branches
+ * disconnects back to the fork with undo data and connects the new branch block by block; a block
+ * that fails is marked invalid with its descendants, on disk, and the chain settles on the best
+ * valid entry left, which may be a prefix of the failed branch or the old chain.
+ *
+ * Every storage change is one atomic batch (chain/db/chaindb.ts) and in-memory state changes only
+ * after its batch is written, so memory and disk agree after any failure; on open, the chain
+ * finishes any reorganisation a crash interrupted by activating the best chain again.
+ */
+import { EventEmitter } from 'node:events';
+import type { Account, Block, Header } from '../consensus/types.ts';
+import { EMPTY_ACCOUNT } from '../consensus/types.ts';
+import type { ChainParams } from '../consensus/params.ts';
+import { isVerifyError, VerifyError } from '../consensus/errors.ts';
+import { checkHeader, checkHeaderSanity } from '../consensus/header-rules.ts';
+import { checkBlockBody } from '../consensus/block-rules.ts';
+import { applyBlock, type AccountMap } from '../consensus/state-transition.ts';
+import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
+import { workFromBits } from '../consensus/pow/work.ts';
+import { bytesEqual, toHexKey } from '../consensus/bytes.ts';
+import { toHex } from '../consensus/hash.ts';
+import { decodeBlock, encodeBlock } from './block.ts';
+import { headerHash } from './header.ts';
+import { DecodeError } from './errors.ts';
+import type { Genesis } from './genesis.ts';
+import { ChainDB } from './db/chaindb.ts';
+import { ChainDBError } from './db/errors.ts';
+import { compareEntries, ENTRY_FLAGS, hasFlag, makeEntry, withStatus, type ChainEntry } from './db/entry.ts';
+import type { InvalidRecord } from './db/records.ts';
+import { BlockIndex, type ChainTip } from './block-index.ts';
+import { DEFAULT_ORPHAN_LIMITS, OrphanPool, type OrphanLimits } from './orphans.ts';
+import { Mutex } from './mutex.ts';
+
+export type { ChainEntry } from './db/entry.ts';
+export type { ChainTip } from './block-index.ts';
+
+export interface ChainOptions {
+  /** The LevelDB directory of the chain. */
+  readonly location: string;
+  /** The network (chain/genesis.ts); the datadir must have been created from the same one. */
+  readonly genesis: Genesis;
+  /** fsync every batch; see chain/db/chaindb.ts. */
+  readonly sync?: boolean;
+  /** The local clock in seconds, for the future-timestamp limit. Default: the wall clock. */
+  readonly clock?: () => number;
+  readonly orphanLimits?: Partial<OrphanLimits>;
+}
+
+export type AddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
+
+export interface AddResult {
+  readonly status: AddStatus;
+  readonly hash: Uint8Array;
+  readonly height: number;
+  /** The tip once the call is done (after any orphans it released). */
+  readonly tip: ChainEntry;
+  /** For 'orphan': the missing ancestor to request. */
+  readonly missing?: Uint8Array;
+}
+
+/** How the main chain moved: blocks taken off (old tip first) and put on (fork's child first). */
+export interface TipChange {
+  readonly from: ChainEntry;
+  readonly to: ChainEntry;
+  readonly fork: ChainEntry;
+  readonly disconnected: readonly Block[];
+  readonly connected: readonly Block[];
+}
+
+export interface ChainEvents {
+  /** The tip moved (emitted once per addBlock, after the blocks' own events). */
+  tip: [TipChange];
+  /** The tip moved to another branch (disconnected is not empty). */
+  reorg: [TipChange];
+  /** A block joined the main chain. */
+  block: [Block, ChainEntry];
+  /** A block left the main chain. */
+  disconnect: [Block, ChainEntry];
+  /** A block was found invalid and marked (its descendants are marked 'invalid-ancestor'). */
+  invalid: [Uint8Array, VerifyError];
+}
+
+export interface AddOptions {
+  /** The local clock in seconds for this call (default: the chain's clock). */
+  readonly now?: number;
+}
+
+/** Failure of a branch being connected: the block that broke a rule and why. */
+interface ConnectFailure {
+  readonly entry: ChainEntry;
+  readonly error: VerifyError;
+}
+
+export class Chain extends EventEmitter<ChainEvents> {
+  readonly params: ChainParams;
+  readonly #db: ChainDB;
+  readonly #index: BlockIndex;
+  readonly #accounts: Map<string, Account>;
+  readonly #orphans: OrphanPool;
+  readonly #mutex = new Mutex();
+  readonly #clock: () => number;
+  /** Blocks read or received during the current call, so a reorg reads each from disk once. */
+  readonly #blocks = new Map<string, Block>();
+  #closed = false;
+
+  private constructor(params: ChainParams, db: ChainDB, index: BlockIndex, accounts: Map<string, Account>, options: ChainOptions) {
+    super();
+    this.params = params;
+    this.#db = db;
+    this.#index = index;
+    this.#accounts = accounts;
+    this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
+    this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
+  }
+
+  /**
+   * Opens the chain in `location`, writing the genesis on first use. Throws ChainDBError when the
+   * datadir is in use, of another version, or of another network.
+   */
+  static async open(options: ChainOptions): Promise<Chain> {
+    const { genesis } = options;
+    const db = await ChainDB.open(options.location, { sync: options.sync ?? false });
+    try {
+      if (db.fresh) {
+        const entry = makeEntry(
+          genesis.hash,
+          genesis.block.header,
+          workFromBits(genesis.block.header.bits),
+          ENTRY_FLAGS.VALID | ENTRY_FLAGS.HAS_BLOCK,
+          0,
+        );
+        await db.initialize(entry, encodeBlock(genesis.block), genesis.accounts);
+      } else {
+        const stored = await db.getGenesisHash();
+        if (!stored || !bytesEqual(stored, genesis.hash)) {
+          throw new ChainDBError(
+            'wrong-network',
+            `datadir ${options.location} belongs to the network with genesis ${stored ? toHex(stored) : '(none)'}, not ${toHex(genesis.hash)}`,
+          );
+        }
+      }
+      const index = new BlockIndex();
+      for await (const entry of db.entries()) index.set(entry);
+      for await (const [hash, record] of db.invalid()) index.setInvalid(hash, record);
+      const tipHash = await db.getTipHash();
+      const tip = tipHash && index.get(tipHash);
+      if (!tip) throw new ChainDBError('corrupt', `datadir ${options.location}: the tip record names no stored block`);
+      index.setTip(tip);
+      const accounts = new Map<string, Account>();
+      for await (const [key, account] of db.accounts()) accounts.set(key, account);
+      const chain = new Chain(genesis.params, db, index, accounts, options);
+      // A crash may have stopped a reorganisation half way: finish it.
+      await chain.#mutex.run(async () => {
+        await chain.#activate(null);
+        chain.#blocks.clear();
+      });
+      return chain;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  tip(): ChainEntry {
+    return this.#index.tip;
+  }
+
+  height(): number {
+    return this.#index.tip.height;
+  }
+
+  genesis(): ChainEntry {
+    return this.#index.genesis;
+  }
+
+  getEntry(hash: Uint8Array): ChainEntry | undefined {
+    return this.#index.get(hash);
+  }
+
+  isMainChain(hash: Uint8Array): boolean {
+    const entry = this.#index.get(hash);
+    return entry !== undefined && this.#index.isMain(entry);
+  }
+
+  getEntryAtHeight(height: number): ChainEntry | undefined {
+    return this.#index.atHeight(height);
+  }
+
+  getHashAtHeight(height: number): Uint8Array | undefined {
+    return this.#index.atHeight(height)?.hash;
+  }
+
+  async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    return this.#db.getBlock(hash);
+  }
+
+  async getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#db.getBlockBytes(hash);
+  }
+
+  getAccount(address: Uint8Array): Account {
+    return this.#accounts.get(toHexKey(address)) ?? EMPTY_ACCOUNT;
+  }
+
+  /** The tip's accounts (live: it changes as the tip moves; copy it to keep a snapshot). */
+  accounts(): AccountMap {
+    return this.#accounts;
+  }
+
+  /** Why a block was marked invalid, if it was. */
+  getInvalid(hash: Uint8Array): InvalidRecord | undefined {
+    return this.#index.invalidRecord(hash);
+  }
+
+  hasOrphan(hash: Uint8Array): boolean {
+    return this.#orphans.has(hash);
+  }
+
+  orphanCount(): number {
+    return this.#orphans.size;
+  }
+
+  getLocator(): Uint8Array[] {
+    return this.#index.locator();
+  }
+
+  findForkPoint(locator: readonly Uint8Array[]): ChainEntry {
+    return this.#index.findLocatorFork(locator);
+  }
+
+  getHeadersAfter(locator: readonly Uint8Array[], max: number): Header[] {
+    return this.#index.headersAfter(locator, max);
+  }
+
+  getChainTips(): ChainTip[] {
+    return this.#index.chainTips();
+  }
+
+  // ---- mutations -----------------------------------------------------------------------------
+
+  /**
+   * Adds a block (decoded or as bytes). Throws VerifyError when it is invalid, after marking it
+   * invalid on disk where its hash commits to the failure (not for a body that does not match its
+   * header, nor for a timestamp only too far ahead of our clock).
+   */
+  async addBlock(input: Block | Uint8Array, options: AddOptions = {}): Promise<AddResult> {
+    if (this.#closed) throw new ChainDBError('closed', `chain at ${this.#db.location} is closed`);
+    return this.#mutex.run(async () => {
+      if (this.#closed) throw new ChainDBError('closed', `chain at ${this.#db.location} is closed`);
+      try {
+        return await this.#add(input, options.now ?? this.#clock());
+      } finally {
+        this.#blocks.clear();
+      }
+    });
+  }
+
+  /** Waits for queued work, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#mutex.run(() => this.#db.close());
+  }
+
+  async #add(input: Block | Uint8Array, now: number): Promise<AddResult> {
+    const { block, bytes } = decodeInput(input);
+    const hash = headerHash(block.header);
+    const key = toHex(hash);
+    const height = block.header.height;
+    const known = this.#index.invalidRecord(key);
+    if (known) {
+      throw new VerifyError(known.code === 'invalid-ancestor' ? 'invalid-ancestor' : known.code, `block ${key} is known invalid: ${known.reason}`);
+    }
+    if (this.#index.get(key) || this.#orphans.has(hash)) return { status: 'duplicate', hash, height, tip: this.#index.tip };
+    checkHeaderSanity(this.params, block.header, hash);
+    const parent = this.#index.get(block.header.parentHash);
+    if (!parent) {
+      if (this.#index.invalidRecord(block.header.parentHash)) {
+        throw await this.#rejectDescendant(hash, block.header.parentHash);
+      }
+      this.#orphans.add({ hash, block, bytes });
+      const missing = this.#orphans.missingAncestor(hash) ?? block.header.parentHash;
+      return { status: 'orphan', hash, height, tip: this.#index.tip, missing };
+    }
+    const from = this.#index.tip;
+    let failure: VerifyError | undefined;
+    let change: TipChange | null = null;
+    try {
+      change = await this.#accept(block, bytes, hash, parent, now);
+    } catch (err) {
+      if (!isVerifyError(err)) throw err;
+      failure = err;
+    }
+    await this.#releaseOrphans(hash, now);
+    if (failure) throw failure;
+    const entry = this.#index.get(key)!;
+    if (hasFlag(entry, ENTRY_FLAGS.INVALID)) {
+      const record = this.#index.invalidRecord(key)!;
+      throw new VerifyError(record.code, record.reason);
+    }
+    const tip = this.#index.tip;
+    if (!this.#index.isMain(entry)) return { status: 'side', hash, height, tip };
+    const reorganized = change !== null && !bytesEqual(change.fork.hash, from.hash);
+    return { status: reorganized ? 'reorganized' : 'connected', hash, height, tip };
+  }
+
+  /**
+   * Checks a block against its parent and the stateless rules, stores it, and activates the best
+   * chain if it now leads. Returns how the tip moved, if it did.
+   */
+  async #accept(block: Block, bytes: Uint8Array, hash: Uint8Array, parent: ChainEntry, now: number): Promise<TipChange | null> {
+    if (hasFlag(parent, ENTRY_FLAGS.INVALID)) throw await this.#rejectDescendant(hash, parent.hash);
+    try {
+      checkHeader(this.params, block.header, hash, this.#index.context(parent), now);
+    } catch (err) {
+      // Too far in the future is our clock's verdict, not the block's: it may be fine later.
+      if (isVerifyError(err) && err.code !== 'time-too-new') await this.#markFailed(hash, err);
+      throw err;
+    }
+    checkCommitments(block);
+    try {
+      checkBlockBody(this.params, block, bytes.length);
+    } catch (err) {
+      if (isVerifyError(err)) await this.#markFailed(hash, err);
+      throw err;
+    }
+    const chainwork = parent.chainwork + workFromBits(block.header.bits);
+    const entry = makeEntry(hash, block.header, chainwork, ENTRY_FLAGS.HAS_BLOCK, this.#index.allocateSequence());
+    await this.#db.saveBlock(entry, bytes);
+    this.#index.set(entry);
+    this.#blocks.set(toHex(hash), block);
+    if (compareEntries(entry, this.#index.tip) <= 0) return null;
+    return this.#activate(entry);
+  }
+
+  /** Connects orphans waiting on `hash`, then theirs, breadth first. */
+  async #releaseOrphans(hash: Uint8Array, now: number): Promise<void> {
+    const queue = [hash];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      for (const orphan of this.#orphans.takeChildren(next)) {
+        const parent = this.#index.get(next);
+        if (!parent) continue;
+        try {
+          await this.#accept(orphan.block, orphan.bytes, orphan.hash, parent, now);
+          queue.push(orphan.hash);
+        } catch (err) {
+          if (!isVerifyError(err)) throw err;
+          // Its own failure was marked (and reported) where that applies; the orphan is dropped.
+        }
+      }
+    }
+  }
+
+  /**
+   * Moves the tip to the best valid chain (starting with `candidate` when the caller knows it is
+   * the best). A block found invalid on the way is marked with its descendants and the search
+   * starts again, so this ends on the best valid entry of the tree.
+   */
+  async #activate(candidate: ChainEntry | null): Promise<TipChange | null> {
+    const from = this.#index.tip;
+    let target = candidate ?? this.#index.best();
+    while (!bytesEqual(target.hash, this.#index.tip.hash)) {
+      const failure = await this.#reorganizeTo(target);
+      if (!failure) break;
+      await this.#invalidate(failure.entry, failure.error);
+      target = this.#index.best();
+    }
+    const to = this.#index.tip;
+    if (bytesEqual(from.hash, to.hash)) return null;
+    const change = await this.#describe(from, to);
+    for (const block of change.disconnected) this.emit('disconnect', block, this.#index.get(headerHash(block.header))!);
+    for (const block of change.connected) this.emit('block', block, this.#index.get(headerHash(block.header))!);
+    if (change.disconnected.length > 0) this.emit('reorg', change);
+    this.emit('tip', change);
+    return change;
+  }
+
+  async #reorganizeTo(target: ChainEntry): Promise<ConnectFailure | null> {
+    const fork = this.#index.findFork(this.#index.tip, target);
+    while (!bytesEqual(this.#index.tip.hash, fork.hash)) await this.#disconnectTip();
+    for (const entry of this.#index.path(fork, target)) {
+      const block = await this.#loadBlock(entry);
+      try {
+        await this.#connectTip(entry, block);
+      } catch (err) {
+        if (isVerifyError(err)) return { entry, error: err };
+        throw err;
+      }
+    }
+    return null;
+  }
+
+  /** Applies the state rules to `entry` (a child of the tip) and makes it the tip. */
+  async #connectTip(entry: ChainEntry, block: Block): Promise<void> {
+    const tip = this.#index.tip;
+    const effects = applyBlock(this.params, this.#accounts, block, tip.header.modelHash);
+    const connected = withStatus(entry, ENTRY_FLAGS.VALID);
+    await this.#db.connect(connected, effects.changed, effects.previous);
+    applyAccounts(this.#accounts, effects.changed);
+    this.#index.set(connected);
+    this.#index.pushTip(connected);
+  }
+
+  async #disconnectTip(): Promise<void> {
+    const tip = this.#index.tip;
+    const undo = await this.#db.getUndo(tip.hash);
+    if (!undo) throw new ChainDBError('corrupt', `datadir ${this.#db.location}: main-chain block ${toHex(tip.hash)} has no undo data`);
+    await this.#db.disconnect(tip, undo);
+    applyAccounts(this.#accounts, undo);
+    this.#index.popTip();
+  }
+
+  /** Marks a block that failed while being connected, and every stored descendant. */
+  async #invalidate(entry: ChainEntry, error: VerifyError): Promise<void> {
+    const key = toHex(entry.hash);
+    const marks = [{ hash: entry.hash, record: { code: error.code, reason: error.reason }, entry: withStatus(entry, ENTRY_FLAGS.INVALID) }];
+    for (const d of this.#index.descendants(entry)) {
+      marks.push({
+        hash: d.hash,
+        record: { code: 'invalid-ancestor', reason: `descends from invalid block ${key}` },
+        entry: withStatus(d, ENTRY_FLAGS.INVALID),
+      });
+    }
+    await this.#db.markInvalid(marks);
+    for (const mark of marks) {
+      this.#index.set(mark.entry);
+      this.#index.setInvalid(mark.hash, mark.record);
+    }
+    this.emit('invalid', entry.hash, error);
+  }
+
+  /** Marks a block that failed before it was stored (no entry: its header or body broke a rule). */
+  async #markFailed(hash: Uint8Array, error: VerifyError): Promise<void> {
+    const record = { code: error.code, reason: error.reason };
+    await this.#db.markInvalid([{ hash, record }]);
+    this.#index.setInvalid(hash, record);
+    this.emit('invalid', hash, error);
+  }
+
+  async #rejectDescendant(hash: Uint8Array, invalidParent: Uint8Array): Promise<VerifyError> {
+    const error = new VerifyError('invalid-ancestor', `block ${toHex(hash)} descends from invalid block ${toHex(invalidParent)}`);
+    await this.#markFailed(hash, error);
+    return error;
+  }
+
+  async #loadBlock(entry: ChainEntry): Promise<Block> {
+    const key = toHex(entry.hash);
+    let block = this.#blocks.get(key);
+    if (!block) {
+      block = await this.#db.getBlock(entry.hash);
+      if (!block) throw new ChainDBError('corrupt', `datadir ${this.#db.location}: block ${key} has an entry but no body`);
+      this.#blocks.set(key, block);
+    }
+    return block;
+  }
+
+  async #describe(from: ChainEntry, to: ChainEntry): Promise<TipChange> {
+    const fork = this.#index.findFork(from, to);
+    const disconnected: Block[] = [];
+    for (const entry of this.#index.path(fork, from).reverse()) disconnected.push(await this.#loadBlock(entry));
+    const connected: Block[] = [];
+    for (const entry of this.#index.path(fork, to)) connected.push(await this.#loadBlock(entry));
+    return Object.freeze({ from, to, fork, disconnected: Object.freeze(disconnected), connected: Object.freeze(connected) });
+  }
+}
+
+function decodeInput(input: Block | Uint8Array): { block: Block; bytes: Uint8Array } {
+  if (!(input instanceof Uint8Array)) return { block: input, bytes: encodeBlock(input) };
+  try {
+    return { block: decodeBlock(input), bytes: input };
+  } catch (err) {
+    if (err instanceof DecodeError) throw new VerifyError('bad-encoding', err.reason);
+    throw err;
+  }
+}
+
+/**
+ * The body must be the one the header commits to. A mismatch says nothing about the block the
+ * hash names (anyone can pair a valid header with a wrong body), so it is rejected but never
+ * marked invalid.
+ */
+function checkCommitments(block: Block): void {
+  if (!bytesEqual(txRoot(block), block.header.txRoot)) throw new VerifyError('bad-txroot', 'transfers do not match the header txRoot');
+  if (!bytesEqual(contributionsRoot(block), block.header.contributionsRoot)) {
+    throw new VerifyError('bad-contribroot', 'contributions do not match the header contributionsRoot');
+  }
+  if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
+    throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot');
+  }
+}
+
+/** Writes account changes into the live map; EMPTY means the account is removed. */
+function applyAccounts(accounts: Map<string, Account>, changes: ReadonlyMap<string, Account>): void {
+  for (const [key, account] of changes) {
+    if (account.balance === 0n && account.nonce === 0n) accounts.delete(key);
+    else accounts.set(key, account);
+  }
+}

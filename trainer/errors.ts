@@ -10,7 +10,7 @@ export type TrainerErrorCode =
   | 'corpus-missing' // the folder or package is not there
   | 'corpus-empty' // no documents, or only empty ones
   | 'corpus-encoding' // a document is not valid UTF-8
-  // pseudo-gradient payloads, in the order the decoder checks them
+  // pseudo-gradient payloads (the size limit first, then the header, then chunk by chunk)
   | 'payload-too-large' // longer than the caller's limit, checked before anything else
   | 'payload-truncated' // ends inside the header or a chunk
   | 'payload-version' // unknown format version

@@ -145,6 +145,15 @@ test('pseudoGradient is start − end in float32', () => {
   assert.throws(() => pseudoGradient(start, new Float32Array(3)), (e: unknown) => isEngineError(e, 'invalid-argument'));
 });
 
+test('a diverging run stops with a typed error instead of returning NaN parameters', async () => {
+  await selectBackend('wasm');
+  const params = initParams(layout, utf8('diverge'));
+  params[5] = Number.NaN;
+  const before = tf.memory().numTensors;
+  await assert.rejects(trainInner(options({ params })), (e: unknown) => isEngineError(e, 'diverged') && /step 0 is NaN/.test(e.reason));
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('options outside the contract are typed errors', async () => {
   for (const bad of [{ steps: -1 }, { steps: 1.5 }, { lr: Number.NaN }, { beta1: 1 }, { eps: 0 }, { gradClip: 0 }, { params: new Float32Array(5) }]) {
     await assert.rejects(trainInner(options(bad)), (e: unknown) => isEngineError(e, 'invalid-argument'), JSON.stringify(bad));

@@ -9,6 +9,7 @@ export type EngineErrorCode =
   | 'backend-unavailable' // installed, but this machine cannot run it (no GPU adapter, no CUDA device)
   | 'backend-failed' // it loaded but failed to initialise or gave wrong numbers in the self-check
   | 'no-backend' // 'auto' found none that loads and passes the self-check
+  | 'diverged' // the training loss became NaN or infinite (learning rate too high, or bad parameters)
   | 'invalid-argument'; // a caller passed parameters, sequences or options outside the contract
 
 export class EngineError extends Error {

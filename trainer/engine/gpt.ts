@@ -19,9 +19,6 @@ import type { ModelSpec } from '../spec.ts';
 import { ensureBackend } from './backends.ts';
 import { EngineError } from './errors.ts';
 
-/** Sequences per forward pass in tfjsLoss; bounds memory (logits are batch·time·256 floats). */
-const EVAL_BATCH = 32;
-
 /** One tensor per layout slot, by name (tf.Variables when training). */
 export type Weights = ReadonlyMap<string, tf.Tensor>;
 
@@ -29,6 +26,8 @@ const LAYER_NORM_EPS = 1e-5;
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 /** Added to the scores of future positions: exp(-1e9 - max) is exactly 0 in float32. */
 const MASKED_SCORE = -1e9;
+/** Sequences per forward pass in tfjsLoss; bounds memory (logits are batch·time·256 floats). */
+const EVAL_BATCH = 32;
 
 function weight(weights: Weights, name: string): tf.Tensor {
   const t = weights.get(name);

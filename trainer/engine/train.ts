@@ -117,6 +117,9 @@ export async function trainInner(opts: TrainOptions): Promise<TrainResult> {
       });
       const value = (await loss.data())[0]!;
       loss.dispose();
+      if (!Number.isFinite(value)) {
+        throw new EngineError('diverged', `the loss at step ${step} is ${value}; lower the learning rate or check the starting parameters`);
+      }
       losses.push(value);
       positions += predictedPositions(batch);
       opts.onStep?.(step, value);

@@ -1,0 +1,70 @@
+/**
+ * Where a prepared model's arrays live and which matrix product runs on them. With WebAssembly
+ * SIMD (every supported Node), all of them are views into one WebAssembly memory so the kernel
+ * can read them in place; otherwise they are plain arrays and the scalar definition runs. Both
+ * give the same bits; the choice only changes the speed.
+ */
+import type { LinearFn } from './linear.ts';
+import { linearRegion, linearScalar } from './linear.ts';
+import { instantiateLinearTiles } from './linear-kernel.ts';
+import type { WasmMemory } from './wasm-builder.ts';
+import { wasmApi } from './wasm-builder.ts';
+
+export type KernelKind = 'wasm-simd' | 'scalar';
+
+export interface Backing {
+  readonly kind: KernelKind;
+  /** A zeroed float64 array; in WebAssembly memory, 16-byte aligned. */
+  alloc(length: number): Float64Array;
+  readonly linear: LinearFn;
+}
+
+const PAGE_BYTES = 65536;
+/** Beyond this the scalar path is used: wasm32 memories stop at 4 GiB and engines often sooner. */
+const MAX_WASM_BYTES = 2 ** 31;
+
+function scalarBacking(): Backing {
+  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar };
+}
+
+/**
+ * A backing for at most `doubles` float64 values in at most `allocations` arrays. 'auto' takes
+ * WebAssembly SIMD where it can and falls back silently.
+ */
+export function createBacking(doubles: number, allocations: number, want: 'auto' | KernelKind): Backing {
+  if (want === 'scalar') return scalarBacking();
+  const bytes = (doubles + allocations) * 8; // each array may lose one double to alignment
+  if (bytes > MAX_WASM_BYTES || !wasmApi) return scalarBacking();
+  let memory: WasmMemory;
+  try {
+    memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE_BYTES)) });
+  } catch {
+    return scalarBacking();
+  }
+  const tiles = instantiateLinearTiles(memory);
+  if (tiles === null) return scalarBacking();
+  const buffer = memory.buffer;
+  let next = 0;
+  const alloc = (length: number): Float64Array => {
+    next = (next + 15) & ~15;
+    if (next + length * 8 > buffer.byteLength) throw new Error('reference evaluator: arena sized too small');
+    const view = new Float64Array(buffer, next, length);
+    next += length * 8;
+    return view;
+  };
+  const linear: LinearFn = (out, x, rows, n, w, bias, m, accumulate) => {
+    if (n === 0) return linearScalar(out, x, rows, n, w, bias, m, accumulate);
+    const cols = m & ~3;
+    // The kernel works on blocks of 4 rows. Where the buffers have room, the last block is run
+    // in full, over rows past the end whose results nobody reads (rows are independent).
+    const padded = (rows + 3) & ~3;
+    const fits = x.length >= padded * n && out.length >= padded * m;
+    const kernelRows = fits ? padded : rows & ~3;
+    if (cols > 0 && kernelRows > 0) {
+      tiles(out.byteOffset, x.byteOffset, w.byteOffset, bias.byteOffset, kernelRows, n, m, cols, accumulate ? 1 : 0);
+    }
+    if (kernelRows < rows) linearRegion(out, x, n, w, bias, m, accumulate, kernelRows, rows, 0, cols);
+    if (cols < m) linearRegion(out, x, n, w, bias, m, accumulate, 0, rows, cols, m);
+  };
+  return { kind: 'wasm-simd', alloc, linear };
+}

@@ -1,0 +1,135 @@
+/**
+ * The matrix product of linear.ts as a WebAssembly SIMD kernel, about six times faster than the
+ * best scalar JavaScript. It computes 4 × 4 tiles of the output: four rows of x against four
+ * columns of W, the columns two to a 128-bit register (one f64 per lane), so each step of the
+ * inner loop loads four x values and four weights and does sixteen multiply-adds.
+ *
+ * Each lane holds exactly one output's running sum, started at its bias and added to in input
+ * order i = 0, 1, …, with a separate multiply and add (WebAssembly has no implicit FMA). So the
+ * result is bit for bit that of linear.ts's scalar loop; the tests check it on random shapes.
+ */
+import type { Code, WasmFunction } from './wasm-builder.ts';
+import type { WasmMemory } from './wasm-builder.ts';
+import { I32, V128, buildModule, op, wasmApi } from './wasm-builder.ts';
+
+// Parameters (all i32; pointers are byte offsets into the memory).
+const OUT = 0;
+const X = 1;
+const W = 2;
+const BIAS = 3;
+const ROWS = 4; // a multiple of 4
+const N = 5; // inputs per row
+const M = 6; // row length of W and out
+const COLS = 7; // columns to compute: a multiple of 4, at most M
+const ACCUMULATE = 8; // 0: out = y, 1: out += y
+// i32 locals.
+const R = 9;
+const J = 10;
+const ROW_BYTES_X = 11;
+const ROW_BYTES_W = 12;
+const XR = 13; // first x row of the tile
+const XEND = 14;
+const WP = 15; // W[i][j]
+const PTR = 16; // scratch pointer
+const XP = [17, 18, 19, 20] as const; // x[r+k][i] for the tile's rows k
+// v128 locals.
+const LEFT = [21, 22, 23, 24] as const; // columns j, j+1 of rows r … r+3
+const RIGHT = [25, 26, 27, 28] as const; // columns j+2, j+3
+const W_LEFT = 29;
+const W_RIGHT = 30;
+const XS = 31;
+
+const { localGet: get, localSet: set, localTee: tee, i32Const: int } = op;
+
+const multiplyAdd = (acc: number, x: number, w: number): Code => [
+  ...get(acc), ...get(x), ...get(w), ...op.f64x2Mul, ...op.f64x2Add, ...set(acc),
+];
+
+const tileRow = (k: 0 | 1 | 2 | 3): Code => [
+  ...get(XP[k]), ...op.v128Load64Splat(0), ...set(XS),
+  ...multiplyAdd(LEFT[k], XS, W_LEFT),
+  ...multiplyAdd(RIGHT[k], XS, W_RIGHT),
+  ...get(XP[k]), ...int(8), ...op.i32Add, ...set(XP[k]),
+];
+
+const storeRow = (k: 0 | 1 | 2 | 3): Code => [
+  ...get(ACCUMULATE), ...op.if,
+  ...get(PTR), ...get(PTR), ...op.v128Load(0), ...get(LEFT[k]), ...op.f64x2Add, ...op.v128Store(0),
+  ...get(PTR), ...get(PTR), ...op.v128Load(16), ...get(RIGHT[k]), ...op.f64x2Add, ...op.v128Store(16),
+  ...op.else,
+  ...get(PTR), ...get(LEFT[k]), ...op.v128Store(0),
+  ...get(PTR), ...get(RIGHT[k]), ...op.v128Store(16),
+  ...op.end,
+  ...get(PTR), ...get(ROW_BYTES_W), ...op.i32Add, ...set(PTR),
+];
+
+const body: Code = [
+  ...get(N), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_X),
+  ...get(M), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_W),
+  ...int(0), ...set(R),
+  ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
+  ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
+  ...get(X), ...get(R), ...get(ROW_BYTES_X), ...op.i32Mul, ...op.i32Add, ...set(XR),
+  ...get(XR), ...get(ROW_BYTES_X), ...op.i32Add, ...set(XEND),
+  ...int(0), ...set(J),
+  ...op.block, ...op.loop, // for j in 0, 4, … < COLS
+  ...get(J), ...get(COLS), ...op.i32GeU, ...op.brIf(1),
+  // Every sum starts at its column's bias.
+  ...get(BIAS), ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),
+  ...get(PTR), ...op.v128Load(0), ...tee(LEFT[0]), ...tee(LEFT[1]), ...tee(LEFT[2]), ...set(LEFT[3]),
+  ...get(PTR), ...op.v128Load(16), ...tee(RIGHT[0]), ...tee(RIGHT[1]), ...tee(RIGHT[2]), ...set(RIGHT[3]),
+  ...get(XR), ...tee(XP[0]),
+  ...get(ROW_BYTES_X), ...op.i32Add, ...tee(XP[1]),
+  ...get(ROW_BYTES_X), ...op.i32Add, ...tee(XP[2]),
+  ...get(ROW_BYTES_X), ...op.i32Add, ...set(XP[3]),
+  ...get(W), ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(WP),
+  ...op.loop, // for i in 0 … N−1 (N ≥ 1)
+  ...get(WP), ...op.v128Load(0), ...set(W_LEFT),
+  ...get(WP), ...op.v128Load(16), ...set(W_RIGHT),
+  ...tileRow(0), ...tileRow(1), ...tileRow(2), ...tileRow(3),
+  ...get(WP), ...get(ROW_BYTES_W), ...op.i32Add, ...set(WP),
+  ...get(XP[0]), ...get(XEND), ...op.i32LtU, ...op.brIf(0),
+  ...op.end,
+  ...get(OUT), ...get(R), ...get(ROW_BYTES_W), ...op.i32Mul, ...op.i32Add,
+  ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),
+  ...storeRow(0), ...storeRow(1), ...storeRow(2), ...storeRow(3),
+  ...get(J), ...int(4), ...op.i32Add, ...set(J),
+  ...op.br(0),
+  ...op.end, ...op.end,
+  ...get(R), ...int(4), ...op.i32Add, ...set(R),
+  ...op.br(0),
+  ...op.end, ...op.end,
+];
+
+const linearTiles: WasmFunction = {
+  name: 'linearTiles',
+  params: [I32, I32, I32, I32, I32, I32, I32, I32, I32],
+  locals: [[12, I32], [11, V128]],
+  body,
+};
+
+export type LinearTiles = (
+  out: number, x: number, w: number, bias: number, rows: number, n: number, m: number, cols: number, accumulate: number,
+) => void;
+
+let compiled: object | null | undefined;
+
+/** The compiled module, or null where the engine has no WebAssembly SIMD. */
+function kernelModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = wasmApi ? new wasmApi.Module(buildModule([linearTiles])) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** The kernel bound to a memory, or null without WebAssembly SIMD (callers fall back to linear.ts). */
+export function instantiateLinearTiles(memory: WasmMemory): LinearTiles | null {
+  const module = kernelModule();
+  if (module === null || !wasmApi) return null;
+  const instance = new wasmApi.Instance(module, { env: { memory } });
+  return instance.exports['linearTiles'] as LinearTiles;
+}

@@ -1,0 +1,30 @@
+/**
+ * The output head and the loss of one position.
+ *
+ *   z_v = Σ_i h_i · head[i][v]                         (from 0, i ascending; head = wteᵀ when tied)
+ *   loss = log(Σ_v exp(z_v − max z)) − (z_y − max z)    (the sum over v ascending, from 0)
+ *
+ * which is −log softmax(z)_y, with the maximum subtracted so that no exp overflows.
+ */
+import type { PreparedModel } from './model.ts';
+import { exp, log } from './math.ts';
+
+/** Logits of hidden rows first … first+count−1 into workspace.logits rows 0 … count−1. */
+export function headLogits(model: PreparedModel, first: number, count: number): void {
+  const ws = model.workspace;
+  const d = model.spec.width;
+  const hidden = first === 0 ? ws.normed : ws.normed.subarray(first * d);
+  model.linear(ws.logits, hidden, count, d, model.head, model.headBias, model.spec.vocabSize, false);
+}
+
+/** Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1]. */
+export function crossEntropy(logits: Float64Array, offset: number, vocab: number, target: number): number {
+  let max = -Infinity;
+  for (let v = 0; v < vocab; v++) {
+    const z = logits[offset + v]!;
+    if (z > max) max = z;
+  }
+  let total = 0;
+  for (let v = 0; v < vocab; v++) total += exp(logits[offset + v]! - max);
+  return log(total) - (logits[offset + target]! - max);
+}

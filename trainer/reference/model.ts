@@ -1,0 +1,122 @@
+/**
+ * The parameters as the evaluator reads them: float64 copies (exact, since every float32 is a
+ * float64), in the layout's own row-major [in, out] shapes, next to the scratch space of one
+ * forward pass, all in one backing so that the fast matrix kernel can reach them.
+ */
+import type { ParamLayout } from '../layout.ts';
+import { tensorView } from '../layout.ts';
+import type { ModelSpec } from '../spec.ts';
+import type { Backing, KernelKind } from './backing.ts';
+import { createBacking } from './backing.ts';
+import { EvaluatorError } from './errors.ts';
+import type { LinearFn } from './linear.ts';
+import type { Workspace } from './workspace.ts';
+import { createWorkspace, workspaceSize } from './workspace.ts';
+
+export interface BlockWeights {
+  readonly ln1Gain: Float64Array;
+  readonly ln1Bias: Float64Array;
+  /** [d, 3d]: output columns 0..d−1 make q, d..2d−1 make k, 2d..3d−1 make v. */
+  readonly qkv: Float64Array;
+  readonly qkvBias: Float64Array;
+  /** [d, d] */
+  readonly attnOut: Float64Array;
+  readonly attnOutBias: Float64Array;
+  readonly ln2Gain: Float64Array;
+  readonly ln2Bias: Float64Array;
+  /** [d, 4d] */
+  readonly fc: Float64Array;
+  readonly fcBias: Float64Array;
+  /** [4d, d] */
+  readonly proj: Float64Array;
+  readonly projBias: Float64Array;
+}
+
+export interface PreparedModel {
+  readonly spec: ModelSpec;
+  /** [vocab, d] */
+  readonly tokenEmbedding: Float64Array;
+  /** [context, d] */
+  readonly positionEmbedding: Float64Array;
+  readonly blocks: readonly BlockWeights[];
+  readonly lnfGain: Float64Array;
+  readonly lnfBias: Float64Array;
+  /** [d, vocab]: wteᵀ when tied, lm_head when not. */
+  readonly head: Float64Array;
+  /** Zeros of length vocab: the head has no bias, and the shared product wants one. */
+  readonly headBias: Float64Array;
+  /** The matrix product bound to where these arrays live. */
+  readonly linear: LinearFn;
+  readonly kernel: KernelKind;
+  /** One forward pass's scratch space: a prepared model runs one pass at a time. */
+  readonly workspace: Workspace;
+}
+
+export interface PrepareOptions {
+  /** 'auto' (default) uses WebAssembly SIMD where available; 'scalar' forces plain JavaScript. */
+  readonly kernel?: 'auto' | KernelKind;
+}
+
+export function prepareModel(layout: ParamLayout, params: Float32Array, options: PrepareOptions = {}): PreparedModel {
+  if (params.length !== layout.total) {
+    throw new EvaluatorError('param-count', `parameter vector has ${params.length} floats, the layout needs ${layout.total}`);
+  }
+  const spec = layout.spec;
+  const d = spec.width;
+  const v = spec.vocabSize;
+  const scratch = workspaceSize(spec);
+  const extraHead = spec.tiedEmbeddings ? v * d : 0;
+  const backing = createBacking(
+    layout.total + extraHead + v + scratch.doubles,
+    layout.tensors.length + 2 + scratch.arrays,
+    options.kernel ?? 'auto',
+  );
+  const copy = (name: string): Float64Array => copyInto(backing, tensorView(layout, params, name));
+  const blocks: BlockWeights[] = [];
+  for (let l = 0; l < spec.layers; l++) {
+    const p = `h${l}.`;
+    blocks.push({
+      ln1Gain: copy(`${p}ln1.g`),
+      ln1Bias: copy(`${p}ln1.b`),
+      qkv: copy(`${p}attn.wqkv`),
+      qkvBias: copy(`${p}attn.bqkv`),
+      attnOut: copy(`${p}attn.wo`),
+      attnOutBias: copy(`${p}attn.bo`),
+      ln2Gain: copy(`${p}ln2.g`),
+      ln2Bias: copy(`${p}ln2.b`),
+      fc: copy(`${p}mlp.wfc`),
+      fcBias: copy(`${p}mlp.bfc`),
+      proj: copy(`${p}mlp.wproj`),
+      projBias: copy(`${p}mlp.bproj`),
+    });
+  }
+  const tokenEmbedding = copy('wte');
+  let head: Float64Array;
+  if (spec.tiedEmbeddings) {
+    head = backing.alloc(d * v);
+    for (let t = 0; t < v; t++) {
+      for (let i = 0; i < d; i++) head[i * v + t] = tokenEmbedding[t * d + i]!;
+    }
+  } else {
+    head = copy('lm_head');
+  }
+  return {
+    spec,
+    tokenEmbedding,
+    positionEmbedding: copy('wpe'),
+    blocks,
+    lnfGain: copy('lnf.g'),
+    lnfBias: copy('lnf.b'),
+    head,
+    headBias: backing.alloc(v),
+    linear: backing.linear,
+    kernel: backing.kind,
+    workspace: createWorkspace(spec, backing),
+  };
+}
+
+function copyInto(backing: Backing, values: Float32Array): Float64Array {
+  const out = backing.alloc(values.length);
+  out.set(values);
+  return out;
+}

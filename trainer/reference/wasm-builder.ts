@@ -1,0 +1,132 @@
+/**
+ * Just enough of the WebAssembly binary format (core spec 1.0 plus the fixed-width SIMD
+ * proposal, standard since 2021) to write a module of a few functions over one imported memory,
+ * with the instructions the evaluator's kernels use. No toolchain is needed and the module is
+ * built from this source at load time, so what runs is exactly what is reviewed here.
+ *
+ * WebAssembly keeps the evaluator deterministic: its float add and multiply (scalar and per
+ * SIMD lane) are IEEE 754 correctly rounded on every engine, it never contracts a multiply and
+ * an add into a fused one, and only the bits of a NaN it produces may vary (a NaN stays a NaN).
+ */
+
+/**
+ * The parts of the engine's WebAssembly API used here, typed locally: the project compiles
+ * against the ES library alone, which does not declare them.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+export interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+/** The engine's WebAssembly, or undefined where there is none. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+
+export type Code = readonly number[];
+
+export function uleb128(value: number): number[] {
+  const out: number[] = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb128(value: number): number[] {
+  const out: number[] = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function vector(items: readonly Code[]): number[] {
+  return [...uleb128(items.length), ...items.flat()];
+}
+
+function name(text: string): number[] {
+  return vector([...new TextEncoder().encode(text)].map((b) => [b]));
+}
+
+function section(id: number, body: Code): number[] {
+  return [id, ...uleb128(body.length), ...body];
+}
+
+const SIMD_PREFIX = 0xfd;
+const simd = (opcode: number, ...immediates: number[]): number[] => [SIMD_PREFIX, ...uleb128(opcode), ...immediates];
+/** A memory operand: alignment hint (log2 bytes) and constant byte offset. */
+const memarg = (alignLog2: number, offset: number): number[] => [alignLog2, ...uleb128(offset)];
+
+/** The instructions used, named as in the text format. Blocks and loops produce no value. */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  br: (depth: number): number[] => [0x0c, ...uleb128(depth)],
+  brIf: (depth: number): number[] => [0x0d, ...uleb128(depth)],
+  localGet: (index: number): number[] => [0x20, ...uleb128(index)],
+  localSet: (index: number): number[] => [0x21, ...uleb128(index)],
+  localTee: (index: number): number[] => [0x22, ...uleb128(index)],
+  i32Const: (value: number): number[] => [0x41, ...sleb128(value)],
+  i32GeU: [0x4f],
+  i32LtU: [0x49],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  f64Load: (offset: number): number[] => [0x2b, ...memarg(3, offset)],
+  f64Store: (offset: number): number[] => [0x39, ...memarg(3, offset)],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  v128Load: (offset: number): number[] => simd(0x00, ...memarg(3, offset)),
+  v128Store: (offset: number): number[] => simd(0x0b, ...memarg(3, offset)),
+  /** Loads one f64 and puts it in both lanes. */
+  v128Load64Splat: (offset: number): number[] => simd(0x0a, ...memarg(3, offset)),
+  f64x2Add: simd(0xf0),
+  f64x2Mul: simd(0xf2),
+} as const;
+
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: readonly number[];
+  /** Runs of locals after the parameters: [count, type]. */
+  readonly locals: readonly (readonly [number, number])[];
+  /** The body's instructions, without the final `end`. */
+  readonly body: Code;
+}
+
+/** A module importing env.memory (at least minPages of 64 KiB) and exporting the functions. */
+export function buildModule(functions: readonly WasmFunction[], minPages = 1): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector([])]);
+  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb128(minPages)]];
+  const declarations = functions.map((_, i) => uleb128(i));
+  const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb128(i)]);
+  const bodies = functions.map((f) => {
+    const code = [...vector(f.locals.map(([count, type]) => [...uleb128(count), type])), ...f.body, ...op.end];
+    return [...uleb128(code.length), ...code];
+  });
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector(imports)),
+    ...section(3, vector(declarations)),
+    ...section(7, vector(exports)),
+    ...section(10, vector(bodies)),
+  ]);
+}

@@ -1,0 +1,48 @@
+/**
+ * Scratch buffers for one forward pass at full context, allocated with the model and reused for
+ * every sequence, so the hot loops never allocate. Row capacities are rounded up to a multiple
+ * of 4 so that the matrix kernel can always run whole blocks of rows.
+ */
+import type { ModelSpec } from '../spec.ts';
+import type { Backing } from './backing.ts';
+
+export interface Workspace {
+  /** [T, d] the residual stream. */
+  readonly x: Float64Array;
+  /** [T, d] a LayerNorm's output (after the last block: the final hidden states). */
+  readonly normed: Float64Array;
+  /** [T, 3d] q | k | v for every position. */
+  readonly qkv: Float64Array;
+  /** [T, d] the heads' outputs, side by side, before the output projection. */
+  readonly attended: Float64Array;
+  /** [T, 4d] the MLP's hidden layer. */
+  readonly hidden: Float64Array;
+  /** [T] one query's attention scores, then its weights. */
+  readonly scores: Float64Array;
+  /** [T, vocab] */
+  readonly logits: Float64Array;
+}
+
+export function workspaceRows(spec: ModelSpec): number {
+  return (spec.contextLength + 3) & ~3;
+}
+
+/** Doubles and arrays createWorkspace takes from a backing. */
+export function workspaceSize(spec: ModelSpec): { doubles: number; arrays: number } {
+  const rows = workspaceRows(spec);
+  return { doubles: rows * (10 * spec.width + 1 + spec.vocabSize), arrays: 7 };
+}
+
+export function createWorkspace(spec: ModelSpec, backing: Backing): Workspace {
+  const rows = workspaceRows(spec);
+  const d = spec.width;
+  return {
+    x: backing.alloc(rows * d),
+    normed: backing.alloc(rows * d),
+    qkv: backing.alloc(rows * 3 * d),
+    attended: backing.alloc(rows * d),
+    hidden: backing.alloc(rows * 4 * d),
+    scores: backing.alloc(rows),
+    logits: backing.alloc(rows * spec.vocabSize),
+  };
+}

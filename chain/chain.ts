@@ -292,25 +292,31 @@ export class Chain extends EventEmitter<ChainEvents> {
       return { status: 'orphan', hash, height, tip: this.#index.tip, missing };
     }
     const from = this.#index.tip;
+    let status: AddStatus | undefined;
     let failure: VerifyError | undefined;
-    let change: TipChange | null = null;
     try {
-      change = await this.#accept(block, bytes, hash, parent, now);
+      const change = await this.#accept(block, bytes, hash, parent, now);
+      status = this.#statusOf(key, from, change);
     } catch (err) {
       if (!isVerifyError(err)) throw err;
       failure = err;
     }
+    // The block's own status is settled before its orphans move the tip further.
     await this.#releaseOrphans(hash, now);
     if (failure) throw failure;
-    const entry = this.#index.get(key)!;
-    if (hasFlag(entry, ENTRY_FLAGS.INVALID)) {
+    if (!status) {
       const record = this.#index.invalidRecord(key)!;
       throw new VerifyError(record.code, record.reason);
     }
-    const tip = this.#index.tip;
-    if (!this.#index.isMain(entry)) return { status: 'side', hash, height, tip };
-    const reorganized = change !== null && !bytesEqual(change.fork.hash, from.hash);
-    return { status: reorganized ? 'reorganized' : 'connected', hash, height, tip };
+    return { status, hash, height, tip: this.#index.tip };
+  }
+
+  /** 'connected', 'reorganized' or 'side' for a stored block; undefined if it was found invalid. */
+  #statusOf(key: string, from: ChainEntry, change: TipChange | null): AddStatus | undefined {
+    const entry = this.#index.get(key)!;
+    if (hasFlag(entry, ENTRY_FLAGS.INVALID)) return undefined;
+    if (!this.#index.isMain(entry)) return 'side';
+    return change !== null && !bytesEqual(change.fork.hash, from.hash) ? 'reorganized' : 'connected';
   }
 
   /**

@@ -1,0 +1,185 @@
+/**
+ * Deterministic block trees for chain tests: build any branch on any known block with the real
+ * rules (test/util/fixtures.ts), and know the accounts after every block without a Chain. This is
+ * the reference the chain is compared with: the state a block leads to is a function of its
+ * ancestry alone, whatever the order blocks arrived in or how often a node crashed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Account, Block, Transfer } from '../../consensus/types.ts';
+import { bytesEqual } from '../../consensus/bytes.ts';
+import { Chain, type ChainOptions } from '../../chain/chain.ts';
+import type { ChainParams } from '../../consensus/params.ts';
+import { toHex } from '../../consensus/hash.ts';
+import { headerHash } from '../../chain/header.ts';
+import type { Genesis } from '../../chain/genesis.ts';
+import { HEADER_VERSION } from '../../consensus/params.ts';
+import { expectedBits } from '../../consensus/header-rules.ts';
+import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import {
+  buildBlock,
+  childParent,
+  genesisParent,
+  solve,
+  testGenesis,
+  testKeys,
+  transfer,
+  type BuildParent,
+  type TestKey,
+} from '../util/fixtures.ts';
+
+export interface ExtendOptions {
+  readonly txs?: readonly Transfer[];
+  readonly miner?: Uint8Array;
+  readonly timestamp?: number;
+}
+
+/** A clock far past the test genesis, so no test block is ever "too far in the future". */
+export const TEST_NOW = 2_000_000_000;
+
+export class BlockTree {
+  readonly genesis: Genesis;
+  readonly params: ChainParams;
+  readonly keys: readonly TestKey[];
+  readonly #nodes = new Map<string, BuildParent>();
+  readonly #blocks = new Map<string, Block>();
+  #built = 0;
+
+  constructor(genesis: Genesis = testGenesis()) {
+    this.genesis = genesis;
+    this.params = genesis.params;
+    this.keys = testKeys(8);
+    this.#nodes.set(toHex(genesis.hash), genesisParent(genesis));
+  }
+
+  /** A new block on `parent`; every call yields a distinct block (nonce searches start apart). */
+  extend(parent: Uint8Array, opts: ExtendOptions = {}): Block {
+    const context = this.context(parent);
+    const nonceStart = BigInt(this.#built++) << 32n;
+    const block = buildBlock(this.params, context, {
+      miner: opts.miner ?? this.keys[7]!.address,
+      nonceStart,
+      ...(opts.txs ? { txs: opts.txs } : {}),
+      ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}),
+    });
+    this.#record(context, block);
+    return block;
+  }
+
+  /** `n` blocks in a row on `parent`. */
+  branch(parent: Uint8Array, n: number, opts: ExtendOptions = {}): Block[] {
+    const out: Block[] = [];
+    let at = parent;
+    for (let i = 0; i < n; i++) {
+      const block = this.extend(at, opts);
+      out.push(block);
+      at = headerHash(block.header);
+    }
+    return out;
+  }
+
+  /**
+   * A block on `parent` that passes the header and body rules but not the state rules: its
+   * transfers are not applied (they may be unpayable or replayed) and its state root is the
+   * parent's. Children can be built on it; their state is taken to be the parent's.
+   */
+  forge(parent: Uint8Array, txs: readonly Transfer[], opts: { readonly timestamp?: number } = {}): Block {
+    const context = this.context(parent);
+    const body = { txs: [...txs], contributions: [], report: [] };
+    const header = solve(
+      {
+        version: HEADER_VERSION,
+        height: context.header.height + 1,
+        parentHash: context.hash,
+        timestamp: opts.timestamp ?? context.header.timestamp + this.params.pow.blockTimeSeconds,
+        bits: expectedBits(this.params, context.header, context.anchorTimestamp),
+        nonce: 0n,
+        minerAddress: this.keys[6]!.address,
+        txRoot: txRoot(body),
+        contributionsRoot: contributionsRoot(body),
+        reportRoot: reportRoot(body),
+        stateRoot: context.header.stateRoot,
+        modelHash: context.header.modelHash,
+      },
+      BigInt(this.#built++) << 32n,
+    );
+    const block: Block = Object.freeze({ header, ...body });
+    this.adopt(block, context.accounts);
+    return block;
+  }
+
+  /**
+   * Records a block built elsewhere (for example one made invalid on purpose) so that children
+   * can be built on it; its state is what the rules give, without checking the state root.
+   */
+  adopt(block: Block, state: ReadonlyMap<string, Account>): void {
+    const parent = this.context(block.header.parentHash);
+    const hash = headerHash(block.header);
+    this.#nodes.set(toHex(hash), {
+      hash,
+      header: block.header,
+      recentTimestamps: [...parent.recentTimestamps, block.header.timestamp].slice(-11),
+      anchorTimestamp: block.header.height === 1 ? block.header.timestamp : parent.anchorTimestamp,
+      accounts: state,
+    });
+    this.#blocks.set(toHex(hash), block);
+  }
+
+  context(hash: Uint8Array): BuildParent {
+    const node = this.#nodes.get(toHex(hash));
+    if (!node) throw new Error(`block ${toHex(hash)} is not in the tree`);
+    return node;
+  }
+
+  /** The accounts after `hash` (the reference state). */
+  accountsAt(hash: Uint8Array): ReadonlyMap<string, Account> {
+    return this.context(hash).accounts;
+  }
+
+  block(hash: Uint8Array): Block {
+    const block = this.#blocks.get(toHex(hash));
+    if (!block) throw new Error(`block ${toHex(hash)} is not in the tree`);
+    return block;
+  }
+
+  /** A signed transfer from test key `from` to test key `to`. */
+  pay(from: number, to: number, amount: bigint, fee: bigint, nonce: bigint): Transfer {
+    return transfer(this.params, this.keys[from]!, this.keys[to]!.address, amount, fee, nonce);
+  }
+
+  #record(parent: BuildParent, block: Block): void {
+    const child = childParent(this.params, parent, block);
+    this.#nodes.set(toHex(child.hash), child);
+    this.#blocks.set(toHex(child.hash), block);
+  }
+}
+
+export function hashOf(block: Block): Uint8Array {
+  return headerHash(block.header);
+}
+
+export function hexOf(block: Block): string {
+  return toHex(headerHash(block.header));
+}
+
+/** A fresh temporary directory (the caller removes it). */
+export function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `gc-${name}-`));
+}
+
+/** A Chain on `location` for the tree's network, with the test clock. */
+export function openTestChain(tree: BlockTree, location: string, options: Partial<ChainOptions> = {}): Promise<Chain> {
+  return Chain.open({ location, genesis: tree.genesis, clock: () => TEST_NOW, ...options });
+}
+
+/** The blocks from the genesis (excluded) to `hash`, oldest first. */
+export function pathTo(tree: BlockTree, hash: Uint8Array): Block[] {
+  const out: Block[] = [];
+  for (let at = hash; !bytesEqual(at, tree.genesis.hash); ) {
+    const block = tree.block(at);
+    out.push(block);
+    at = block.header.parentHash;
+  }
+  return out.reverse();
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createBacking } from '../../trainer/reference/backing.ts';
+import { linearScalar } from '../../trainer/reference/linear.ts';
+import { sleb128, uleb128 } from '../../trainer/reference/wasm-builder.ts';
+
+test('LEB128 encodings', () => {
+  assert.deepEqual(uleb128(0), [0]);
+  assert.deepEqual(uleb128(127), [0x7f]);
+  assert.deepEqual(uleb128(128), [0x80, 0x01]);
+  assert.deepEqual(uleb128(624485), [0xe5, 0x8e, 0x26]);
+  assert.deepEqual(sleb128(0), [0]);
+  assert.deepEqual(sleb128(-1), [0x7f]);
+  assert.deepEqual(sleb128(63), [0x3f]);
+  assert.deepEqual(sleb128(64), [0xc0, 0x00]);
+  assert.deepEqual(sleb128(-64), [0x40]);
+  assert.deepEqual(sleb128(-123456), [0xc0, 0xbb, 0x78]);
+});
+
+test('the WebAssembly SIMD kernel is available here', () => {
+  assert.equal(createBacking(16, 1, 'auto').kind, 'wasm-simd');
+});
+
+const value = fc.oneof(
+  { weight: 20, arbitrary: fc.double({ min: -4, max: 4, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, -0, Infinity, -Infinity, NaN, 1e300, -1e300, 5e-324) },
+);
+
+test('the kernel gives the scalar definition, bit for bit, on any shape and values', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 11 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 13 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.array(value, { minLength: 400, maxLength: 400 }),
+      (rows, n, m, accumulate, roomToPad, pool) => {
+        const capacity = roomToPad ? (rows + 3) & ~3 : rows;
+        const backing = createBacking(capacity * (n + m) + n * m + m, 4, 'auto');
+        const fill = (a: Float64Array, salt: number): Float64Array => {
+          for (let i = 0; i < a.length; i++) a[i] = pool[(i * 7 + salt) % pool.length]!;
+          return a;
+        };
+        const x = fill(backing.alloc(capacity * n), 1);
+        const w = fill(backing.alloc(n * m), 2);
+        const b = fill(backing.alloc(m), 3);
+        const out = fill(backing.alloc(capacity * m), 4);
+        const expected = Float64Array.from(out);
+        linearScalar(expected, x, rows, n, w, b, m, accumulate);
+        backing.linear(out, x, rows, n, w, b, m, accumulate);
+        for (let i = 0; i < rows * m; i++) {
+          if (!Object.is(out[i], expected[i]) && !(Number.isNaN(out[i]) && Number.isNaN(expected[i]))) {
+            assert.fail(`element ${i}: kernel ${out[i]}, definition ${expected[i]}`);
+          }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('the definition: bias first, then inputs in order', () => {
+  // 1e16 + 1 + 1 = 1e16 when summed left to right from the bias, 1e16 + 2 in another order.
+  const x = new Float64Array([1, 1]);
+  const w = new Float64Array([1, 1]);
+  for (const backing of [createBacking(64, 8, 'auto'), createBacking(64, 8, 'scalar')]) {
+    const out = backing.alloc(4);
+    const xs = backing.alloc(8);
+    xs.set(x);
+    const ws = backing.alloc(2);
+    ws.set(w);
+    const bias = backing.alloc(1);
+    bias[0] = 1e16;
+    backing.linear(out, xs, 1, 2, ws, bias, 1, false);
+    assert.equal(out[0], 1e16, backing.kind);
+  }
+});

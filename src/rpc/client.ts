@@ -55,6 +55,8 @@ export async function rpcCall<T>(opts: RpcCallOptions, method: string, params: R
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new RangeError(`RPC port must be an integer from 1 to 65535, got ${opts.port}`);
   }
+  // Without a cookie the call still goes out, unauthenticated: if nothing listens, "the node is not
+  // running" is the answer that helps; if a node answers 401, the missing cookie is.
   const credentials = await credentialsFor(opts);
   const where = `${RPC_HOST}:${opts.port}`;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
@@ -64,7 +66,7 @@ export async function rpcCall<T>(opts: RpcCallOptions, method: string, params: R
   try {
     const response = await fetch(`http://${where}/`, {
       method: 'POST',
-      headers: {
+      headers: credentials instanceof CookieError ? { 'content-type': 'application/json' } : {
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`, 'utf8').toString('base64')}`,
       },
@@ -77,6 +79,7 @@ export async function rpcCall<T>(opts: RpcCallOptions, method: string, params: R
     throw transportError(err, where, method, timeoutMs);
   }
   if (status === 401 || status === 403) {
+    if (credentials instanceof CookieError) throw new RpcError('no-credentials', credentials.reason);
     throw new RpcError(
       'unauthorized',
       `the node at ${where} refused the RPC credentials (HTTP ${status}): ` +
@@ -86,7 +89,8 @@ export async function rpcCall<T>(opts: RpcCallOptions, method: string, params: R
   return resultOf<T>(body, status, id, method, where);
 }
 
-async function credentialsFor(opts: RpcCallOptions): Promise<RpcCredentials> {
+/** The credentials to send, or why the cookie could not be read. */
+async function credentialsFor(opts: RpcCallOptions): Promise<RpcCredentials | CookieError> {
   if (opts.user !== undefined || opts.password !== undefined) {
     if (opts.user === undefined || opts.password === undefined) {
       throw new RpcError('no-credentials', 'pass both --rpc-user and --rpc-password, or neither to use the cookie');
@@ -97,6 +101,7 @@ async function credentialsFor(opts: RpcCallOptions): Promise<RpcCredentials> {
   try {
     return await readCookie(opts.datadir);
   } catch (err) {
+    if (err instanceof CookieError && err.code === 'no-cookie') return err;
     if (err instanceof CookieError) throw new RpcError('no-credentials', err.reason);
     throw err;
   }

@@ -1,0 +1,93 @@
+/**
+ * The node calls the wallet makes, with the node's answers checked before use: amounts arrive as
+ * decimal strings of base units (JSON numbers lose precision past 2^53) and become bigints here.
+ */
+import { encodeTransfer } from '../../chain/tx.ts';
+import type { Transfer } from '../../consensus/types.ts';
+import { toHex } from '../../consensus/hash.ts';
+import { rpcCall, type RpcCallOptions } from '../rpc/client.ts';
+import { parseBaseUnits } from './amounts.ts';
+import { WalletError } from './errors.ts';
+
+export interface AccountView {
+  readonly address: string;
+  readonly balance: bigint;
+  /** The confirmed nonce: transfers in blocks so far. */
+  readonly nonce: bigint;
+  /** The next nonce counting the node's mempool, when the node reports it. */
+  readonly pendingNonce?: bigint;
+}
+
+export interface HistoryEntry {
+  readonly txid: string;
+  /** null while the transfer waits in the mempool. */
+  readonly height: number | null;
+  readonly blockHash: string | null;
+  /** Seconds since the Unix epoch (the block's timestamp); null while pending. */
+  readonly time: number | null;
+  readonly from: string;
+  readonly to: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+}
+
+/** RPC `getaccount` {address} → {address, balance, nonce, pendingNonce?}. */
+export async function getAccount(rpc: RpcCallOptions, address: string): Promise<AccountView> {
+  const result = record(await rpcCall<unknown>(rpc, 'getaccount', { address }), 'getaccount');
+  const pending = result['pendingNonce'];
+  return {
+    address: typeof result['address'] === 'string' ? result['address'] : address,
+    balance: parseBaseUnits(result['balance'], 'getaccount balance'),
+    nonce: parseBaseUnits(result['nonce'], 'getaccount nonce'),
+    ...(pending === undefined || pending === null ? {} : { pendingNonce: parseBaseUnits(pending, 'getaccount pendingNonce') }),
+  };
+}
+
+/** RPC `sendrawtransaction` [hex of the encoded transfer] → the txid (hex). */
+export async function sendRawTransaction(rpc: RpcCallOptions, tx: Transfer): Promise<string> {
+  const txid = await rpcCall<unknown>(rpc, 'sendrawtransaction', [toHex(encodeTransfer(tx))]);
+  if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/i.test(txid)) {
+    throw new WalletError('bad-response', `sendrawtransaction returned ${JSON.stringify(txid)}, not a transaction id`);
+  }
+  return txid.toLowerCase();
+}
+
+/** RPC `getaddresshistory` {address, limit} → the address's transfers. */
+export async function getAddressHistory(rpc: RpcCallOptions, address: string, limit: number): Promise<HistoryEntry[]> {
+  const result = await rpcCall<unknown>(rpc, 'getaddresshistory', { address, limit });
+  if (!Array.isArray(result)) throw new WalletError('bad-response', 'getaddresshistory did not return a list');
+  return result.map((item: unknown, i) => {
+    const what = `getaddresshistory[${i}]`;
+    const e = record(item, what);
+    return {
+      txid: text(e['txid'], `${what}.txid`),
+      height: optionalInteger(e['height'], `${what}.height`),
+      blockHash: e['blockHash'] === null || e['blockHash'] === undefined ? null : text(e['blockHash'], `${what}.blockHash`),
+      time: optionalInteger(e['time'], `${what}.time`),
+      from: text(e['from'], `${what}.from`),
+      to: text(e['to'], `${what}.to`),
+      amount: parseBaseUnits(e['amount'], `${what}.amount`),
+      fee: parseBaseUnits(e['fee'], `${what}.fee`),
+    };
+  });
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new WalletError('bad-response', `${what} did not return an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new WalletError('bad-response', `${what} must be a string`);
+  return value;
+}
+
+function optionalInteger(value: unknown, what: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new WalletError('bad-response', `${what} must be a non-negative integer or null`);
+  }
+  return value;
+}

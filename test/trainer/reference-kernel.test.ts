@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createBacking } from '../../trainer/reference/backing.ts';
-import { linearScalar } from '../../trainer/reference/linear.ts';
+import type { Matrix } from '../../trainer/reference/linear.ts';
+import { linearScalar, paddedStride } from '../../trainer/reference/linear.ts';
 import { sleb128, uleb128 } from '../../trainer/reference/wasm-builder.ts';
 
 test('LEB128 encodings', () => {
@@ -35,21 +36,23 @@ test('the kernel gives the scalar definition, bit for bit, on any shape and valu
       fc.integer({ min: 1, max: 13 }),
       fc.boolean(),
       fc.boolean(),
+      fc.integer({ min: 0, max: 5 }),
       fc.array(value, { minLength: 400, maxLength: 400 }),
-      (rows, n, m, accumulate, roomToPad, pool) => {
+      (rows, n, m, accumulate, roomToPad, extraStride, pool) => {
         const capacity = roomToPad ? (rows + 3) & ~3 : rows;
-        const backing = createBacking(capacity * (n + m) + n * m + m, 4, 'auto');
+        const stride = m + extraStride;
+        const backing = createBacking(capacity * (n + m) + n * stride + m, 4, 'auto');
         const fill = (a: Float64Array, salt: number): Float64Array => {
           for (let i = 0; i < a.length; i++) a[i] = pool[(i * 7 + salt) % pool.length]!;
           return a;
         };
         const x = fill(backing.alloc(capacity * n), 1);
-        const w = fill(backing.alloc(n * m), 2);
+        const w: Matrix = { values: fill(backing.alloc(n * stride), 2), inputs: n, outputs: m, stride };
         const b = fill(backing.alloc(m), 3);
         const out = fill(backing.alloc(capacity * m), 4);
         const expected = Float64Array.from(out);
-        linearScalar(expected, x, rows, n, w, b, m, accumulate);
-        backing.linear(out, x, rows, n, w, b, m, accumulate);
+        linearScalar(expected, x, rows, w, b, accumulate);
+        backing.linear(out, x, rows, w, b, accumulate);
         for (let i = 0; i < rows * m; i++) {
           if (!Object.is(out[i], expected[i]) && !(Number.isNaN(out[i]) && Number.isNaN(expected[i]))) {
             assert.fail(`element ${i}: kernel ${out[i]}, definition ${expected[i]}`);
@@ -59,6 +62,14 @@ test('the kernel gives the scalar definition, bit for bit, on any shape and valu
     ),
     { numRuns: 300 },
   );
+});
+
+test('padded strides are an odd number of cache lines, and no shorter than a row', () => {
+  for (let m = 1; m <= 600; m++) {
+    const s = paddedStride(m);
+    assert.ok(s >= m && s < m + 16, `${m} → ${s}`);
+    assert.equal((s / 8) % 2, 1, `${m} → ${s}`);
+  }
 });
 
 test('the definition: bias first, then inputs in order', () => {
@@ -73,7 +84,7 @@ test('the definition: bias first, then inputs in order', () => {
     ws.set(w);
     const bias = backing.alloc(1);
     bias[0] = 1e16;
-    backing.linear(out, xs, 1, 2, ws, bias, 1, false);
+    backing.linear(out, xs, 1, { values: ws, inputs: 2, outputs: 1, stride: 1 }, bias, false);
     assert.equal(out[0], 1e16, backing.kind);
   }
 });

@@ -52,8 +52,9 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     next += length * 8;
     return view;
   };
-  const linear: LinearFn = (out, x, rows, n, w, bias, m, accumulate) => {
-    if (n === 0) return linearScalar(out, x, rows, n, w, bias, m, accumulate);
+  const linear: LinearFn = (out, x, rows, w, bias, accumulate) => {
+    const { inputs: n, outputs: m } = w;
+    if (n === 0) return linearScalar(out, x, rows, w, bias, accumulate);
     const cols = m & ~3;
     // The kernel works on blocks of 4 rows. Where the buffers have room, the last block is run
     // in full, over rows past the end whose results nobody reads (rows are independent).
@@ -61,10 +62,11 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     const fits = x.length >= padded * n && out.length >= padded * m;
     const kernelRows = fits ? padded : rows & ~3;
     if (cols > 0 && kernelRows > 0) {
-      tiles(out.byteOffset, x.byteOffset, w.byteOffset, bias.byteOffset, kernelRows, n, m, cols, accumulate ? 1 : 0);
+      const wb = w.values.byteOffset;
+      tiles(out.byteOffset, x.byteOffset, wb, bias.byteOffset, kernelRows, n, m, w.stride, cols, accumulate ? 1 : 0);
     }
-    if (kernelRows < rows) linearRegion(out, x, n, w, bias, m, accumulate, kernelRows, rows, 0, cols);
-    if (cols < m) linearRegion(out, x, n, w, bias, m, accumulate, 0, rows, cols, m);
+    if (kernelRows < rows) linearRegion(out, x, w, bias, accumulate, kernelRows, rows, 0, cols);
+    if (cols < m) linearRegion(out, x, w, bias, accumulate, 0, rows, cols, m);
   };
   return { kind: 'wasm-simd', alloc, linear };
 }

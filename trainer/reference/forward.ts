@@ -31,13 +31,13 @@ export function forwardHidden(model: PreparedModel, tokens: Uint8Array, rows: nu
   }
   for (const block of model.blocks) {
     layerNorm(ws.normed, x, rows, d, block.ln1Gain, block.ln1Bias);
-    linear(ws.qkv, ws.normed, rows, d, block.qkv, block.qkvBias, 3 * d, false);
+    linear(ws.qkv, ws.normed, rows, block.qkv, block.qkvBias, false);
     causalSelfAttention(ws.attended, ws.qkv, rows, d, heads, ws.scores);
-    linear(x, ws.attended, rows, d, block.attnOut, block.attnOutBias, d, true);
+    linear(x, ws.attended, rows, block.attnOut, block.attnOutBias, true);
     layerNorm(ws.normed, x, rows, d, block.ln2Gain, block.ln2Bias);
-    linear(ws.hidden, ws.normed, rows, d, block.fc, block.fcBias, 4 * d, false);
+    linear(ws.hidden, ws.normed, rows, block.fc, block.fcBias, false);
     geluInPlace(ws.hidden, rows * 4 * d);
-    linear(x, ws.hidden, rows, 4 * d, block.proj, block.projBias, d, true);
+    linear(x, ws.hidden, rows, block.proj, block.projBias, true);
   }
   layerNorm(ws.normed, x, rows, d, model.lnfGain, model.lnfBias);
 }

@@ -19,25 +19,27 @@ const W = 2;
 const BIAS = 3;
 const ROWS = 4; // a multiple of 4
 const N = 5; // inputs per row
-const M = 6; // row length of W and out
-const COLS = 7; // columns to compute: a multiple of 4, at most M
-const ACCUMULATE = 8; // 0: out = y, 1: out += y
+const M = 6; // row length of out
+const W_STRIDE = 7; // row length of W (≥ M)
+const COLS = 8; // columns to compute: a multiple of 4, at most M
+const ACCUMULATE = 9; // 0: out = y, 1: out += y
 // i32 locals.
-const R = 9;
-const J = 10;
-const ROW_BYTES_X = 11;
-const ROW_BYTES_W = 12;
-const XR = 13; // first x row of the tile
-const XEND = 14;
-const WP = 15; // W[i][j]
-const PTR = 16; // scratch pointer
-const XP = [17, 18, 19, 20] as const; // x[r+k][i] for the tile's rows k
+const R = 10;
+const J = 11;
+const ROW_BYTES_X = 12;
+const ROW_BYTES_W = 13;
+const ROW_BYTES_OUT = 14;
+const XR = 15; // first x row of the tile
+const XEND = 16;
+const WP = 17; // W[i][j]
+const PTR = 18; // scratch pointer
+const XP = [19, 20, 21, 22] as const; // x[r+k][i] for the tile's rows k
 // v128 locals.
-const LEFT = [21, 22, 23, 24] as const; // columns j, j+1 of rows r … r+3
-const RIGHT = [25, 26, 27, 28] as const; // columns j+2, j+3
-const W_LEFT = 29;
-const W_RIGHT = 30;
-const XS = 31;
+const LEFT = [23, 24, 25, 26] as const; // columns j, j+1 of rows r … r+3
+const RIGHT = [27, 28, 29, 30] as const; // columns j+2, j+3
+const W_LEFT = 31;
+const W_RIGHT = 32;
+const XS = 33;
 
 const { localGet: get, localSet: set, localTee: tee, i32Const: int } = op;
 
@@ -60,20 +62,23 @@ const storeRow = (k: 0 | 1 | 2 | 3): Code => [
   ...get(PTR), ...get(LEFT[k]), ...op.v128Store(0),
   ...get(PTR), ...get(RIGHT[k]), ...op.v128Store(16),
   ...op.end,
-  ...get(PTR), ...get(ROW_BYTES_W), ...op.i32Add, ...set(PTR),
+  ...get(PTR), ...get(ROW_BYTES_OUT), ...op.i32Add, ...set(PTR),
 ];
 
 const body: Code = [
   ...get(N), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_X),
-  ...get(M), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_W),
+  ...get(W_STRIDE), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_W),
+  ...get(M), ...int(3), ...op.i32Shl, ...set(ROW_BYTES_OUT),
+  // Columns outside, rows inside: one strip of W (N × 4 weights) stays in the L1 cache while
+  // every block of rows passes over it, instead of all of W streaming by for each block.
+  ...int(0), ...set(J),
+  ...op.block, ...op.loop, // for j in 0, 4, … < COLS
+  ...get(J), ...get(COLS), ...op.i32GeU, ...op.brIf(1),
   ...int(0), ...set(R),
   ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
   ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
   ...get(X), ...get(R), ...get(ROW_BYTES_X), ...op.i32Mul, ...op.i32Add, ...set(XR),
   ...get(XR), ...get(ROW_BYTES_X), ...op.i32Add, ...set(XEND),
-  ...int(0), ...set(J),
-  ...op.block, ...op.loop, // for j in 0, 4, … < COLS
-  ...get(J), ...get(COLS), ...op.i32GeU, ...op.brIf(1),
   // Every sum starts at its column's bias.
   ...get(BIAS), ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),
   ...get(PTR), ...op.v128Load(0), ...tee(LEFT[0]), ...tee(LEFT[1]), ...tee(LEFT[2]), ...set(LEFT[3]),
@@ -90,26 +95,27 @@ const body: Code = [
   ...get(WP), ...get(ROW_BYTES_W), ...op.i32Add, ...set(WP),
   ...get(XP[0]), ...get(XEND), ...op.i32LtU, ...op.brIf(0),
   ...op.end,
-  ...get(OUT), ...get(R), ...get(ROW_BYTES_W), ...op.i32Mul, ...op.i32Add,
+  ...get(OUT), ...get(R), ...get(ROW_BYTES_OUT), ...op.i32Mul, ...op.i32Add,
   ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),
   ...storeRow(0), ...storeRow(1), ...storeRow(2), ...storeRow(3),
-  ...get(J), ...int(4), ...op.i32Add, ...set(J),
+  ...get(R), ...int(4), ...op.i32Add, ...set(R),
   ...op.br(0),
   ...op.end, ...op.end,
-  ...get(R), ...int(4), ...op.i32Add, ...set(R),
+  ...get(J), ...int(4), ...op.i32Add, ...set(J),
   ...op.br(0),
   ...op.end, ...op.end,
 ];
 
 const linearTiles: WasmFunction = {
   name: 'linearTiles',
-  params: [I32, I32, I32, I32, I32, I32, I32, I32, I32],
-  locals: [[12, I32], [11, V128]],
+  params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32],
+  locals: [[13, I32], [11, V128]],
   body,
 };
 
 export type LinearTiles = (
-  out: number, x: number, w: number, bias: number, rows: number, n: number, m: number, cols: number, accumulate: number,
+  out: number, x: number, w: number, bias: number, rows: number, n: number, m: number, wStride: number, cols: number,
+  accumulate: number,
 ) => void;
 
 let compiled: object | null | undefined;

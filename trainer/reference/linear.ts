@@ -1,6 +1,6 @@
 /**
- * y = x·W + b, the evaluator's one matrix product, with W row-major [n, m] as the layout stores
- * it. This file is its definition; linear-kernel.ts computes the same thing faster. Each output is
+ * y = x·W + b, the evaluator's one matrix product. This file is its definition; the kernel in
+ * linear-kernel.ts computes the same thing faster. Each output is
  *
  *   y[r][j] = ((b[j] + x[r][0]·W[0][j]) + x[r][1]·W[1][j]) + … + x[r][n−1]·W[n−1][j]
  *
@@ -8,15 +8,34 @@
  * out[r][j] = y[r][j] or, for the residual stream, out[r][j] = out[r][j] + y[r][j].
  */
 
-/** The signature every implementation of the product shares; out is [rows, m], x is [rows, n]. */
+/**
+ * A weight matrix W [inputs, outputs], row-major as the layout stores it, but with rows `stride`
+ * doubles apart (stride ≥ outputs): see paddedStride.
+ */
+export interface Matrix {
+  readonly values: Float64Array;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly stride: number;
+}
+
+/**
+ * The row stride for a matrix with `outputs` columns: the least at least that large which is an
+ * odd number of 64-byte cache lines. Rows a power of two apart in memory (256 or 512 doubles,
+ * common widths) fall into the same few L1 cache sets and evict each other while the kernel
+ * walks down a column strip; an odd number of lines spreads them over all sets.
+ */
+export function paddedStride(outputs: number): number {
+  return Math.ceil((outputs - 8) / 16) * 16 + 8;
+}
+
+/** The signature every implementation of the product shares; out is [rows, w.outputs]. */
 export type LinearFn = (
   out: Float64Array,
   x: Float64Array,
   rows: number,
-  n: number,
-  w: Float64Array,
+  w: Matrix,
   bias: Float64Array,
-  m: number,
   accumulate: boolean,
 ) => void;
 
@@ -24,26 +43,25 @@ export type LinearFn = (
 export function linearRegion(
   out: Float64Array,
   x: Float64Array,
-  n: number,
-  w: Float64Array,
+  w: Matrix,
   bias: Float64Array,
-  m: number,
   accumulate: boolean,
   rowStart: number,
   rowEnd: number,
   colStart: number,
   colEnd: number,
 ): void {
+  const { values, inputs: n, outputs: m, stride } = w;
   for (let r = rowStart; r < rowEnd; r++) {
     const xr = r * n;
     for (let j = colStart; j < colEnd; j++) {
       let s = bias[j]!;
-      for (let i = 0, wi = j; i < n; i++, wi += m) s += x[xr + i]! * w[wi]!;
+      for (let i = 0, wi = j; i < n; i++, wi += stride) s += x[xr + i]! * values[wi]!;
       const o = r * m + j;
       out[o] = accumulate ? out[o]! + s : s;
     }
   }
 }
 
-export const linearScalar: LinearFn = (out, x, rows, n, w, bias, m, accumulate) =>
-  linearRegion(out, x, n, w, bias, m, accumulate, 0, rows, 0, m);
+export const linearScalar: LinearFn = (out, x, rows, w, bias, accumulate) =>
+  linearRegion(out, x, w, bias, accumulate, 0, rows, 0, w.outputs);

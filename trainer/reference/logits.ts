@@ -14,7 +14,7 @@ export function headLogits(model: PreparedModel, first: number, count: number): 
   const ws = model.workspace;
   const d = model.spec.width;
   const hidden = first === 0 ? ws.normed : ws.normed.subarray(first * d);
-  model.linear(ws.logits, hidden, count, d, model.head, model.headBias, model.spec.vocabSize, false);
+  model.linear(ws.logits, hidden, count, model.head, model.headBias, false);
 }
 
 /** Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1]. */

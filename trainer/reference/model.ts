@@ -9,7 +9,8 @@ import type { ModelSpec } from '../spec.ts';
 import type { Backing, KernelKind } from './backing.ts';
 import { createBacking } from './backing.ts';
 import { EvaluatorError } from './errors.ts';
-import type { LinearFn } from './linear.ts';
+import type { LinearFn, Matrix } from './linear.ts';
+import { paddedStride } from './linear.ts';
 import type { Workspace } from './workspace.ts';
 import { createWorkspace, workspaceSize } from './workspace.ts';
 
@@ -17,18 +18,18 @@ export interface BlockWeights {
   readonly ln1Gain: Float64Array;
   readonly ln1Bias: Float64Array;
   /** [d, 3d]: output columns 0..d−1 make q, d..2d−1 make k, 2d..3d−1 make v. */
-  readonly qkv: Float64Array;
+  readonly qkv: Matrix;
   readonly qkvBias: Float64Array;
   /** [d, d] */
-  readonly attnOut: Float64Array;
+  readonly attnOut: Matrix;
   readonly attnOutBias: Float64Array;
   readonly ln2Gain: Float64Array;
   readonly ln2Bias: Float64Array;
   /** [d, 4d] */
-  readonly fc: Float64Array;
+  readonly fc: Matrix;
   readonly fcBias: Float64Array;
   /** [4d, d] */
-  readonly proj: Float64Array;
+  readonly proj: Matrix;
   readonly projBias: Float64Array;
 }
 
@@ -42,7 +43,7 @@ export interface PreparedModel {
   readonly lnfGain: Float64Array;
   readonly lnfBias: Float64Array;
   /** [d, vocab]: wteᵀ when tied, lm_head when not. */
-  readonly head: Float64Array;
+  readonly head: Matrix;
   /** Zeros of length vocab: the head has no bias, and the shared product wants one. */
   readonly headBias: Float64Array;
   /** The matrix product bound to where these arrays live. */
@@ -65,41 +66,46 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
   const d = spec.width;
   const v = spec.vocabSize;
   const scratch = workspaceSize(spec);
-  const extraHead = spec.tiedEmbeddings ? v * d : 0;
-  const backing = createBacking(
-    layout.total + extraHead + v + scratch.doubles,
-    layout.tensors.length + 2 + scratch.arrays,
-    options.kernel ?? 'auto',
-  );
-  const copy = (name: string): Float64Array => copyInto(backing, tensorView(layout, params, name));
+  let doubles = v + scratch.doubles;
+  for (const slot of layout.tensors) {
+    doubles += slot.kind === 'matrix' ? slot.shape[0]! * paddedStride(slot.shape[1]!) : slot.size;
+  }
+  if (spec.tiedEmbeddings) doubles += d * paddedStride(v);
+  const backing = createBacking(doubles, layout.tensors.length + 2 + scratch.arrays, options.kernel ?? 'auto');
+  const copy = (name: string): Float64Array => {
+    const values = tensorView(layout, params, name);
+    const out = backing.alloc(values.length);
+    out.set(values);
+    return out;
+  };
+  const matrix = (name: string): Matrix => {
+    const slot = layout.byName.get(name)!;
+    const [inputs, outputs] = slot.shape as [number, number];
+    const values = tensorView(layout, params, name);
+    return matrixFrom(backing, inputs, outputs, (i, j) => values[i * outputs + j]!);
+  };
   const blocks: BlockWeights[] = [];
   for (let l = 0; l < spec.layers; l++) {
     const p = `h${l}.`;
     blocks.push({
       ln1Gain: copy(`${p}ln1.g`),
       ln1Bias: copy(`${p}ln1.b`),
-      qkv: copy(`${p}attn.wqkv`),
+      qkv: matrix(`${p}attn.wqkv`),
       qkvBias: copy(`${p}attn.bqkv`),
-      attnOut: copy(`${p}attn.wo`),
+      attnOut: matrix(`${p}attn.wo`),
       attnOutBias: copy(`${p}attn.bo`),
       ln2Gain: copy(`${p}ln2.g`),
       ln2Bias: copy(`${p}ln2.b`),
-      fc: copy(`${p}mlp.wfc`),
+      fc: matrix(`${p}mlp.wfc`),
       fcBias: copy(`${p}mlp.bfc`),
-      proj: copy(`${p}mlp.wproj`),
+      proj: matrix(`${p}mlp.wproj`),
       projBias: copy(`${p}mlp.bproj`),
     });
   }
   const tokenEmbedding = copy('wte');
-  let head: Float64Array;
-  if (spec.tiedEmbeddings) {
-    head = backing.alloc(d * v);
-    for (let t = 0; t < v; t++) {
-      for (let i = 0; i < d; i++) head[i * v + t] = tokenEmbedding[t * d + i]!;
-    }
-  } else {
-    head = copy('lm_head');
-  }
+  const head = spec.tiedEmbeddings
+    ? matrixFrom(backing, d, v, (i, t) => tokenEmbedding[t * d + i]!)
+    : matrix('lm_head');
   return {
     spec,
     tokenEmbedding,
@@ -115,8 +121,12 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
   };
 }
 
-function copyInto(backing: Backing, values: Float32Array): Float64Array {
-  const out = backing.alloc(values.length);
-  out.set(values);
-  return out;
+/** A [inputs, outputs] matrix with padded rows, element (i, j) from at(i, j). */
+function matrixFrom(backing: Backing, inputs: number, outputs: number, at: (i: number, j: number) => number): Matrix {
+  const stride = paddedStride(outputs);
+  const values = backing.alloc(inputs * stride);
+  for (let i = 0; i < inputs; i++) {
+    for (let j = 0; j < outputs; j++) values[i * stride + j] = at(i, j);
+  }
+  return { values, inputs, outputs, stride };
 }

@@ -22,9 +22,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   const dir = dirname(path);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   // 'wx': fail rather than follow a symlink or reuse a file someone placed there.
-  const handle = await open(temp, 'wx', opts.mode ?? 0o600);
+  const mode = opts.mode ?? 0o600;
+  const handle = await open(temp, 'wx', mode);
   try {
     try {
+      await handle.chmod(mode); // exactly this mode, whatever the umask
       await handle.writeFile(data);
       await handle.sync();
     } finally {

@@ -10,6 +10,7 @@ import { bytesEqual, toHexKey } from './bytes.ts';
 import { transferSigHash } from './sighash.ts';
 import { verifySignature } from './signature.ts';
 import { addressHash } from './address.ts';
+import { checkContributions } from './gauntlet/filters.ts';
 
 /** No amount, fee or balance may exceed this: sums of two stay inside uint64. */
 export const MAX_AMOUNT = 2n ** 63n - 1n;
@@ -48,11 +49,11 @@ export function checkBlockBody(params: ChainParams, block: Block, encodedSize: n
   if (!bytesEqual(txRoot(block), block.header.txRoot)) {
     throw new VerifyError('bad-txroot', 'transfers do not match the header txRoot');
   }
-  if (block.contributions.length > 0) {
-    throw new VerifyError('bad-contribs-nonempty', 'this version of the rules accepts no contributions');
+  if (block.contributions.length > params.gauntlet.maxContributions) {
+    throw new VerifyError('bad-contribs-count', `block has ${block.contributions.length} contributions, the limit is ${params.gauntlet.maxContributions}`);
   }
-  if (block.report.length > 0) {
-    throw new VerifyError('bad-report-nonempty', 'a block without contributions carries no Gauntlet report');
+  if (block.report.length !== block.contributions.length) {
+    throw new VerifyError('bad-report-count', `the report has ${block.report.length} entries, the block ${block.contributions.length} contributions`);
   }
   if (!bytesEqual(contributionsRoot(block), block.header.contributionsRoot)) {
     throw new VerifyError('bad-contribroot', 'contributions do not match the header contributionsRoot');
@@ -60,5 +61,7 @@ export function checkBlockBody(params: ChainParams, block: Block, encodedSize: n
   if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
     throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot');
   }
+  // The Gauntlet's filters (network, parent, size, order, payload, signature): stateless too.
+  checkContributions(params, block);
   for (const tx of block.txs) checkTransferSanity(params, tx);
 }

@@ -26,9 +26,25 @@ export type VerifyCode =
   // block body
   | 'bad-txns-count'
   | 'bad-txns-duplicate'
-  | 'bad-contribs-nonempty'
-  | 'bad-report-nonempty'
   | 'bad-block-size'
+  // contributions (the Gauntlet's filters: any failure makes the block invalid)
+  | 'bad-contribs-count'
+  | 'bad-contribs-order'
+  | 'bad-contribs-duplicate'
+  | 'bad-contrib-chainid'
+  | 'bad-contrib-parent'
+  | 'bad-contrib-size'
+  | 'bad-contrib-payload'
+  | 'bad-contrib-signature'
+  // the Gauntlet report, compared exactly with the validator's own
+  | 'bad-report-count'
+  | 'bad-report-contributor'
+  | 'bad-report-loss'
+  | 'bad-report-score'
+  | 'bad-report-indicator'
+  | 'bad-report-weight'
+  | 'bad-report-reward'
+  | 'bad-report-aggregated'
   // transactions
   | 'bad-tx-chainid'
   | 'bad-tx-signature'

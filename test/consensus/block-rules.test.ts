@@ -7,6 +7,9 @@ import { encodeBlock } from '../../chain/block.ts';
 import { signTransfer } from '../../chain/tx.ts';
 import { signContribution } from '../../chain/contribution.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import { compareBytes } from '../../consensus/state-root.ts';
+import { encodePseudoGradient } from '../../trainer/codec.ts';
+import { paramLayout } from '../../trainer/layout.ts';
 import { buildBlock, genesisParent, testGenesis, testKeys, transfer } from '../util/fixtures.ts';
 
 const g = testGenesis();
@@ -72,30 +75,55 @@ test('bad-txroot, bad-contribroot, bad-reportroot: any root off by one bit is re
   }
 });
 
-test('bad-contribs-nonempty and bad-report-nonempty: the sections stay empty under these rules', () => {
+/** Block 1 with signed contributions and a report of the right length (roots recomputed). */
+function withContributions(n: number, reportLength = n): Block {
   const b = blockWith([]);
-  const c = signContribution(
-    { chainId: params.chainId, contributorPublicKey: alice.publicKey, parentHash: g.hash, payload: new Uint8Array([1, 2, 3]) },
-    alice.secretKey,
-  );
-  const withC = { ...b, contributions: [c] };
-  const cHeader = { ...withC, header: { ...b.header, contributionsRoot: contributionsRoot(withC) } };
-  rejects(() => checkBlockBody(params, cHeader, sized(cHeader)), 'bad-contribs-nonempty');
-  const entry = {
-    contributor: alice.address,
+  const keys = testKeys(n).sort((x, y) => compareBytes(x.address, y.address));
+  const contributions = keys.map((k, i) => {
+    const delta = new Float32Array(paramLayout(params.model).total);
+    delta[i * 1000] = 0.01;
+    const { payload } = encodePseudoGradient(delta, { chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK });
+    return signContribution({ chainId: params.chainId, contributorPublicKey: k.publicKey, parentHash: g.hash, payload }, k.secretKey);
+  });
+  const report = Array.from({ length: reportLength }, (_, i) => ({
+    contributor: keys[Math.min(i, n - 1)]?.address ?? new Uint8Array(20),
     lossOwnBefore: 1,
     lossOwnAfter: 1,
     lossRandBefore: 1,
     lossRandAfter: 1,
     score: 0,
-    indicator: 1,
+    indicator: -1,
     weight: 0,
     reward: 0n,
     aggregated: false,
-  };
-  const withR = { ...b, report: [entry] };
-  const rHeader = { ...withR, header: { ...b.header, reportRoot: reportRoot(withR) } };
-  rejects(() => checkBlockBody(params, rHeader, sized(rHeader)), 'bad-report-nonempty');
+  }));
+  const body = { txs: b.txs, contributions, report };
+  return { ...body, header: { ...b.header, contributionsRoot: contributionsRoot(body), reportRoot: reportRoot(body) } };
+}
+
+test('contributions and their report pass the stateless rules; the Gauntlet filters run on them', () => {
+  const b = withContributions(3);
+  checkBlockBody(params, b, sized(b));
+  const sig = new Uint8Array(b.contributions[1]!.signature);
+  sig[0]! ^= 1;
+  const contributions = b.contributions.map((c, i) => (i === 1 ? { ...c, signature: sig } : c));
+  const bad = { ...b, contributions, header: { ...b.header, contributionsRoot: contributionsRoot({ contributions }) } };
+  rejects(() => checkBlockBody(params, bad, sized(bad)), 'bad-contrib-signature');
+});
+
+test('bad-contribs-count: maxContributions accepted, one more rejected', () => {
+  const p = { ...params, gauntlet: { ...params.gauntlet, maxContributions: 3 } };
+  const ok = withContributions(3);
+  checkBlockBody(p, ok, sized(ok));
+  const over = withContributions(4);
+  rejects(() => checkBlockBody(p, over, sized(over)), 'bad-contribs-count');
+});
+
+test('bad-report-count: the report has exactly one entry per contribution', () => {
+  for (const [n, entries] of [[2, 1], [2, 3], [0, 1]] as const) {
+    const b = withContributions(n, entries);
+    rejects(() => checkBlockBody(params, b, sized(b)), 'bad-report-count');
+  }
 });
 
 test('bad-tx-chainid: a transfer signed for another network is rejected', () => {

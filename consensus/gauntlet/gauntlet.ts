@@ -1,0 +1,104 @@
+/**
+ * The Gauntlet of one block, after its contributions have passed the filters: data assignment,
+ * scoring, the rating update, the pool's division and the outer step, in that order, producing
+ * the report the block must carry. Pure and deterministic: the same inputs give the same bits on
+ * every node.
+ */
+import type { GauntletParams } from '../params.ts';
+import type { Contribution, ReportEntry } from '../types.ts';
+import { toHexKey } from '../bytes.ts';
+import type { ParamLayout } from '../../trainer/layout.ts';
+import type { DecodedGradient } from '../../trainer/codec.ts';
+import type { Dataset } from '../../trainer/pages.ts';
+import { ownEvalWindows, randomEvalWindows } from './assignment.ts';
+import { evaluateContributions } from './evaluate.ts';
+import { updateRatings } from './ratings.ts';
+import { contributorWeights, dividePool } from './rewards.ts';
+import { outerStep, selectForAggregation } from './aggregate.ts';
+import { contributorAddress } from './filters.ts';
+import type { Rating, RatingMap } from './state.ts';
+import { finalScore } from './state.ts';
+
+export interface GauntletInput {
+  readonly gauntlet: GauntletParams;
+  readonly layout: ParamLayout;
+  readonly dataset: Dataset;
+  /** The block's parent: keys the page assignment, and every contribution must be built on it. */
+  readonly parentHash: Uint8Array;
+  /** The block's contributions root: keys the shared random evaluation pages. */
+  readonly contributionsRoot: Uint8Array;
+  /** θ, the parent's model. Not modified. */
+  readonly model: Float32Array;
+  readonly ratings: RatingMap;
+  /** Filtered contributions in canonical order, and their decoded gradients. */
+  readonly contributions: readonly Contribution[];
+  readonly gradients: readonly DecodedGradient[];
+  /** The contributor pool of this block, base units. */
+  readonly pool: bigint;
+}
+
+export interface GauntletResult {
+  readonly report: readonly ReportEntry[];
+  /** The block's contributors' records after it, keyed by address hex. */
+  readonly ratings: ReadonlyMap<string, Rating>;
+  /** θ'; the same array as the input θ when no update was applied. */
+  readonly model: Float32Array;
+  readonly modelChanged: boolean;
+  readonly paid: bigint;
+  /** pool − paid. */
+  readonly burned: bigint;
+}
+
+export function runGauntlet(input: GauntletInput): GauntletResult {
+  const { gauntlet, layout, dataset, parentHash, contributions, gradients, model } = input;
+  if (gradients.length !== contributions.length) throw new RangeError(`${contributions.length} contributions but ${gradients.length} gradients`);
+  if (model.length !== layout.total) throw new RangeError(`the model has ${model.length} parameters, the layout ${layout.total}`);
+  if (contributions.length === 0) {
+    return { report: [], ratings: new Map(), model, modelChanged: false, paid: 0n, burned: input.pool };
+  }
+  const settings = { contextLength: layout.spec.contextLength, gauntlet };
+  const addresses = contributions.map(contributorAddress);
+  const randomWindows = randomEvalWindows(settings, dataset, parentHash, input.contributionsRoot);
+  const evaluations = evaluateContributions(
+    layout,
+    model,
+    gauntlet.evalStepSize,
+    randomWindows,
+    gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
+  );
+  const scores = evaluations.map((e) => e.score);
+  const keys = addresses.map(toHexKey);
+  const rated = updateRatings(
+    gauntlet.alpha,
+    input.ratings,
+    evaluations.map((e, i) => ({ key: keys[i]!, score: e.score, indicator: e.indicator })),
+  );
+  const weights = contributorWeights(rated.map(finalScore), scores, gauntlet.weightPower);
+  const division = dividePool(input.pool, weights);
+  const chosen = selectForAggregation(scores, gauntlet.topK);
+  const step = outerStep(
+    model,
+    chosen.map((i) => gradients[i]!),
+    gauntlet.outerStepSize,
+  );
+  const aggregated = new Set(step.applied ? chosen : []);
+
+  const ratings = new Map<string, Rating>();
+  const report = evaluations.map((e, i): ReportEntry => {
+    const reward = division.rewards[i]!;
+    ratings.set(keys[i]!, Object.freeze({ ...rated[i]!, rewards: rated[i]!.rewards + reward }));
+    return Object.freeze({
+      contributor: addresses[i]!,
+      lossOwnBefore: e.lossOwnBefore,
+      lossOwnAfter: e.lossOwnAfter,
+      lossRandBefore: e.lossRandBefore,
+      lossRandAfter: e.lossRandAfter,
+      score: e.score,
+      indicator: e.indicator,
+      weight: weights[i]!,
+      reward,
+      aggregated: aggregated.has(i),
+    });
+  });
+  return { report, ratings, model: step.model, modelChanged: step.applied, paid: division.paid, burned: division.burned };
+}

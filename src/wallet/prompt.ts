@@ -89,8 +89,9 @@ export function promptHidden(question: string, streams: PromptStreams): Promise<
       finish();
       reject(new WalletError('cancelled', 'the terminal closed before a line was entered'));
     };
-    output.write(question);
+    // Raw (no echo) before the question shows, so that nothing typed in answer is ever echoed.
     input.setRawMode(true);
+    output.write(question);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.on('end', onEnd);

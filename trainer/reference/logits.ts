@@ -7,7 +7,8 @@
  * which is −log softmax(z)_y, with the maximum subtracted so that no exp overflows.
  */
 import type { PreparedModel } from './model.ts';
-import { exp, log } from './math.ts';
+import { log } from './math.ts';
+import { sumExpShifted } from './softmax.ts';
 
 /** Logits of hidden rows first … first+count−1 into workspace.logits rows 0 … count−1. */
 export function headLogits(model: PreparedModel, first: number, count: number): void {
@@ -24,7 +25,5 @@ export function crossEntropy(logits: Float64Array, offset: number, vocab: number
     const z = logits[offset + v]!;
     if (z > max) max = z;
   }
-  let total = 0;
-  for (let v = 0; v < vocab; v++) total += exp(logits[offset + v]! - max);
-  return log(total) - (logits[offset + target]! - max);
+  return log(sumExpShifted(logits, offset, vocab, max)) - (logits[offset + target]! - max);
 }

@@ -1,0 +1,25 @@
+/**
+ * The exponentials of softmax, as loops of their own: V8 inlines exp into a small loop like
+ * these, where in a larger caller it may not, and an exp left as a call returns each float64
+ * boxed on the heap (tens of thousands of allocations per sequence). The arithmetic is the
+ * callers': e = exp(v − shift), summed from 0 in index order.
+ */
+import { exp } from './math.ts';
+
+/** values[i] = exp(values[i] − shift) for i in [start, start + count); returns their sum. */
+export function exponentiateShifted(values: Float64Array, start: number, count: number, shift: number): number {
+  let total = 0;
+  for (let i = start, end = start + count; i < end; i++) {
+    const e = exp(values[i]! - shift);
+    values[i] = e;
+    total += e;
+  }
+  return total;
+}
+
+/** Σ exp(values[i] − shift) for i in [start, start + count), in order, from 0. */
+export function sumExpShifted(values: Float64Array, start: number, count: number, shift: number): number {
+  let total = 0;
+  for (let i = start, end = start + count; i < end; i++) total += exp(values[i]! - shift);
+  return total;
+}

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Account, Block, Transfer } from '../../consensus/types.ts';
 import { toHexKey } from '../../consensus/bytes.ts';
 import { transferId } from '../../consensus/ids.ts';
+import { applyBlock } from '../../consensus/state-transition.ts';
 import { encodeTransfer } from '../../chain/tx.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
 import { MempoolError, type MempoolCode } from '../../src/mempool/errors.ts';
@@ -153,4 +155,28 @@ test('onReorg: included transfers leave, disconnected ones come back if still va
   // a1 (100 + 1) is no longer payable from 9; a0 conflicts with spendAll's nonce.
   assert.deepEqual(nonces(pool.all()), ['1:0']);
   assert.deepEqual(nonces(pool.selectForBlock(10)), ['1:0']);
+});
+
+test('property: whatever is offered, the pool stays within its bound and selects a block that applies', () => {
+  const funded = accounts(keys.slice(0, 3).map((k, i) => [k, BigInt(500 + 300 * i)] as [TestKey, bigint]));
+  const size = encodeTransfer(pay(0, 0n, 1n)).length;
+  const offer = fc.record({ from: fc.nat(2), nonce: fc.nat(5), fee: fc.nat(30), amount: fc.integer({ min: 1, max: 400 }) });
+  fc.assert(
+    fc.property(fc.array(offer, { maxLength: 14 }), fc.integer({ min: 2, max: 8 }), (offers, slots) => {
+      const pool = new Mempool(params, funded, { maxBytes: slots * size, maxPerSender: 4 });
+      for (const o of offers) {
+        try {
+          pool.add(pay(o.from, BigInt(o.nonce), BigInt(o.fee), BigInt(o.amount)));
+        } catch (err) {
+          if (!(err instanceof MempoolError)) throw err;
+        }
+        assert.ok(pool.bytes <= slots * size);
+      }
+      const selected = pool.selectForBlock(100);
+      const header = { ...testGenesis().block.header, height: 1 };
+      // Throws VerifyError if any selected transfer is out of order or unpayable.
+      applyBlock(params, funded, { header, txs: selected, contributions: [], report: [] }, header.modelHash, { verifyRoots: false });
+    }),
+    { numRuns: 25 },
+  );
 });

@@ -1,0 +1,68 @@
+/**
+ * Banned peers, in memory with an expiry (Bitcoin's setBanned without the file): a banned peer is
+ * disconnected, refused when it dials in and never dialled. Peers are banned by peer id; the ban
+ * does not extend to an IP address, because honest nodes share addresses (a testnet on one machine,
+ * hosts behind one NAT).
+ */
+
+export type BanReason =
+  /** Sent consensus-invalid, undecodable or oversized data, or spent its score. */
+  | 'misbehaving'
+  /** Its status names another genesis: not an offence, but no use dialling again soon. */
+  | 'wrong-network'
+  /** Banned by the operator. */
+  | 'manual';
+
+export interface BanEntry {
+  readonly peer: string;
+  readonly reason: BanReason;
+  /** What it did, for the logs and the RPC. */
+  readonly detail: string;
+  readonly untilMs: number;
+}
+
+export const BAN_DURATION_MS: Readonly<Record<BanReason, number>> = Object.freeze({
+  misbehaving: 24 * 60 * 60_000,
+  'wrong-network': 10 * 60_000,
+  manual: 24 * 60 * 60_000,
+});
+
+export class BanList {
+  readonly #bans = new Map<string, BanEntry>();
+
+  ban(peer: string, reason: BanReason, detail: string, untilMs: number): BanEntry {
+    const previous = this.#bans.get(peer);
+    // A ban is never shortened by a lesser one.
+    const entry = Object.freeze({ peer, reason, detail, untilMs: Math.max(untilMs, previous?.untilMs ?? 0) });
+    this.#bans.set(peer, entry);
+    return entry;
+  }
+
+  unban(peer: string): boolean {
+    return this.#bans.delete(peer);
+  }
+
+  isBanned(peer: string, nowMs: number): boolean {
+    return this.get(peer, nowMs) !== undefined;
+  }
+
+  get(peer: string, nowMs: number): BanEntry | undefined {
+    const entry = this.#bans.get(peer);
+    if (!entry) return undefined;
+    if (entry.untilMs <= nowMs) {
+      this.#bans.delete(peer);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The bans in force at `nowMs` (expired ones are dropped). */
+  list(nowMs: number): BanEntry[] {
+    const out: BanEntry[] = [];
+    for (const peer of [...this.#bans.keys()]) {
+      const entry = this.get(peer, nowMs);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What the network needs from the rest of the node, and nothing more. chain/chain.ts's Chain
+ * satisfies NetworkChain as it is; the mempool and the contribution pool plug in through the two
+ * small interfaces below (both optional: without them, gossiped transfers and contributions are
+ * checked for size and encoding and then neither kept nor relayed).
+ */
+import type { ChainParams } from '../../consensus/params.ts';
+import type { Contribution, Header, Transfer } from '../../consensus/types.ts';
+
+export interface NetworkChainEntry {
+  readonly hash: Uint8Array;
+  readonly height: number;
+  readonly header: Header;
+  /** Cumulative work of the entry's chain, genesis included. */
+  readonly chainwork: bigint;
+}
+
+export type NetworkAddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
+
+export interface NetworkAddResult {
+  readonly status: NetworkAddStatus;
+  /** For 'orphan': the missing ancestor. */
+  readonly missing?: Uint8Array;
+}
+
+export interface NetworkChain {
+  readonly params: ChainParams;
+  genesis(): NetworkChainEntry;
+  tip(): NetworkChainEntry;
+  getEntry(hash: Uint8Array): NetworkChainEntry | undefined;
+  getEntryAtHeight(height: number): NetworkChainEntry | undefined;
+  isMainChain(hash: Uint8Array): boolean;
+  getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined>;
+  getLocator(): Uint8Array[];
+  getHeadersAfter(locator: readonly Uint8Array[], max: number): Header[];
+  /** Why a block was found invalid, if it was: its hash is never fetched again. */
+  getInvalid(hash: Uint8Array): { readonly code: string; readonly reason: string } | undefined;
+  /**
+   * Validates and stores a block. Throws VerifyError (consensus/errors.ts) when it breaks a rule;
+   * its score (100 = provably invalid) decides what the sender pays.
+   */
+  addBlock(block: Uint8Array): Promise<NetworkAddResult>;
+}
+
+/**
+ * What a pool says about a gossiped item: 'accept' keeps and relays it; 'ignore' drops it without
+ * blame (a duplicate, a nonce not yet usable, a full pool: things that depend on the pool's state);
+ * 'reject' means invalid whatever the state (a bad signature, another chain id): the sender is banned.
+ */
+export type Verdict = 'accept' | 'ignore' | 'reject';
+
+export interface NetworkMempool {
+  addTransfer(tx: Transfer, bytes: Uint8Array, from: string): Verdict | Promise<Verdict>;
+}
+
+export interface NetworkContributions {
+  addContribution(contribution: Contribution, bytes: Uint8Array, from: string): Verdict | Promise<Verdict>;
+}

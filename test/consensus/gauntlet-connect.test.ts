@@ -1,0 +1,243 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGauntletBlock, connectBlockState, type ConnectedState, type ParentState } from '../../consensus/connect.ts';
+import { randomEvalWindows, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
+import { trialParams } from '../../consensus/gauntlet/evaluate.ts';
+import { contributorWeights } from '../../consensus/gauntlet/rewards.ts';
+import { finalScore, mergeRatings, revertRatings, type Rating } from '../../consensus/gauntlet/state.ts';
+import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
+import { contributionsRoot, reportRoot } from '../../consensus/ids.ts';
+import { toHex } from '../../consensus/hash.ts';
+import { toHexKey } from '../../consensus/bytes.ts';
+import { checkBlockBody } from '../../consensus/block-rules.ts';
+import { compareBytes, ratingsRoot } from '../../consensus/state-root.ts';
+import { mergeAccounts } from '../../consensus/state-transition.ts';
+import { splitReward, subsidy } from '../../consensus/subsidy.ts';
+import type { Block, ReportEntry } from '../../consensus/types.ts';
+import { encodeBlock } from '../../chain/block.ts';
+import { decodePseudoGradient } from '../../trainer/codec.ts';
+import { referenceLoss } from '../../trainer/reference/index.ts';
+import { modelHash } from '../../trainer/model-hash.ts';
+import { testGenesis, testKeys, transfer } from '../util/fixtures.ts';
+import { brownDataset, canonical, contribute, draftAfter, genesisState, honestishDelta, layoutOf, noiseDelta, added, scaled } from './gauntlet-fixtures.ts';
+
+const g = testGenesis();
+const params = g.params;
+const keys = testKeys(6);
+const miner = keys[5]!;
+const dataset = await brownDataset();
+const parent = genesisState(g);
+const layout = layoutOf(params);
+
+const honest = (i: number, lr: number): Float32Array => honestishDelta(params, dataset, g.model, g.hash, keys[i]!, lr);
+/** Five contributions: two descents, an ascent, noise, and a small descent with noise. */
+const contributions = canonical(
+  [
+    honest(0, 400),
+    honest(1, 800),
+    scaled(honest(2, 400), -1),
+    noiseDelta(layout.total, 'gauntlet-noise', 0.01),
+    added(honest(4, 200), noiseDelta(layout.total, 'gauntlet-noise-2', 0.002)),
+  ].map((delta, i) => contribute(params, keys[i]!, g.hash, delta)),
+  keys,
+);
+const fee = 5n;
+const txs = [transfer(params, keys[0]!, keys[1]!.address, 1000n, fee, 0n)];
+const built = buildGauntletBlock(params, dataset, parent, draftAfter(params, parent, g.block.header, miner.address, { txs, contributions }));
+const block = built.block;
+
+function rejects(fn: () => void, code: VerifyCode): void {
+  assert.throws(fn, (err: unknown) => isVerifyError(err, code), `expected ${code}`);
+}
+
+function ratingsRootOf(ratings: ReadonlyMap<string, Rating>): string {
+  const entries = [...ratings].map(([k, r]) => [Uint8Array.from(Buffer.from(k, 'hex')), r] as const);
+  return toHex(ratingsRoot(entries.sort((a, b) => compareBytes(a[0], b[0]))));
+}
+
+function nextUp(x: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) + 1n);
+  return view.getFloat64(0);
+}
+
+/** The block with report entry i changed, its report root recomputed (so only the content lies). */
+function withEntry(b: Block, i: number, change: (e: ReportEntry) => ReportEntry): Block {
+  const report = b.report.map((e, k) => (k === i ? change(e) : e));
+  return { ...b, report, header: { ...b.header, reportRoot: reportRoot({ report }) } };
+}
+
+test('a built block passes the stateless rules and connects; the validator recomputes the same state', () => {
+  checkBlockBody(params, block, encodeBlock(block).length);
+  const state = connectBlockState(params, dataset, parent, block);
+  assert.deepEqual(state.report, block.report);
+  assert.deepEqual(state.stateRoot, block.header.stateRoot);
+  assert.deepEqual(state.modelHash, block.header.modelHash);
+  assert.deepEqual(state.modelHash, modelHash(state.model));
+  assert.notDeepEqual(state.modelHash, g.block.header.modelHash);
+});
+
+test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
+  assert.equal(toHex(block.header.contributionsRoot), 'c61d4f9c9f2846d531fa0549ed2c1091905548e12f1a612ebe23ec459c3547ca');
+  assert.equal(toHex(block.header.reportRoot), '0180eb20247882343c6f846941c0be740f20cb41ad40bd6bf3db142f72ab8acd');
+  assert.equal(toHex(block.header.modelHash), '8b270f76a473aad3aa11f38e81c2777c2de58d16cc90c1b32c7be180714a1538');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '620b4e9012c83e912f79ef300cb9fcfb69015f77f6712b08932b24260e7e0ffb');
+  assert.equal(toHex(block.header.stateRoot), '72f6c0196c1a79f9e6bc2834e474fb712559a4fe0015cf5d7f9567c3934967a8');
+  // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
+  const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
+  const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
+  for (const i of [0, 1, 4]) assert.ok(entry(i).score > 0 && entry(i).aggregated && entry(i).reward > 0n, `contributor ${i}`);
+  assert.ok(entry(1).score > entry(0).score, 'twice the step, more gain');
+  assert.ok(entry(2).score < 0 && !entry(2).aggregated && entry(2).reward === 0n && entry(2).weight === 0);
+});
+
+test('the report holds what the reference evaluator measures on the assigned and random pages', () => {
+  const settings = { contextLength: params.model.contextLength, gauntlet: params.gauntlet };
+  const random = randomEvalWindows(settings, dataset, g.hash, contributionsRoot(block));
+  const before = referenceLoss(layout, g.model, random);
+  block.contributions.forEach((c, i) => {
+    const e = block.report[i]!;
+    const own = ownEvalWindows(settings, dataset, g.hash, e.contributor);
+    const gradient = decodePseudoGradient(c.payload, {
+      total: layout.total,
+      chunkSize: params.gauntlet.codecChunkSize,
+      topK: params.gauntlet.codecTopK,
+      maxBytes: params.gauntlet.maxPayloadBytes,
+    });
+    const trial = trialParams(g.model, gradient, params.gauntlet.evalStepSize);
+    assert.equal(e.lossRandBefore, before);
+    assert.equal(e.lossOwnBefore, referenceLoss(layout, g.model, own));
+    assert.equal(e.lossOwnAfter, referenceLoss(layout, trial, own));
+    assert.equal(e.lossRandAfter, referenceLoss(layout, trial, random));
+    assert.equal(e.score, (before - e.lossRandAfter) / before);
+    const ownGain = (e.lossOwnBefore - e.lossOwnAfter) / e.lossOwnBefore;
+    assert.equal(e.indicator, ownGain > e.score ? 1 : -1);
+  });
+});
+
+test('rewards conserve: paid + burned + miner share = subsidy; the miner gets its share and the fees, nothing more', () => {
+  const s = built.state;
+  const { miner: share, pool } = splitReward(subsidy(1, params.rewards), params.rewards.minerShareBps);
+  assert.equal(s.subsidy, subsidy(1, params.rewards));
+  assert.equal(s.paid + s.burned + share, s.subsidy);
+  assert.equal(s.paid + s.burned, pool);
+  assert.equal(s.paid, block.report.reduce((sum, e) => sum + e.reward, 0n));
+  assert.equal(s.fees, fee);
+  assert.equal(s.minerReward, share + fee);
+  const balance = (m: ReadonlyMap<string, { balance: bigint }>, k: string): bigint => m.get(k)?.balance ?? 0n;
+  const after = mergeAccounts(g.accounts, s.changedAccounts);
+  assert.equal(balance(after, toHexKey(miner.address)) - balance(g.accounts, toHexKey(miner.address)), share + fee);
+  const supply = (m: ReadonlyMap<string, { balance: bigint }>): bigint => [...m.values()].reduce((t, a) => t + a.balance, 0n);
+  assert.equal(supply(after), supply(g.accounts) + share + s.paid);
+  for (const e of block.report) {
+    const k = toHexKey(e.contributor);
+    const sent = k === toHexKey(keys[0]!.address) ? -(1000n + fee) : k === toHexKey(keys[1]!.address) ? 1000n : 0n;
+    assert.equal(balance(after, k) - balance(g.accounts, k), e.reward + sent, `contributor ${k}`);
+    assert.equal(s.changedRatings.get(k)!.rewards, e.reward);
+  }
+});
+
+test('undo data restores the parent: accounts, and ratings the block created are removed', () => {
+  const s = built.state;
+  const after = mergeAccounts(g.accounts, s.changedAccounts);
+  assert.deepEqual(mergeAccounts(after, s.previousAccounts), g.accounts);
+  assert.equal(s.previousRatings.size, contributions.length);
+  for (const r of s.previousRatings.values()) assert.equal(r, null);
+  assert.deepEqual(revertRatings(mergeRatings(parent.ratings, s.changedRatings), s.previousRatings), parent.ratings);
+});
+
+test('tamper: one ulp in any report float, one base unit of reward, a flipped flag or the roots is rejected with its code', () => {
+  const i = block.report.findIndex((e) => e.aggregated);
+  const cases: [string, Block, VerifyCode][] = [
+    ['lossOwnBefore', withEntry(block, i, (e) => ({ ...e, lossOwnBefore: nextUp(e.lossOwnBefore) })), 'bad-report-loss'],
+    ['lossOwnAfter', withEntry(block, i, (e) => ({ ...e, lossOwnAfter: nextUp(e.lossOwnAfter) })), 'bad-report-loss'],
+    ['lossRandBefore', withEntry(block, i, (e) => ({ ...e, lossRandBefore: nextUp(e.lossRandBefore) })), 'bad-report-loss'],
+    ['lossRandAfter', withEntry(block, i, (e) => ({ ...e, lossRandAfter: nextUp(e.lossRandAfter) })), 'bad-report-loss'],
+    ['score', withEntry(block, i, (e) => ({ ...e, score: nextUp(e.score) })), 'bad-report-score'],
+    ['weight', withEntry(block, i, (e) => ({ ...e, weight: nextUp(e.weight) })), 'bad-report-weight'],
+    ['indicator', withEntry(block, i, (e) => ({ ...e, indicator: -e.indicator })), 'bad-report-indicator'],
+    ['reward +1', withEntry(block, i, (e) => ({ ...e, reward: e.reward + 1n })), 'bad-report-reward'],
+    ['reward −1', withEntry(block, i, (e) => ({ ...e, reward: e.reward - 1n })), 'bad-report-reward'],
+    ['aggregated', withEntry(block, i, (e) => ({ ...e, aggregated: !e.aggregated })), 'bad-report-aggregated'],
+    ['contributor', withEntry(block, i, (e) => ({ ...e, contributor: keys[5]!.address })), 'bad-report-contributor'],
+  ];
+  const flipped = (bytes: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(bytes);
+    out[31]! ^= 1;
+    return out;
+  };
+  cases.push(['stateRoot', { ...block, header: { ...block.header, stateRoot: flipped(block.header.stateRoot) } }, 'bad-stateroot']);
+  cases.push(['modelHash', { ...block, header: { ...block.header, modelHash: flipped(block.header.modelHash) } }, 'bad-modelhash']);
+  cases.push(['modelHash of the parent', { ...block, header: { ...block.header, modelHash: g.block.header.modelHash } }, 'bad-modelhash']);
+  for (const [what, bad, code] of cases) {
+    assert.throws(() => connectBlockState(params, dataset, parent, bad), (err: unknown) => isVerifyError(err, code), what);
+  }
+  // Without verification the same block connects: the caller asked only for the state.
+  const state = connectBlockState(params, dataset, parent, cases[0]![1], { verify: false });
+  assert.deepEqual(state.report, block.report);
+});
+
+test('the block must build on the given parent, and its report must have one entry per contribution', () => {
+  rejects(() => connectBlockState(params, dataset, { ...parent, hash: new Uint8Array(32) }, block), 'bad-prevblk');
+  const short = { ...block, report: block.report.slice(1) };
+  rejects(() => connectBlockState(params, dataset, parent, short), 'bad-report-count');
+});
+
+test('nothing improves the model: the pool is burned, the model and its hash stay, ratings still move', () => {
+  const bad = canonical(
+    [scaled(honest(0, 400), -1), noiseDelta(layout.total, 'only-noise', 0.02)].map((d, i) => contribute(params, keys[i]!, g.hash, d)),
+    keys,
+  );
+  const b = buildGauntletBlock(params, dataset, parent, draftAfter(params, parent, g.block.header, miner.address, { txs: [], contributions: bad }));
+  const s: ConnectedState = connectBlockState(params, dataset, parent, b.block);
+  const { miner: share, pool } = splitReward(subsidy(1, params.rewards), params.rewards.minerShareBps);
+  assert.ok(s.report.every((e) => e.score <= 0 && e.reward === 0n && e.weight === 0 && !e.aggregated));
+  assert.equal(s.paid, 0n);
+  assert.equal(s.burned, pool);
+  assert.equal(s.minerReward, share);
+  assert.equal(s.model, g.model);
+  assert.deepEqual(s.modelHash, g.block.header.modelHash);
+  assert.equal(s.changedRatings.size, 2);
+});
+
+test('an empty block: no report, the whole pool burned, the model unchanged', () => {
+  const b = buildGauntletBlock(params, dataset, parent, draftAfter(params, parent, g.block.header, miner.address, { txs: [], contributions: [] }));
+  const s = connectBlockState(params, dataset, parent, b.block);
+  assert.deepEqual(s.report, []);
+  assert.equal(s.paid, 0n);
+  assert.equal(s.burned, splitReward(subsidy(1, params.rewards), params.rewards.minerShareBps).pool);
+  assert.deepEqual(s.modelHash, g.block.header.modelHash);
+  assert.equal(s.changedRatings.size, 0);
+});
+
+test('with rated contributors the pool follows final^p of the paid ones (golden)', () => {
+  const seeded: ParentState = {
+    ...parent,
+    ratings: new Map<string, Rating>([
+      [toHexKey(keys[0]!.address), { mu: 34, sigma: 3, binaryMA: 0.6, contributions: 20, rewards: 10n }],
+      [toHexKey(keys[1]!.address), { mu: 29, sigma: 4, binaryMA: 0.3, contributions: 5, rewards: 0n }],
+      [toHexKey(keys[2]!.address), { mu: 40, sigma: 2, binaryMA: 0.9, contributions: 50, rewards: 99n }],
+    ]),
+  };
+  const b = buildGauntletBlock(params, dataset, seeded, draftAfter(params, seeded, g.block.header, miner.address, { txs: [], contributions }));
+  const s = connectBlockState(params, dataset, seeded, b.block);
+  const finals = s.report.map((e) => finalScore(s.changedRatings.get(toHexKey(e.contributor))!));
+  assert.deepEqual(
+    s.report.map((e) => e.weight),
+    contributorWeights(
+      finals,
+      s.report.map((e) => e.score),
+      params.gauntlet.weightPower,
+    ),
+  );
+  assert.ok(finals.some((f, i) => f > 0 && s.report[i]!.score > 0), 'not a cold start');
+  // The ascent's contributor has the best rating but scored < 0: it is not paid.
+  const ascent = s.report.find((e) => compareBytes(e.contributor, keys[2]!.address) === 0)!;
+  assert.equal(ascent.reward, 0n);
+  const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
+  assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
+  assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
+  assert.equal(toHex(b.block.header.reportRoot), '7cd09c264ff1830bfd175bf7e5f58a49283fdb0c96a7ff43f8ebbcb8ac16c7c3');
+  assert.equal(toHex(b.block.header.stateRoot), 'e39b68ccdd0c987ee5e5c485e0edaec3242e81bc93098fb2c32aa60095756f21');
+});

@@ -278,7 +278,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const height = block.header.height;
     const known = this.#index.invalidRecord(key);
     if (known) {
-      throw new VerifyError(known.code === 'invalid-ancestor' ? 'invalid-ancestor' : known.code, `block ${key} is known invalid: ${known.reason}`);
+      throw new VerifyError(known.code, `block ${key} is known invalid: ${known.reason}`);
     }
     if (this.#index.get(key) || this.#orphans.has(hash)) return { status: 'duplicate', hash, height, tip: this.#index.tip };
     checkHeaderSanity(this.params, block.header, hash);
@@ -348,20 +348,26 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.#activate(entry);
   }
 
-  /** Connects orphans waiting on `hash`, then theirs, breadth first. */
+  /**
+   * Accepts the orphans waiting on `hash`, then theirs, breadth first; the descendants of a block
+   * marked invalid are refused and marked in turn. A block that was neither stored nor marked
+   * (too new for our clock, or a body that did not match) keeps its orphans waiting.
+   */
   async #releaseOrphans(hash: Uint8Array, now: number): Promise<void> {
     const queue = [hash];
     for (let next = queue.shift(); next; next = queue.shift()) {
+      if (!this.#index.get(next) && !this.#index.invalidRecord(next)) continue;
       for (const orphan of this.#orphans.takeChildren(next)) {
+        // Looked up per orphan: accepting a sibling may have found the parent's branch invalid.
         const parent = this.#index.get(next);
-        if (!parent) continue;
         try {
-          await this.#accept(orphan.block, orphan.bytes, orphan.hash, parent, now);
-          queue.push(orphan.hash);
+          if (parent) await this.#accept(orphan.block, orphan.bytes, orphan.hash, parent, now);
+          else throw await this.#rejectDescendant(orphan.hash, next);
         } catch (err) {
           if (!isVerifyError(err)) throw err;
-          // Its own failure was marked (and reported) where that applies; the orphan is dropped.
+          // Its failure was marked (and reported) where that applies; the orphan is dropped.
         }
+        queue.push(orphan.hash);
       }
     }
   }

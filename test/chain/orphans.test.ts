@@ -112,3 +112,26 @@ test('OrphanPool: bounded by bytes, oldest evicted, too large refused, children 
   assert.equal(tiny.add(orphan(a2!)), false);
   assert.equal(tiny.size, 0);
 });
+
+test('orphans keep waiting when their parent is refused without blame, and go when it is marked', async () => {
+  const tree = new BlockTree();
+  const chain = await openTestChain(tree, freshDir());
+  const [b1, b2, b3] = tree.branch(tree.genesis.hash, 3, { txs: [] });
+  await chain.addBlock(b3!);
+  await chain.addBlock(b2!);
+  const early = { now: b1!.header.timestamp - tree.params.pow.maxFutureSeconds - 1 };
+  await assert.rejects(chain.addBlock(b1!, early), (err) => isVerifyError(err, 'time-too-new'));
+  assert.equal(chain.orphanCount(), 2);
+  assert.equal((await chain.addBlock(b1!)).tip.height, 3);
+
+  const unsigned = { ...tree.pay(0, 1, 1n, 0n, 0n), signature: new Uint8Array(64) };
+  const bad = tree.forge(hashOf(b3!), [unsigned]);
+  const [c1, c2] = tree.branch(hashOf(bad), 2, { txs: [] });
+  await chain.addBlock(c2!);
+  await chain.addBlock(c1!);
+  await assert.rejects(chain.addBlock(bad), (err) => isVerifyError(err, 'bad-tx-signature'));
+  assert.equal(chain.orphanCount(), 0);
+  assert.equal(chain.getInvalid(hashOf(c1!))!.code, 'invalid-ancestor');
+  assert.equal(chain.getInvalid(hashOf(c2!))!.code, 'invalid-ancestor');
+  await chain.close();
+});

@@ -64,6 +64,14 @@ test('the kernel gives the scalar definition, bit for bit, on any shape and valu
   );
 });
 
+test('arrays outside the kernel memory take the scalar path, with the same result', () => {
+  const backing = createBacking(64, 8, 'auto');
+  const w: Matrix = { values: Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8), inputs: 2, outputs: 4, stride: 4 };
+  const out = new Float64Array(16);
+  backing.linear(out, new Float64Array([1, 10, 0, 0, 0, 0, 0, 0]), 1, w, new Float64Array(4), false);
+  assert.deepEqual([...out.subarray(0, 4)], [51, 62, 73, 84]);
+});
+
 test('padded strides are an odd number of cache lines, and no shorter than a row', () => {
   for (let m = 1; m <= 600; m++) {
     const s = paddedStride(m);

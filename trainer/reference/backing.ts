@@ -54,7 +54,9 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
   };
   const linear: LinearFn = (out, x, rows, w, bias, accumulate) => {
     const { inputs: n, outputs: m } = w;
-    if (n === 0) return linearScalar(out, x, rows, w, bias, accumulate);
+    // The kernel addresses its memory by offset, so it may only see arrays that live in it.
+    const inMemory = out.buffer === buffer && x.buffer === buffer && w.values.buffer === buffer && bias.buffer === buffer;
+    if (n === 0 || !inMemory) return linearScalar(out, x, rows, w, bias, accumulate);
     const cols = m & ~3;
     // The kernel works on blocks of 4 rows. Where the buffers have room, the last block is run
     // in full, over rows past the end whose results nobody reads (rows are independent).

@@ -1,0 +1,18 @@
+import { Harness, connect, feed, waitFor, sameTip } from './harness.ts';
+import { BlockTree } from '../crash/block-tree.ts';
+import { createLogger } from '../../src/log.ts';
+const t0 = Date.now();
+const tree = new BlockTree();
+const blocks = tree.branch(tree.genesis.hash, 200);
+console.log('built', Date.now() - t0);
+const h = new Harness();
+const a = await h.node(tree, 'a', { log: createLogger({ level: 'info', pretty: false }) });
+const t1 = Date.now();
+await feed(a, blocks);
+console.log('fed', Date.now() - t1);
+const b = await h.node(tree, 'b', { log: createLogger({ level: 'info', pretty: false }) });
+const t2 = Date.now();
+await connect(b, a);
+await waitFor(() => sameTip(a, b), 'sync');
+console.log('synced', Date.now() - t2, b.chain.height());
+await h.close();

@@ -5,6 +5,7 @@
 export type P2PErrorCode =
   // transport and timing
   | 'dial-failed' // no stream could be opened to the peer
+  | 'unsupported-protocol' // the peer does not speak the protocol (another network, or not a node)
   | 'timeout' // no complete answer within the protocol's time limit
   | 'stream-reset' // the peer (or the muxer) reset the stream
   // framing and content, checked before anything is decoded

@@ -16,7 +16,7 @@ import { decodeTransfer, encodeTransfer } from '../../chain/tx.ts';
 import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BAN_DURATION_MS, BanList, type BanEntry, type BanReason } from './ban-list.ts';
-import { describeError, P2PError } from './errors.ts';
+import { describeError, isP2PError, P2PError } from './errors.ts';
 import { GossipRouter, gossipOptions, topicLimits, type GossipCounters } from './gossip.ts';
 import { localStatus, networkMismatch, requestStatus, statusHandler } from './handshake.ts';
 import { createP2PNode, type NodeOptions, type P2PNode } from './node.ts';
@@ -149,7 +149,13 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       ...(options.sync ? { settings: options.sync } : {}),
     });
     this.#sync.on('progress', (report) => this.emit('sync:progress', report));
-    this.#sync.on('synced', (event) => this.emit('sync:done', event));
+    this.#sync.on('synced', (event) => {
+      this.emit('sync:done', event);
+      if (event.connected > 0) {
+        void this.#announceTip();
+        this.#refreshStatuses();
+      }
+    });
   }
 
   /** Builds the network (the host is created, not started). */
@@ -294,6 +300,19 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     return this.#gossip.publish('contributions', contribution instanceof Uint8Array ? contribution : encodeContribution(contribution));
   }
 
+  /**
+   * After a sync, the new tip is gossiped (as Bitcoin announces every new tip) and our status sent
+   * to every peer: peers that lack the tip sync from us, which is how two halves of a healed
+   * partition find the heavier chain. Peers that have it drop the block as a duplicate.
+   */
+  async #announceTip(): Promise<void> {
+    const tip = this.#chain.tip();
+    if (tip.height === 0) return;
+    const bytes = await this.#chain.getBlockBytes(tip.hash);
+    if (!bytes || this.#stopping) return;
+    await this.announceBlock(bytes).catch((err: unknown) => this.#log.debug({ err: describeError(err) }, 'tip announcement failed'));
+  }
+
   // ---- peers ---------------------------------------------------------------------------------
 
   readonly #onConnect = (event: CustomEvent<PeerId>): void => {
@@ -333,6 +352,12 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     } catch (err) {
       if (this.#stopping || !this.#peers.has(peer.key)) return;
       this.#log.debug({ peer: peer.key, err: describeError(err) }, 'status request failed');
+      if (isP2PError(err, 'unsupported-protocol')) {
+        // Our status protocol carries our genesis: a peer without it is on another network.
+        this.#wrongNetwork += 1;
+        await this.#ban(peer.key, 'wrong-network', err.reason);
+        return;
+      }
       // Its own status request may still have arrived; without either, the peer is of no use.
       if (!this.#peers.get(peer.key)?.status) await this.#hangUp(peer.id);
     }

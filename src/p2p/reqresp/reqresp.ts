@@ -127,6 +127,9 @@ export class ReqResp {
       stream = await this.#opts.node.dialProtocol(peer, this.#opts.protocols[kind], { signal });
     } catch (err) {
       if (signal.aborted) throw err;
+      if (err instanceof Error && err.name === 'UnsupportedProtocolError') {
+        throw new P2PError('unsupported-protocol', `${peer.toString()} does not speak ${this.#opts.protocols[kind]}`);
+      }
       throw new P2PError('dial-failed', `cannot open ${kind} to ${peer.toString()}: ${describeError(err)}`);
     }
     const onAbort = (): void => stream.abort(new P2PError('timeout', `${kind} aborted`));

@@ -25,7 +25,7 @@ import { contributionsRoot, reportRoot, txRoot } from './ids.ts';
 import { AccountOverlay, applyTransfer, mergeAccounts, type AccountMap } from './state-transition.ts';
 import { computeFullStateRoot } from './state-root.ts';
 import { splitReward, subsidy as subsidyAt } from './subsidy.ts';
-import { checkContributionList, checkContributions } from './gauntlet/filters.ts';
+import { checkContributionList, checkContributions, contributorAddress } from './gauntlet/filters.ts';
 import { runGauntlet } from './gauntlet/gauntlet.ts';
 import { checkReport } from './gauntlet/report.ts';
 import type { Rating, RatingMap } from './gauntlet/state.ts';
@@ -144,8 +144,17 @@ function transition(params: ChainParams, dataset: Dataset, parent: ParentState, 
 export function connectBlockState(params: ChainParams, dataset: Dataset, parent: ParentState, block: Block, opts: ConnectOptions = {}): ConnectedState {
   checkParent(block.header, parent);
   const gradients = checkContributions(params, block);
+  const verify = opts.verify ?? true;
+  // The one report field known before any evaluation: a cheap early rejection.
+  if (verify) {
+    block.contributions.forEach((c, i) => {
+      if (!bytesEqual(block.report[i]!.contributor, contributorAddress(c))) {
+        throw new VerifyError('bad-report-contributor', `report entry ${i} does not name the contribution's contributor`);
+      }
+    });
+  }
   const state = transition(params, dataset, parent, block, gradients);
-  if (opts.verify ?? true) {
+  if (verify) {
     checkReport(block.report, state.report);
     if (!bytesEqual(state.stateRoot, block.header.stateRoot)) {
       throw new VerifyError('bad-stateroot', 'header stateRoot does not match the accounts and ratings after the block');

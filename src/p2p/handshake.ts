@@ -30,10 +30,10 @@ export function statusHandler(chain: NetworkChain, onStatus: (peer: string, stat
   return {
     decode: decodeStatus,
     cost: () => 1,
-    respond: (status, peer) => {
+    respond: function* (status, peer) {
+      // Answered first, even across networks, so the other side learns why it is dropped.
+      yield encodeStatus(localStatus(chain));
       onStatus(peer, status);
-      // Answered even across networks, so the other side learns why it is dropped.
-      return [encodeStatus(localStatus(chain))];
     },
   };
 }

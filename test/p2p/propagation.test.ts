@@ -34,12 +34,11 @@ function stateRootOf(node: TestNode): string {
 test('blocks, transfers and a late node: three nodes in a line, then a fourth that syncs 200 blocks from genesis', { timeout: 90_000 }, async () => {
   const pools = new Map<string, Mempool>();
   const withPool = async (name: string): Promise<TestNode> => {
-    let pool: Mempool | undefined;
+    // The pool reads the chain's accounts, and the chain opens with the network: bind it after.
     const node = await harness.node(tree, name, {
-      mempool: { addTransfer: (tx, bytes, from) => networkMempool(pool!).addTransfer(tx, bytes, from) },
+      mempool: { addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from) },
     });
-    pool = new Mempool(tree.params, node.chain.accounts());
-    pools.set(name, pool);
+    pools.set(name, new Mempool(tree.params, node.chain.accounts()));
     return node;
   };
   const a = await withPool('a');

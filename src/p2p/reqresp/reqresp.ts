@@ -134,17 +134,14 @@ export class ReqResp {
     }
     const onAbort = (): void => stream.abort(new P2PError('timeout', `${kind} aborted`));
     signal.addEventListener('abort', onAbort, { once: true });
+    // The reader is attached before the request goes out: a stream delivers its end only to a
+    // reader listening when it comes, and a fast responder may answer and close at once.
+    const reading = readResponse(stream, limits);
+    reading.catch(() => undefined);
     try {
       stream.send(encodeFrame(body));
       await stream.close({ signal });
-      const payloads: Uint8Array[] = [];
-      const frames = readFrames(stream, { maxFrameBytes: limits.maxChunkBytes, maxFrames: limits.maxChunks, maxTotalBytes: limits.maxResponseBytes });
-      for await (const frame of frames) {
-        const chunk = parseChunk(frame);
-        if (chunk.code !== RESULT.success) throw new P2PError(remoteErrorCode(chunk.code), `remote says: ${chunk.reason}`);
-        payloads.push(chunk.payload);
-      }
-      return payloads;
+      return await reading;
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (stream.status === 'open') stream.abort(new Error('request finished'));
@@ -219,6 +216,17 @@ export class ReqResp {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     }
   }
+}
+
+async function readResponse(stream: Stream, limits: ProtocolLimits): Promise<Uint8Array[]> {
+  const payloads: Uint8Array[] = [];
+  const frames = readFrames(stream, { maxFrameBytes: limits.maxChunkBytes, maxFrames: limits.maxChunks, maxTotalBytes: limits.maxResponseBytes });
+  for await (const frame of frames) {
+    const chunk = parseChunk(frame);
+    if (chunk.code !== RESULT.success) throw new P2PError(remoteErrorCode(chunk.code), `remote says: ${chunk.reason}`);
+    payloads.push(chunk.payload);
+  }
+  return payloads;
 }
 
 function remoteErrorCode(code: number): P2PErrorCode {

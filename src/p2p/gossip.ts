@@ -21,17 +21,22 @@ import { TOPIC_KINDS, type GossipTopics, type TopicKind } from './protocols.ts';
 import type { Verdict } from './seams.ts';
 import { BoundedQueue, type QueueCounters } from './work-queue.ts';
 
-/** Room for gossipsub's own framing around the largest message in one RPC. */
-const RPC_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * gossipsub frames each RPC with it-length-prefixed's default limit, 4 MiB, and cannot send a
+ * larger one. A message leaves room for the RPC around it; a block too large for that is gossiped
+ * as its bare 240-byte header, and peers fetch the body by hash (see network.ts).
+ */
+export const GOSSIP_RPC_BYTES = 4 * 1024 * 1024;
+export const GOSSIP_MAX_MESSAGE_BYTES = GOSSIP_RPC_BYTES - 64 * 1024;
 /** A contribution's fields around its payload: chain id, key, parent, signature and msgpack framing. */
 const CONTRIBUTION_OVERHEAD_BYTES = 256;
 
 export type TopicLimits = Readonly<Record<TopicKind, number>>;
 
-/** Largest message per topic, from the genesis' own limits. */
-export function topicLimits(params: ChainParams): TopicLimits {
+/** Largest message per topic, from the genesis' own limits and gossipsub's. */
+export function topicLimits(params: ChainParams, maxMessageBytes = GOSSIP_MAX_MESSAGE_BYTES): TopicLimits {
   return Object.freeze({
-    blocks: params.limits.maxBlockBytes,
+    blocks: Math.min(params.limits.maxBlockBytes, maxMessageBytes),
     txs: MAX_TRANSFER_BYTES,
     contributions: params.gauntlet.maxPayloadBytes + CONTRIBUTION_OVERHEAD_BYTES,
   });
@@ -57,9 +62,7 @@ export function messageId(topic: string, data: Uint8Array): Uint8Array {
  * gossipsub settings for a network. `appScore` feeds our own peer score into gossipsub's, so a
  * peer we distrust also loses its mesh and gossip privileges before we ban it.
  */
-export function gossipOptions(params: ChainParams, topics: GossipTopics, appScore: (peer: string) => number): Partial<GossipsubOpts> {
-  const limits = topicLimits(params);
-  const largest = Math.max(limits.blocks, limits.txs, limits.contributions);
+export function gossipOptions(topics: GossipTopics, appScore: (peer: string) => number): Partial<GossipsubOpts> {
   // Only invalid deliveries count per topic: delivery-rate penalties punish honest peers on a
   // topic as quiet as one block per block time.
   const topicScore = {
@@ -89,7 +92,7 @@ export function gossipOptions(params: ChainParams, topics: GossipTopics, appScor
     ignoreDuplicatePublishError: true,
     floodPublish: true,
     allowedTopics: [topics.blocks, topics.txs, topics.contributions],
-    maxInboundDataLength: largest + RPC_OVERHEAD_BYTES,
+    maxInboundDataLength: GOSSIP_RPC_BYTES,
     msgIdFn: (msg: Message) => messageId(msg.topic, msg.data),
     scoreParams: {
       appSpecificScore: appScore,

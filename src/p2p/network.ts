@@ -7,23 +7,25 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { Block, Contribution, Transfer } from '../../consensus/types.ts';
+import type { Block, Contribution, Header, Transfer } from '../../consensus/types.ts';
+import { checkHeaderSanity } from '../../consensus/header-rules.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { encodeBlock } from '../../chain/block.ts';
+import { decodeHeader, encodeHeader, HEADER_BYTES, headerHash } from '../../chain/header.ts';
 import { DecodeError } from '../../chain/errors.ts';
 import { decodeTransfer, encodeTransfer } from '../../chain/tx.ts';
 import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BAN_DURATION_MS, BanList, type BanEntry, type BanReason } from './ban-list.ts';
 import { describeError, isP2PError, P2PError } from './errors.ts';
-import { GossipRouter, gossipOptions, topicLimits, type GossipCounters } from './gossip.ts';
+import { GossipRouter, gossipOptions, topicLimits, type GossipCounters, type TopicLimits } from './gossip.ts';
 import { localStatus, networkMismatch, requestStatus, statusHandler } from './handshake.ts';
 import { createP2PNode, type NodeOptions, type P2PNode } from './node.ts';
 import { PeerScores, type PeerAction, type ScoreOptions } from './peer-score.ts';
 import { PeerTable, type PeerRecord } from './peers.ts';
 import { networkNames, type NetworkNames, type TopicKind } from './protocols.ts';
-import { blocksByHashHandler, blocksByRangeHandler, peekBlockHeader } from './reqresp/blocks.ts';
+import { blocksByHashHandler, blocksByRangeHandler, peekBlockHeader, requestBlocksByHash } from './reqresp/blocks.ts';
 import { headersHandler } from './reqresp/headers.ts';
 import { protocolLimits, type ProtocolLimitTable } from './reqresp/limits.ts';
 import type { Status } from './reqresp/messages.ts';
@@ -49,6 +51,12 @@ export interface P2PNetworkOptions extends Omit<NodeOptions, 'gossip' | 'gater'>
   /** Protocol limits, for tests that need shorter timeouts or other rates. */
   readonly limits?: ProtocolLimitTable;
   readonly gossipQueueCapacity?: Partial<Record<TopicKind, number>>;
+  /**
+   * Blocks larger than this are gossiped as their header (peers fetch the body). The default is
+   * what gossipsub can carry; every node of a network must use the same value, so only tests that
+   * exercise header announcements change it.
+   */
+  readonly maxGossipMessageBytes?: number;
 }
 
 export interface PeerSummary {
@@ -97,6 +105,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly #gossip: GossipRouter;
   readonly #sync: Syncer;
   readonly #dialedAt = new Map<string, number>();
+  readonly #topicLimits: TopicLimits;
   #bansIssued = 0;
   #wrongNetwork = 0;
   #timers: NodeJS.Timeout[] = [];
@@ -115,6 +124,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.#scores = scores;
     const onPeerAction = (peer: string, action: PeerAction, reason: string): void => this.#onPeerAction(peer, action, reason);
     const isBanned = (peer: string): boolean => this.#bans.isBanned(peer, this.#now());
+    this.#topicLimits = topicLimits(this.#chain.params, options.maxGossipMessageBytes);
     this.#reqresp = new ReqResp({
       node,
       protocols: names.protocols,
@@ -127,7 +137,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.#gossip = new GossipRouter({
       pubsub: node.services.pubsub,
       topics: names.topics,
-      limits: topicLimits(this.#chain.params),
+      limits: this.#topicLimits,
       validators: {
         blocks: (data, from) => this.#validateBlock(data, from),
         txs: (data, from) => this.#validateTransfer(data, from),
@@ -172,7 +182,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
         denyInboundEncryptedConnection: isBanned,
         denyOutboundEncryptedConnection: isBanned,
       },
-      gossip: gossipOptions(options.chain.params, names.topics, (peer) => scores.get(peer, now())),
+      gossip: gossipOptions(names.topics, (peer) => scores.get(peer, now())),
     });
     return new P2PNetwork(options, node, names, bans, scores);
   }
@@ -287,9 +297,14 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     return { gossip: this.#gossip.counters(), reqresp: { ...this.#reqresp.counters }, bans: this.#bansIssued, wrongNetwork: this.#wrongNetwork };
   }
 
-  /** Gossips a block (ours or one the node accepted); returns the peers it went to. */
+  /**
+   * Gossips a block (ours or one the node accepted); returns the peers it went to. A block too
+   * large for a gossip message goes out as its header, and peers fetch the body from us.
+   */
   async announceBlock(block: Block | Uint8Array): Promise<number> {
-    return this.#gossip.publish('blocks', block instanceof Uint8Array ? block : encodeBlock(block));
+    const bytes = block instanceof Uint8Array ? block : encodeBlock(block);
+    const message = bytes.length <= this.#topicLimits.blocks ? bytes : encodeHeader(peekBlockHeader(bytes).header);
+    return this.#gossip.publish('blocks', message);
   }
 
   async announceTransfer(tx: Transfer | Uint8Array): Promise<number> {
@@ -424,21 +439,28 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   // ---- gossip validation ---------------------------------------------------------------------
 
   async #validateBlock(data: Uint8Array, from: string): Promise<Verdict> {
-    let hash: Uint8Array;
+    let header: Header;
     try {
-      hash = peekBlockHeader(data).hash;
+      header = data.length === HEADER_BYTES ? decodeHeader(data) : peekBlockHeader(data).header;
     } catch (err) {
       this.#onPeerAction(from, 'fatal', `gossip block: ${describeError(err)}`);
       return 'reject';
     }
+    const hash = headerHash(header);
     const invalid = this.#chain.getInvalid(hash);
     if (invalid) {
       this.#onPeerAction(from, 'fatal', `gossip block ${toHex(hash)} is known invalid: ${invalid.reason}`);
       return 'reject';
     }
     if (this.#chain.getEntry(hash)) return 'ignore';
+    let bytes = data;
+    if (data.length === HEADER_BYTES) {
+      const body = await this.#fetchAnnounced(header, hash, from);
+      if (body === 'reject' || body === 'ignore') return body;
+      bytes = body;
+    }
     try {
-      const result = await this.#chain.addBlock(data);
+      const result = await this.#chain.addBlock(bytes);
       switch (result.status) {
         case 'connected':
         case 'reorganized':
@@ -468,6 +490,34 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       this.#log.warn({ peer: from, err: describeError(err) }, 'gossip block could not be added');
       return 'ignore';
     }
+  }
+
+  /**
+   * The body of a block announced by its header, from the peer that announced it, once the header
+   * has its proof of work and a parent we know (without one, we sync from that peer instead).
+   */
+  async #fetchAnnounced(header: Header, hash: Uint8Array, from: string): Promise<Uint8Array | 'reject' | 'ignore'> {
+    try {
+      checkHeaderSanity(this.#chain.params, header, hash);
+    } catch (err) {
+      if (!isVerifyError(err)) throw err;
+      this.#onPeerAction(from, 'fatal', `gossip header ${toHex(hash)}: ${err.message}`);
+      return 'reject';
+    }
+    if (!this.#chain.getEntry(header.parentHash)) {
+      this.#sync.trigger(from);
+      return 'ignore';
+    }
+    const peer = this.#peers.get(from);
+    if (!peer) return 'ignore';
+    try {
+      const [block] = await requestBlocksByHash(this.#reqresp, peer.id, [hash]);
+      if (block) return block.bytes;
+      this.#onPeerAction(from, 'mid-tolerance', `announced block ${toHex(hash)} and did not serve it`);
+    } catch (err) {
+      this.#log.debug({ peer: from, err: describeError(err) }, 'announced block could not be fetched');
+    }
+    return 'ignore';
   }
 
   async #validateTransfer(data: Uint8Array, from: string): Promise<Verdict> {

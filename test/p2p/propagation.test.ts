@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { toHex } from '../../consensus/hash.ts';
+import { encodeBlock } from '../../chain/block.ts';
 import { transferId } from '../../consensus/ids.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
@@ -93,4 +94,23 @@ test('blocks, transfers and a late node: three nodes in a line, then a fourth th
   await waitFor(() => [b, c, d].every((n) => sameTip(a, n)), 'block 202 everywhere');
   assert.equal(stateRootOf(c), stateRootOf(a));
   for (const node of [a, b, c, d]) assert.equal(node.net.counters().bans, 0, `${node.name} banned nobody`);
+});
+
+test('a block too large for a gossip message goes out as its header; peers fetch the body and relay', { timeout: 60_000 }, async () => {
+  const small = { maxGossipMessageBytes: 600 };
+  const [a, b, c] = await Promise.all(['a2', 'b2', 'c2'].map((n) => harness.node(tree, n, small)));
+  await connect(a!, b!);
+  await connect(b!, c!);
+  await waitFor(() => c!.net.node.services.pubsub.getSubscribers(b!.net.names.topics.blocks).length > 0, 'c subscribed at b');
+  await waitFor(() => b!.net.node.services.pubsub.getSubscribers(a!.net.names.topics.blocks).length > 0, 'b subscribed at a');
+  const big = tree.extend(tree.genesis.hash, { txs: [tree.pay(0, 1, 10n, 1n, 0n), tree.pay(1, 2, 10n, 1n, 0n), tree.pay(2, 3, 10n, 1n, 0n)] });
+  assert.ok(encodeBlock(big).length > 600);
+  await a!.chain.addBlock(big);
+  const served = a!.net.counters().reqresp.served;
+  await a!.net.announceBlock(big);
+  await waitFor(() => sameTip(a!, b!) && sameTip(a!, c!), 'the block at b and c');
+  // b fetched the body from a, c from b: one request served by each.
+  assert.equal(a!.net.counters().reqresp.served, served + 1);
+  assert.equal(c!.chain.getAccount(tree.keys[3]!.address).balance, tree.genesis.accounts.get(toHex(tree.keys[3]!.address))!.balance + 10n);
+  for (const node of [a!, b!, c!]) assert.equal(node.net.counters().bans, 0);
 });

@@ -218,7 +218,9 @@ test('a block hash is read from the front of its encoding; junk is malformed', (
 
 test('gossip limits follow the genesis and message ids are bound to the topic', () => {
   const params = new BlockTree().params;
-  assert.deepEqual(topicLimits(params), { blocks: 4 * 1024 * 1024, txs: 256, contributions: 65536 + 256 });
+  // Blocks: the genesis allows 4 MiB, gossipsub carries 4 MiB less room for its RPC framing.
+  assert.deepEqual(topicLimits(params), { blocks: 4 * 1024 * 1024 - 64 * 1024, txs: 256, contributions: 65536 + 256 });
+  assert.equal(topicLimits(params, 1_000).blocks, 1_000);
   const data = new Uint8Array([1, 2, 3]);
   assert.equal(toHex(messageId('t', data)).length, 40);
   assert.notDeepEqual(messageId('t', data), messageId('u', data));

@@ -10,7 +10,7 @@ import { HEADER_VERSION } from '../consensus/params.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { computeStateRoot } from '../consensus/state-transition.ts';
 import { toHexKey } from '../consensus/bytes.ts';
-import { ZERO_HASH } from '../consensus/hash.ts';
+import { taggedHash } from '../consensus/hash.ts';
 import { initParams } from '../trainer/init.ts';
 import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
@@ -26,6 +26,29 @@ export interface Genesis {
   readonly accounts: Map<string, Account>;
   /** The model parameters at height 0. */
   readonly model: Float32Array;
+}
+
+/**
+ * The genesis block's parent hash commits to every genesis parameter (as canonical JSON: keys
+ * sorted, bigints as decimal strings, bytes as hex), so two networks that differ in any rule — a
+ * Gauntlet constant, the message, the corpus — have different chain ids, even where the header has
+ * no field for it.
+ */
+export function genesisCommitment(params: GenesisParams): Uint8Array {
+  return taggedHash('genesis', new TextEncoder().encode(canonicalJson(params)));
+}
+
+function canonicalJson(value: unknown): string {
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  if (value instanceof Uint8Array) return JSON.stringify(toHexKey(value));
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function genesisModel(params: GenesisParams): Float32Array {
@@ -50,7 +73,7 @@ export function makeGenesis(genesisParams: GenesisParams): Genesis {
   const header: Header = Object.freeze({
     version: HEADER_VERSION,
     height: 0,
-    parentHash: ZERO_HASH,
+    parentHash: genesisCommitment(stripChainId(genesisParams)),
     timestamp: genesisParams.genesisTimestamp,
     bits: genesisParams.pow.genesisBits,
     nonce: 0n,

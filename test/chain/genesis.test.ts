@@ -74,3 +74,15 @@ test('an unreadable or invalid file gives a clear error', async () => {
   await writeFile(join(dir, 'bad.json'), '{ not json');
   await assert.rejects(loadGenesis(join(dir, 'bad.json')), /not valid JSON/);
 });
+
+test('the chain id commits to every parameter, the message and Gauntlet constants included', async () => {
+  const base = await defaultJson();
+  const id = (json: unknown): string => toHex(makeGenesis(parseGenesis(json)).hash);
+  const original = id(base);
+  assert.notEqual(id({ ...base, message: 'another network' }), original);
+  assert.notEqual(id({ ...base, gauntlet: { ...(base['gauntlet'] as object), topK: 7 } }), original);
+  assert.notEqual(id({ ...base, training: { ...(base['training'] as object), innerSteps: 21 } }), original);
+  // Key order in the file does not matter.
+  const reordered = Object.fromEntries(Object.entries(base).reverse());
+  assert.equal(id(reordered), original);
+});

@@ -79,11 +79,11 @@ test('a built block passes the stateless rules and connects; the validator recom
 });
 
 test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
-  assert.equal(toHex(block.header.contributionsRoot), 'c61d4f9c9f2846d531fa0549ed2c1091905548e12f1a612ebe23ec459c3547ca');
-  assert.equal(toHex(block.header.reportRoot), '0180eb20247882343c6f846941c0be740f20cb41ad40bd6bf3db142f72ab8acd');
-  assert.equal(toHex(block.header.modelHash), '8b270f76a473aad3aa11f38e81c2777c2de58d16cc90c1b32c7be180714a1538');
-  assert.equal(ratingsRootOf(built.state.changedRatings), '620b4e9012c83e912f79ef300cb9fcfb69015f77f6712b08932b24260e7e0ffb');
-  assert.equal(toHex(block.header.stateRoot), '72f6c0196c1a79f9e6bc2834e474fb712559a4fe0015cf5d7f9567c3934967a8');
+  assert.equal(toHex(block.header.contributionsRoot), 'b95c6158cb3b19d29fa248316d1c66626b22f0da9354e17d5f1be7f29bd15369');
+  assert.equal(toHex(block.header.reportRoot), '007ecde231378d4ad3c60fd7f8beb677e124585b6d841e0dbd425326fb4eb637');
+  assert.equal(toHex(block.header.modelHash), 'e85604f13ba8a3dc0eab13d92fa21bb03349d0121e019372312d0662056fbb2b');
+  assert.equal(ratingsRootOf(built.state.changedRatings), 'e1b84f7885255ff38dd6324541b4aa17cc5beb0d3efb7e91c4fab0b88d8c51e7');
+  assert.equal(toHex(block.header.stateRoot), '7f65a1086f453397924ff2e98a32032f5b73f758af4fce778ecb2774c8df591f');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
@@ -238,6 +238,6 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
-  assert.equal(toHex(b.block.header.reportRoot), '7cd09c264ff1830bfd175bf7e5f58a49283fdb0c96a7ff43f8ebbcb8ac16c7c3');
-  assert.equal(toHex(b.block.header.stateRoot), 'e39b68ccdd0c987ee5e5c485e0edaec3242e81bc93098fb2c32aa60095756f21');
+  assert.equal(toHex(b.block.header.reportRoot), '03a5c4bc8151f240959bc7fb0c807669703cf663e1bc76a3be106c49a279614b');
+  assert.equal(toHex(b.block.header.stateRoot), '98364cb5e07dbda784268b721d6cface87c8063c76d68343cb3b24e331e4d8dd');
 });

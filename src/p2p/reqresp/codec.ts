@@ -73,7 +73,7 @@ export interface FrameLimits {
 }
 
 /**
- * Reads frames from a stream within the limits, as fresh Uint8Arrays. Throws P2PError: 'oversized'
+ * Reads frames from a stream within the limits, as fresh plain Uint8Arrays. Throws P2PError: 'oversized'
  * (a length prefix over the limit, or too many bytes in all), 'too-many-chunks', 'truncated' (the
  * stream ended inside a frame) or 'malformed' (a length prefix that is not a varint).
  */
@@ -90,7 +90,8 @@ export async function* readFrames(
       if (frames > limits.maxFrames) throw new P2PError('too-many-chunks', `more than ${limits.maxFrames} frames`);
       total += frame.byteLength;
       if (total > limits.maxTotalBytes) throw new P2PError('oversized', `more than ${limits.maxTotalBytes} bytes in all frames`);
-      yield frame.subarray().slice();
+      // A plain copy: pooled Buffer memory must not outlive the read.
+      yield new Uint8Array(frame.subarray());
     }
   } catch (err) {
     throw toFrameError(err, limits.maxFrameBytes);

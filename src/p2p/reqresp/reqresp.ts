@@ -178,16 +178,17 @@ export class ReqResp {
         stream.abort(failure);
         return;
       }
-      this.#opts.onPeerAction(peer, 'fatal', `${kind} request: ${failure.message}`);
+      // The answer goes out before the ban hangs up, so the peer learns why.
       await this.#sendAndClose(stream, [encodeErrorChunk(RESULT.invalidRequest, failure.message)]);
+      this.#opts.onPeerAction(peer, 'fatal', `${kind} request: ${failure.message}`);
       return;
     }
     clearTimeout(deadline);
     const cost = handler.cost(request);
     if (!this.#limiters.get(kind)!.take(peer, cost, this.#opts.nowMs())) {
       this.counters.refusedRateLimited += 1;
-      this.#opts.onPeerAction(peer, 'high-tolerance', `${kind}: over the rate limit`);
       await this.#sendAndClose(stream, [encodeErrorChunk(RESULT.rateLimited, `over the ${kind} rate limit`)]);
+      this.#opts.onPeerAction(peer, 'high-tolerance', `${kind}: over the rate limit`);
       return;
     }
     try {

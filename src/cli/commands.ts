@@ -1,11 +1,14 @@
 /** The list of subcommands; each module exports one `register(program)`. */
 import type { Command } from 'commander';
 import { register as registerWallet } from './wallet.ts';
+import { register as registerInit } from './init.ts';
+import { register as registerNode } from './node.ts';
+import { register as registerRpc } from './rpc.ts';
 import { register as registerGenesis } from './genesis.ts';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerWallet, registerGenesis];
+const registrations: Register[] = [registerInit, registerNode, registerRpc, registerWallet, registerGenesis];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

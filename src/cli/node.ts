@@ -1,0 +1,110 @@
+/**
+ * `gradientcoin node`: run a full node until the `stop` RPC or a signal (SIGINT/SIGTERM; a second
+ * one exits at once). Options follow bitcoind's and bcoin's names where they exist.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { decodeAddress } from '../../chain/address.ts';
+import { loadGenesis } from '../../chain/genesis.ts';
+import { DEFAULT_RPC_PORT } from '../rpc/client.ts';
+import { readPskFile } from '../p2p/pnet.ts';
+import {
+  ConfigError,
+  DEFAULT_BIND,
+  DEFAULT_P2P_PORT,
+  defaultThreads,
+  listenAddress,
+  parseBind,
+  parseBootnodes,
+  parsePort,
+  parseThreads,
+} from '../node/config.ts';
+import { DEFAULT_DATADIR, ensureDatadir, exists, resolveGenesisPath } from '../node/datadir.ts';
+import { FullNode, type MiningOptions } from '../node/full-node.ts';
+import { createNodeLogger } from '../node/node-logger.ts';
+import { stopOnSignals } from '../node/shutdown.ts';
+
+interface NodeCommandOptions {
+  readonly datadir: string;
+  readonly genesis?: string;
+  readonly port: number;
+  readonly bind: string;
+  readonly bootnodes: string[];
+  readonly mdns: boolean;
+  readonly psk?: string;
+  readonly rpcPort: number;
+  readonly rpcUser?: string;
+  readonly rpcPassword?: string;
+  readonly mine?: boolean;
+  readonly minerAddress?: string;
+  readonly threads: number;
+  readonly logLevel: string;
+  readonly logFile: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('node')
+    .description('run a full node: sync and verify the chain, relay blocks and transfers, serve JSON-RPC, and mine with --mine')
+    .option('--datadir <path>', 'data folder', DEFAULT_DATADIR)
+    .option('--genesis <path>', "the network's genesis file (default: <datadir>/genesis.json if present, else the repository's testnet)")
+    .option('--port <port>', 'P2P port', checked((t) => parsePort(t, '--port', true)), DEFAULT_P2P_PORT)
+    .option('--bind <ip>', 'interface the P2P port listens on', checked(parseBind), DEFAULT_BIND)
+    .option('--bootnodes <multiaddr,...>', 'peers to dial, comma-separated, each ending in /p2p/<peer id>', checked(parseBootnodes), [])
+    .option('--no-mdns', 'no mDNS peer discovery on the local network')
+    .option('--psk <file>', 'swarm key of a private network (default: <datadir>/swarm.key when present)')
+    .option('--rpc-port <port>', 'JSON-RPC port on 127.0.0.1', checked((t) => parsePort(t, '--rpc-port', true)), DEFAULT_RPC_PORT)
+    .option('--rpc-user <user>', 'accept this RPC user besides the cookie (with --rpc-password)')
+    .option('--rpc-password <password>', 'the RPC password for --rpc-user')
+    .option('--mine', 'mine blocks on the CPU')
+    .option('--miner-address <address>', 'the address mined blocks pay (needed with --mine)')
+    .option('--threads <n>', 'mining threads (default: every core but one)', checked(parseThreads), defaultThreads())
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--no-log-file', 'do not append the log to <datadir>/debug.log')
+    .action(async (opts: NodeCommandOptions) => {
+      if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
+        throw new ConfigError('bad-rpc-auth', 'pass both --rpc-user and --rpc-password, or neither');
+      }
+      const layout = await ensureDatadir(opts.datadir);
+      const genesis = await loadGenesis(await resolveGenesisPath(layout, opts.genesis));
+      const mining = miningOptions(opts, genesis.params.addressPrefix);
+      const pskPath = opts.psk ?? ((await exists(layout.swarmKey)) ? layout.swarmKey : undefined);
+      const psk = pskPath === undefined ? undefined : await readPskFile(pskPath);
+      const log = createNodeLogger({ level: opts.logLevel, file: opts.logFile ? layout.logFile : null });
+      if (pskPath !== undefined) log.info({ swarmKey: pskPath }, 'private network: only peers with this swarm key can connect');
+      const node = await FullNode.start({
+        datadir: layout.root,
+        genesis,
+        listen: [listenAddress(opts.bind, opts.port)],
+        bootnodes: opts.bootnodes,
+        mdns: opts.mdns,
+        ...(psk ? { psk } : {}),
+        rpcPort: opts.rpcPort,
+        ...(opts.rpcUser !== undefined && opts.rpcPassword !== undefined ? { rpcUser: opts.rpcUser, rpcPassword: opts.rpcPassword } : {}),
+        mining,
+        log,
+      });
+      stopOnSignals({ log, stop: () => node.stop().then(() => undefined) });
+      const clean = await node.closed;
+      process.exit(clean ? 0 : 1);
+    });
+}
+
+function miningOptions(opts: NodeCommandOptions, prefix: string): MiningOptions | null {
+  if (!opts.mine) return null;
+  if (opts.minerAddress === undefined) {
+    throw new ConfigError('missing-miner-address', '--mine needs --miner-address <address> (e.g. from `gradientcoin wallet address`)');
+  }
+  return { minerAddress: decodeAddress(prefix, opts.minerAddress.trim()), threads: opts.threads };
+}
+
+/** A config parser as a commander option parser: its reason becomes commander's message. */
+function checked<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new InvalidArgumentError(err.reason);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The node's settings as the command line gives them, checked one by one so that a bad value is
+ * refused with its option's name before anything starts. Defaults follow bitcoind's layout: the
+ * P2P port, then the RPC port one above it.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { cpus } from 'node:os';
+import { multiaddr } from '@multiformats/multiaddr';
+
+export const DEFAULT_P2P_PORT = 18444;
+export { DEFAULT_RPC_PORT } from '../rpc/client.ts';
+/** Listen on every interface, as bitcoind: peers on other machines and mDNS need it. */
+export const DEFAULT_BIND = '0.0.0.0';
+export const MAX_THREADS = 256;
+
+export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address';
+
+export class ConfigError extends Error {
+  readonly code: ConfigCode;
+  readonly reason: string;
+  constructor(code: ConfigCode, reason: string) {
+    super(reason);
+    this.name = 'ConfigError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/** A TCP port; 0 (let the system pick) only where `allowZero`. */
+export function parsePort(text: string, option: string, allowZero = false): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= (allowZero ? 0 : 1) && port <= 65535)) {
+    throw new ConfigError('bad-port', `${option} must be a port number from ${allowZero ? 0 : 1} to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+export function parseThreads(text: string): number {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_THREADS)) throw new ConfigError('bad-threads', `--threads must be from 1 to ${MAX_THREADS}, got "${text}"`);
+  return n;
+}
+
+/** Mining threads when none are asked for: every core but one, so the node itself stays responsive. */
+export function defaultThreads(): number {
+  return Math.max(1, cpus().length - 1);
+}
+
+/** Comma-separated multiaddrs, each naming the peer: /ip4/1.2.3.4/tcp/18444/p2p/12D3KooW… */
+export function parseBootnodes(text: string): string[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const address of list) {
+    let peer: string | undefined;
+    try {
+      peer = multiaddr(address).getComponents().find((c) => c.name === 'p2p')?.value;
+    } catch (err) {
+      throw new ConfigError('bad-bootnode', `--bootnodes: "${address}" is not a multiaddr (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (!peer) throw new ConfigError('bad-bootnode', `--bootnodes: "${address}" must end with /p2p/<peer id>`);
+  }
+  return list;
+}
+
+export function parseBind(text: string): string {
+  if (!isIPv4(text) && !isIPv6(text)) throw new ConfigError('bad-bind', `--bind must be an IPv4 or IPv6 address, got "${text}"`);
+  return text;
+}
+
+/** The libp2p listen address for an interface and port. */
+export function listenAddress(bind: string, port: number): string {
+  return `/${isIPv6(bind) ? 'ip6' : 'ip4'}/${bind}/tcp/${port}`;
+}

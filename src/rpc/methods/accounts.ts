@@ -1,0 +1,110 @@
+/**
+ * Accounts: balance and nonces, and an address's transfers. There is no address index: history
+ * scans the main chain from the tip down until it has enough, which a testnet can afford.
+ */
+import { AddressError, decodeAddress } from '../../../chain/address.ts';
+import { addressHash } from '../../../consensus/address.ts';
+import { bytesEqual } from '../../../consensus/bytes.ts';
+import { transferId } from '../../../consensus/ids.ts';
+import { toHex } from '../../../consensus/hash.ts';
+import type { Transfer } from '../../../consensus/types.ts';
+import { RpcServerError } from '../errors.ts';
+import type { RpcNode } from './context.ts';
+import type { RpcMethodTable } from './method.ts';
+import type { Params } from './params.ts';
+import { addressText } from './views.ts';
+
+export const DEFAULT_HISTORY_LIMIT = 20;
+export const MAX_HISTORY_LIMIT = 10_000;
+
+const ADDRESS = { name: 'address', description: "an address on this network (bech32m with the network's prefix)" } as const;
+
+export interface HistoryItem {
+  readonly txid: string;
+  readonly height: number | null;
+  readonly blockHash: string | null;
+  readonly time: number | null;
+  readonly from: string;
+  readonly to: string;
+  readonly amount: string;
+  readonly fee: string;
+}
+
+export const accountMethods: RpcMethodTable = {
+  getaccount: {
+    summary: "an account's confirmed balance and nonce, and the next nonce counting the mempool",
+    params: [ADDRESS],
+    result: '{address, balance, nonce, pendingNonce}: decimal strings; balance in base units (1 GC = 10^8)',
+    run: (p, node) => {
+      const { text, hash } = addressOf(node, p);
+      const account = node.chain.getAccount(hash);
+      return {
+        address: text,
+        balance: account.balance.toString(),
+        nonce: account.nonce.toString(),
+        pendingNonce: node.mempool.nextNonce(hash).toString(),
+      };
+    },
+  },
+
+  getaddresshistory: {
+    summary: "an address's transfers, newest first: pending ones, then the main chain's from the tip down",
+    params: [ADDRESS, { name: 'limit', description: `at most this many (1 to ${MAX_HISTORY_LIMIT}, default ${DEFAULT_HISTORY_LIMIT})`, optional: true }],
+    result: '[{txid, height, blockHash, time, from, to, amount, fee}]; height, blockHash and time are null while pending',
+    run: async (p, node) => {
+      const { hash } = addressOf(node, p);
+      const limit = p.integer('limit', 1, MAX_HISTORY_LIMIT, DEFAULT_HISTORY_LIMIT);
+      return addressHistory(node, hash, limit);
+    },
+  },
+};
+
+export async function addressHistory(node: RpcNode, address: Uint8Array, limit: number): Promise<HistoryItem[]> {
+  const { chain } = node;
+  const out: HistoryItem[] = [];
+  const item = (tx: Transfer, block: { height: number; hash: Uint8Array; time: number } | null): HistoryItem => ({
+    txid: toHex(transferId(tx)),
+    height: block ? block.height : null,
+    blockHash: block ? toHex(block.hash) : null,
+    time: block ? block.time : null,
+    from: addressText(chain.params, addressHash(tx.senderPublicKey)),
+    to: addressText(chain.params, tx.recipient),
+    amount: tx.amount.toString(),
+    fee: tx.fee.toString(),
+  });
+  const pending = node.mempool.all().filter((tx) => involves(tx, address));
+  // Pending transfers by nonce, latest first (the pool lists each sender's in nonce order).
+  pending.sort((a, b) => (a.nonce === b.nonce ? 0 : a.nonce > b.nonce ? -1 : 1));
+  for (const tx of pending) {
+    if (out.length >= limit) return out;
+    out.push(item(tx, null));
+  }
+  // Walks the tip's ancestry by parent hash, so a reorganisation during the scan cannot mix branches.
+  for (let entry = chain.tip(); entry.height > 0 && out.length < limit; ) {
+    const block = await chain.getBlock(entry.hash);
+    if (!block) throw new RpcServerError('internal-error', `block ${toHex(entry.hash)} is on the chain but its body is not stored`);
+    const where = { height: entry.height, hash: entry.hash, time: entry.header.timestamp };
+    for (let i = block.txs.length - 1; i >= 0 && out.length < limit; i--) {
+      const tx = block.txs[i]!;
+      if (involves(tx, address)) out.push(item(tx, where));
+    }
+    const parent = chain.getEntry(entry.header.parentHash);
+    if (!parent) throw new RpcServerError('internal-error', `block ${toHex(entry.hash)} has no stored parent`);
+    entry = parent;
+  }
+  return out;
+}
+
+function involves(tx: Transfer, address: Uint8Array): boolean {
+  return bytesEqual(tx.recipient, address) || bytesEqual(addressHash(tx.senderPublicKey), address);
+}
+
+function addressOf(node: RpcNode, p: Params): { text: string; hash: Uint8Array } {
+  const text = p.string('address', 128).trim();
+  try {
+    return { text, hash: decodeAddress(node.chain.params.addressPrefix, text) };
+  } catch (err) {
+    if (err instanceof AddressError) throw new RpcServerError('invalid-address-or-key', err.message);
+    throw err;
+  }
+}

@@ -4,7 +4,9 @@
  *
  * A block is accepted into the tree once its header (against its parent) and its body (stateless
  * rules, signatures included) pass; it is stored with its entry whether or not it extends the main
- * chain. The state rules run when a block is connected. Fork choice picks the entry with the most
+ * chain. The state rules run when a block is connected: the full state transition of
+ * consensus/connect.ts, transfers and the Gauntlet, which moves the accounts, the contributors'
+ * ratings and the model; all three are kept in memory for the tip and stored with undo data. Fork choice picks the entry with the most
  * cumulative work, ties to the one seen first (a persisted sequence number). Switching branches
  * disconnects back to the fork with undo data and connects the new branch block by block; a block
  * that fails is marked invalid with its descendants, on disk, and the chain settles on the best
@@ -21,7 +23,13 @@ import type { ChainParams } from '../consensus/params.ts';
 import { isVerifyError, VerifyError } from '../consensus/errors.ts';
 import { checkHeader, checkHeaderSanity } from '../consensus/header-rules.ts';
 import { checkBlockBody } from '../consensus/block-rules.ts';
-import { applyBlock, type AccountMap } from '../consensus/state-transition.ts';
+import type { AccountMap } from '../consensus/state-transition.ts';
+import { connectBlockState, type ParentState } from '../consensus/connect.ts';
+import type { ParentContext } from '../consensus/header-rules.ts';
+import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
+import { paramLayout } from '../trainer/layout.ts';
+import { modelHash } from '../trainer/model-hash.ts';
+import type { Dataset } from '../trainer/pages.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { workFromBits } from '../consensus/pow/work.ts';
 import { bytesEqual, toHexKey } from '../consensus/bytes.ts';
@@ -37,6 +45,8 @@ import type { InvalidRecord } from './db/records.ts';
 import { BlockIndex, type ChainTip } from './block-index.ts';
 import { DEFAULT_ORPHAN_LIMITS, OrphanPool, type OrphanLimits } from './orphans.ts';
 import { Mutex } from './mutex.ts';
+import { diffModel, restoreModel } from './model-undo.ts';
+import { checkNetworkDataset, DatasetError, NO_DATASET } from './dataset.ts';
 
 export type { ChainEntry } from './db/entry.ts';
 export type { ChainTip } from './block-index.ts';
@@ -51,6 +61,22 @@ export interface ChainOptions {
   /** The local clock in seconds, for the future-timestamp limit. Default: the wall clock. */
   readonly clock?: () => number;
   readonly orphanLimits?: Partial<OrphanLimits>;
+  /**
+   * The network's dataset (src/gauntlet/dataset.ts loads it), checked against the genesis' corpus
+   * hash and page size on open. Without it the chain follows only blocks without contributions:
+   * connecting one that has any throws DatasetError('no-dataset').
+   */
+  readonly dataset?: Dataset;
+}
+
+/** Everything a block built on the tip starts from: the header context and the tip's state. */
+export interface TipState extends ParentContext {
+  /** Live: it changes as the tip moves. */
+  readonly accounts: AccountMap;
+  /** Live: it changes as the tip moves. */
+  readonly ratings: RatingMap;
+  /** θ after the tip. Never mutated (a new array replaces it), so it is safe to hold. */
+  readonly model: Float32Array;
 }
 
 export type AddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
@@ -103,6 +129,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #db: ChainDB;
   readonly #index: BlockIndex;
   readonly #accounts: Map<string, Account>;
+  readonly #ratings: Map<string, Rating>;
+  /** The tip's model; replaced, never written into. */
+  #model: Float32Array;
+  readonly #dataset: Dataset | null;
   readonly #orphans: OrphanPool;
   readonly #mutex = new Mutex();
   readonly #clock: () => number;
@@ -110,22 +140,27 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #blocks = new Map<string, Block>();
   #closed = false;
 
-  private constructor(params: ChainParams, db: ChainDB, index: BlockIndex, accounts: Map<string, Account>, options: ChainOptions) {
+  private constructor(params: ChainParams, db: ChainDB, index: BlockIndex, state: LoadedState, options: ChainOptions) {
     super();
     this.params = params;
     this.#db = db;
     this.#index = index;
-    this.#accounts = accounts;
+    this.#accounts = state.accounts;
+    this.#ratings = state.ratings;
+    this.#model = state.model;
+    this.#dataset = options.dataset ?? null;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
     this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
   }
 
   /**
    * Opens the chain in `location`, writing the genesis on first use. Throws ChainDBError when the
-   * datadir is in use, of another version, or of another network.
+   * datadir is in use, of another version, of another network, or damaged (a stored model that
+   * does not hash to the tip's model hash), and DatasetError when `dataset` is not the network's.
    */
   static async open(options: ChainOptions): Promise<Chain> {
     const { genesis } = options;
+    if (options.dataset) checkNetworkDataset(genesis.params, options.dataset);
     const db = await ChainDB.open(options.location, { sync: options.sync ?? false });
     try {
       if (db.fresh) {
@@ -136,7 +171,7 @@ export class Chain extends EventEmitter<ChainEvents> {
           ENTRY_FLAGS.VALID | ENTRY_FLAGS.HAS_BLOCK,
           0,
         );
-        await db.initialize(entry, encodeBlock(genesis.block), genesis.accounts);
+        await db.initialize(entry, encodeBlock(genesis.block), genesis.accounts, genesis.model);
       } else {
         const stored = await db.getGenesisHash();
         if (!stored || !bytesEqual(stored, genesis.hash)) {
@@ -153,9 +188,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       const tip = tipHash && index.get(tipHash);
       if (!tip) throw new ChainDBError('corrupt', `datadir ${options.location}: the tip record names no stored block`);
       index.setTip(tip);
-      const accounts = new Map<string, Account>();
-      for await (const [key, account] of db.accounts()) accounts.set(key, account);
-      const chain = new Chain(genesis.params, db, index, accounts, options);
+      const state = await loadState(db, genesis.params, tip);
+      const chain = new Chain(genesis.params, db, index, state, options);
       // A crash may have stopped a reorganisation half way: finish it.
       await chain.#mutex.run(async () => {
         await chain.#activate(null);
@@ -214,6 +248,30 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** The tip's accounts (live: it changes as the tip moves; copy it to keep a snapshot). */
   accounts(): AccountMap {
     return this.#accounts;
+  }
+
+  /** The tip's contributor ratings (live: it changes as the tip moves). */
+  ratings(): RatingMap {
+    return this.#ratings;
+  }
+
+  getRating(address: Uint8Array): Rating | undefined {
+    return this.#ratings.get(toHexKey(address));
+  }
+
+  /** θ after the tip: never mutated (the next tip brings a new array), so it may be held. */
+  model(): Float32Array {
+    return this.#model;
+  }
+
+  /** The dataset the chain scores contributions on, or null if it was opened without one. */
+  dataset(): Dataset | null {
+    return this.#dataset;
+  }
+
+  /** What a block on the current tip builds on (for templates and contributors). */
+  tipState(): TipState {
+    return { ...this.#index.context(this.#index.tip), accounts: this.#accounts, ratings: this.#ratings, model: this.#model };
   }
 
   /** Why a block was marked invalid, if it was. */
@@ -414,20 +472,46 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Applies the state rules to `entry` (a child of the tip) and makes it the tip. */
   async #connectTip(entry: ChainEntry, block: Block): Promise<void> {
     const tip = this.#index.tip;
-    const effects = applyBlock(this.params, this.#accounts, block, tip.header.modelHash);
+    if (block.contributions.length > 0 && this.#dataset === null) {
+      throw new DatasetError('no-dataset', `block ${toHex(entry.hash)} carries contributions, and this chain was opened without the network dataset`);
+    }
+    const parent: ParentState = { hash: tip.hash, accounts: this.#accounts, ratings: this.#ratings, model: this.#model, modelHash: tip.header.modelHash };
+    const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block);
+    const modelUndo = diffModel(this.#model, state.model);
+    const modelChanged = modelUndo.indices.length > 0;
     const connected = withStatus(entry, ENTRY_FLAGS.VALID);
-    await this.#db.connect(connected, effects.changed, effects.previous);
-    applyAccounts(this.#accounts, effects.changed);
+    await this.#db.connect(
+      connected,
+      { accounts: state.changedAccounts, ratings: state.changedRatings, model: modelChanged ? state.model : null },
+      { accounts: state.previousAccounts, ratings: state.previousRatings, model: modelUndo },
+    );
+    applyAccounts(this.#accounts, state.changedAccounts);
+    for (const [key, rating] of state.changedRatings) this.#ratings.set(key, rating);
+    if (modelChanged) this.#model = state.model;
     this.#index.set(connected);
     this.#index.pushTip(connected);
   }
 
   async #disconnectTip(): Promise<void> {
     const tip = this.#index.tip;
+    const where = `datadir ${this.#db.location}: main-chain block ${toHex(tip.hash)}`;
     const undo = await this.#db.getUndo(tip.hash);
-    if (!undo) throw new ChainDBError('corrupt', `datadir ${this.#db.location}: main-chain block ${toHex(tip.hash)} has no undo data`);
-    await this.#db.disconnect(tip, undo);
-    applyAccounts(this.#accounts, undo);
+    if (!undo) throw new ChainDBError('corrupt', `${where} has no undo data`);
+    const parent = this.#index.parent(tip);
+    if (!parent) throw new ChainDBError('corrupt', `${where} has no parent entry`);
+    // The restored model must be the parent's exactly; a damaged undo record is caught here,
+    // before it is written, not blocks later as a model hash that no block matches.
+    const restored = undo.model.indices.length > 0 ? restoreModel(this.#model, undo.model) : null;
+    if (!bytesEqual(restored ? modelHash(restored) : tip.header.modelHash, parent.header.modelHash)) {
+      throw new ChainDBError('corrupt', `${where}: its undo data does not restore the parent's model`);
+    }
+    await this.#db.disconnect(tip, undo, restored);
+    applyAccounts(this.#accounts, undo.accounts);
+    for (const [key, rating] of undo.ratings) {
+      if (rating === null) this.#ratings.delete(key);
+      else this.#ratings.set(key, rating);
+    }
+    if (restored) this.#model = restored;
     this.#index.popTip();
   }
 
@@ -508,6 +592,29 @@ function checkCommitments(block: Block): void {
   if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
     throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot');
   }
+}
+
+interface LoadedState {
+  readonly accounts: Map<string, Account>;
+  readonly ratings: Map<string, Rating>;
+  readonly model: Float32Array;
+}
+
+/** The tip's accounts, ratings and model from disk; the model must hash to the tip's header. */
+async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Promise<LoadedState> {
+  const accounts = new Map<string, Account>();
+  for await (const [key, account] of db.accounts()) accounts.set(key, account);
+  const ratings = new Map<string, Rating>();
+  for await (const [key, rating] of db.ratings()) ratings.set(key, rating);
+  const model = await db.getModel(paramLayout(params.model).total);
+  if (!model) throw new ChainDBError('corrupt', `datadir ${db.location}: no stored model`);
+  if (!bytesEqual(modelHash(model), tip.header.modelHash)) {
+    throw new ChainDBError(
+      'corrupt',
+      `datadir ${db.location}: the stored model hashes to ${toHex(modelHash(model))}, the tip ${toHex(tip.hash)} names model ${toHex(tip.header.modelHash)}`,
+    );
+  }
+  return { accounts, ratings, model };
 }
 
 /** Writes account changes into the live map; EMPTY means the account is removed. */

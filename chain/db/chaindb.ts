@@ -5,7 +5,7 @@
  * connecting or disconnecting one block, marking blocks invalid) is ONE LevelDB write batch, tip
  * record included. LevelDB writes a batch as one checksummed log record, so after a crash at any
  * instant the datadir holds the state before or after each batch, never a mixture: the tip, its
- * accounts, the main-chain index and the undo data always agree.
+ * accounts, ratings and model, the main-chain index and the undo data always agree.
  *
  * Writes are not fsync'ed unless `sync` is set: a killed process loses nothing (the data is in the
  * OS's cache), a power cut may lose the last batches but, the log being replayed in order, never
@@ -14,6 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import type { Account, Block } from '../../consensus/types.ts';
+import type { Rating } from '../../consensus/gauntlet/state.ts';
 import { fromHex, toHex } from '../../consensus/hash.ts';
 import { decodeBlock } from '../block.ts';
 import { DecodeError } from '../errors.ts';
@@ -21,23 +22,37 @@ import { ChainDBError } from './errors.ts';
 import { decodeEntry, encodeEntry, type ChainEntry } from './entry.ts';
 import { layout, prefixRange, keySuffix, heightFromKey, PREFIX } from './layout.ts';
 import { inUseError, isLockedError, removePid, writePid } from './lock.ts';
+import { decodeModel, encodeModel } from '../model-undo.ts';
 import {
   DB_VERSION,
   decodeAccount,
   decodeInvalid,
+  decodeRating,
   decodeUndo,
   decodeVersion,
   encodeAccount,
   encodeInvalid,
+  encodeRating,
   encodeUndo,
   encodeVersion,
   isEmptyAccount,
+  type BlockUndo,
   type InvalidRecord,
 } from './records.ts';
 
 export interface ChainDBOptions {
   /** fsync every batch (survives power loss, slower). Default false: survives process crashes. */
   readonly sync?: boolean;
+}
+
+/** What connecting a block changes in the stored state. */
+export interface StateChanges {
+  /** Accounts after the block; EMPTY ones are deleted. */
+  readonly accounts: ReadonlyMap<string, Account>;
+  /** The block's contributors' ratings after it. */
+  readonly ratings: ReadonlyMap<string, Rating>;
+  /** The model after the block, or null when its bits did not change. */
+  readonly model: Float32Array | null;
 }
 
 /** A block marked invalid: its entry (if stored) with the INVALID flag already set. */
@@ -131,7 +146,7 @@ export class ChainDB {
     return raw === undefined ? undefined : this.#decode(`block ${toHex(hash)}`, () => decodeBlock(raw));
   }
 
-  async getUndo(hash: Uint8Array): Promise<Map<string, Account> | undefined> {
+  async getUndo(hash: Uint8Array): Promise<BlockUndo | undefined> {
     const raw = await this.#get(layout.u(hash));
     return raw === undefined ? undefined : this.#decode(`undo ${toHex(hash)}`, () => decodeUndo(raw));
   }
@@ -143,6 +158,22 @@ export class ChainDB {
   async getAccount(address: Uint8Array): Promise<Account | undefined> {
     const raw = await this.#get(layout.a(address));
     return raw === undefined ? undefined : this.#decode(`account ${toHex(address)}`, () => decodeAccount(raw));
+  }
+
+  async getRating(address: Uint8Array): Promise<Rating | undefined> {
+    const raw = await this.#get(layout.r(address));
+    return raw === undefined ? undefined : this.#decode(`rating ${toHex(address)}`, () => decodeRating(raw));
+  }
+
+  /** The tip's model; throws ChainDBError('corrupt') if it is not `total` float32 values. */
+  async getModel(total: number): Promise<Float32Array | undefined> {
+    const raw = await this.#get(layout.M);
+    return raw === undefined ? undefined : this.#decode('the stored model', () => decodeModel(raw, total));
+  }
+
+  /** The stored model's raw bytes (for checks that know no layout). */
+  async getModelBytes(): Promise<Uint8Array | undefined> {
+    return this.#get(layout.M);
   }
 
   async getInvalid(hash: Uint8Array): Promise<InvalidRecord | undefined> {
@@ -162,6 +193,14 @@ export class ChainDB {
     for await (const [key, value] of this.#scan(PREFIX.account)) {
       const address = keySuffix(key, 20, 'account');
       yield [toHex(address), this.#decode(`account ${toHex(address)}`, () => decodeAccount(value))];
+    }
+  }
+
+  /** The stored ratings, keyed by lowercase hex address. */
+  async *ratings(): AsyncGenerator<[string, Rating]> {
+    for await (const [key, value] of this.#scan(PREFIX.rating)) {
+      const address = keySuffix(key, 20, 'rating');
+      yield [toHex(address), this.#decode(`rating ${toHex(address)}`, () => decodeRating(value))];
     }
   }
 
@@ -189,8 +228,8 @@ export class ChainDB {
 
   // ---- writes: each method is one atomic batch ---------------------------------------------
 
-  /** Writes the version, the network's genesis and its accounts: the first and only init. */
-  async initialize(genesis: ChainEntry, blockBytes: Uint8Array, accounts: ReadonlyMap<string, Account>): Promise<void> {
+  /** Writes the version, the network's genesis, its accounts and model: the first and only init. */
+  async initialize(genesis: ChainEntry, blockBytes: Uint8Array, accounts: ReadonlyMap<string, Account>, model: Float32Array): Promise<void> {
     if (!this.#fresh) throw new Error('ChainDB is already initialised');
     const ops: Op[] = [
       put(layout.V, encodeVersion()),
@@ -199,6 +238,7 @@ export class ChainDB {
       put(layout.b(genesis.hash), blockBytes),
       put(layout.h(0), genesis.hash),
       put(layout.R, genesis.hash),
+      put(layout.M, encodeModel(model)),
     ];
     for (const [key, account] of accounts) {
       if (!isEmptyAccount(account)) ops.push(put(layout.a(fromHex(key, 20, 'account key')), encodeAccount(account)));
@@ -213,14 +253,16 @@ export class ChainDB {
   }
 
   /**
-   * Makes `entry` (a child of the current tip) the tip: its accounts after the block, its undo
-   * data, the height index and the entry's new status.
+   * Makes `entry` (a child of the current tip) the tip: its accounts, ratings and model after the
+   * block, its undo data, the height index and the entry's new status.
    */
-  async connect(entry: ChainEntry, changed: ReadonlyMap<string, Account>, previous: ReadonlyMap<string, Account>): Promise<void> {
+  async connect(entry: ChainEntry, changes: StateChanges, undo: BlockUndo): Promise<void> {
     const ops: Op[] = [];
-    for (const [key, account] of changed) ops.push(accountOp(key, account));
+    for (const [key, account] of changes.accounts) ops.push(accountOp(key, account));
+    for (const [key, rating] of changes.ratings) ops.push(put(layout.r(fromHex(key, 20, 'rating key')), encodeRating(rating)));
+    if (changes.model) ops.push(put(layout.M, encodeModel(changes.model)));
     ops.push(
-      put(layout.u(entry.hash), encodeUndo(previous)),
+      put(layout.u(entry.hash), encodeUndo(undo)),
       put(layout.e(entry.hash), encodeEntry(entry)),
       put(layout.h(entry.height), entry.hash),
       put(layout.R, entry.hash),
@@ -228,10 +270,18 @@ export class ChainDB {
     await this.#write(ops);
   }
 
-  /** Makes `entry`'s parent the tip again, restoring the accounts from `undo`. */
-  async disconnect(entry: ChainEntry, undo: ReadonlyMap<string, Account>): Promise<void> {
+  /**
+   * Makes `entry`'s parent the tip again: accounts and ratings from `undo`, and `model` (the
+   * parent's, restored from the undo pairs; null when the block left the model unchanged).
+   */
+  async disconnect(entry: ChainEntry, undo: BlockUndo, model: Float32Array | null): Promise<void> {
     const ops: Op[] = [];
-    for (const [key, account] of undo) ops.push(accountOp(key, account));
+    for (const [key, account] of undo.accounts) ops.push(accountOp(key, account));
+    for (const [key, rating] of undo.ratings) {
+      const k = layout.r(fromHex(key, 20, 'rating key'));
+      ops.push(rating === null ? del(k) : put(k, encodeRating(rating)));
+    }
+    if (model) ops.push(put(layout.M, encodeModel(model)));
     ops.push(del(layout.u(entry.hash)), del(layout.h(entry.height)), put(layout.R, entry.header.parentHash));
     await this.#write(ops);
   }

@@ -10,6 +10,8 @@
  *   u[hash]        → undo data of a main-chain block [[address, balance, nonce]…]
  *   h[height u32]  → main-chain hash at that height (32 raw bytes)
  *   a[address 20]  → account                      [balance, nonce]
+ *   r[address 20]  → contributor rating           [mu‖sigma‖binaryMA (24), contributions, rewards]
+ *   M              → the tip's model: float32 little-endian, the bytes its model hash covers
  *   i[hash]        → invalid marker               [code, reason]
  */
 
@@ -22,6 +24,8 @@ export const PREFIX = {
   undo: 0x75, // u
   height: 0x68, // h
   account: 0x61, // a
+  rating: 0x72, // r
+  model: 0x4d, // M
   invalid: 0x69, // i
 } as const;
 
@@ -46,6 +50,7 @@ export const layout = {
   V: single(PREFIX.version),
   G: single(PREFIX.genesis),
   R: single(PREFIX.tip),
+  M: single(PREFIX.model),
   e: (hash: Uint8Array): Uint8Array => withBytes(PREFIX.entry, hash, HASH_SIZE, 'entry'),
   b: (hash: Uint8Array): Uint8Array => withBytes(PREFIX.block, hash, HASH_SIZE, 'block'),
   u: (hash: Uint8Array): Uint8Array => withBytes(PREFIX.undo, hash, HASH_SIZE, 'undo'),
@@ -57,6 +62,7 @@ export const layout = {
     return key;
   },
   a: (address: Uint8Array): Uint8Array => withBytes(PREFIX.account, address, ADDRESS_SIZE, 'account'),
+  r: (address: Uint8Array): Uint8Array => withBytes(PREFIX.rating, address, ADDRESS_SIZE, 'rating'),
   i: (hash: Uint8Array): Uint8Array => withBytes(PREFIX.invalid, hash, HASH_SIZE, 'invalid'),
 } as const;
 

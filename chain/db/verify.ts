@@ -14,12 +14,17 @@
  *                marker may stand alone: a header that failed is never stored), descendants of
  *                an invalid entry are invalid, and no main-chain entry is
  *   main-valid   every main-chain entry is VALID
- *   accounts     no empty account is stored, and the stored accounts hash to the tip's state root
+ *   accounts     no empty account is stored, and the stored accounts and ratings hash to the tip's
+ *                state root
+ *   model        the stored model hashes to the tip's model hash
  */
 import type { Account } from '../../consensus/types.ts';
+import type { Rating } from '../../consensus/gauntlet/state.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
-import { computeStateRoot } from '../../consensus/state-transition.ts';
+import { computeFullStateRoot } from '../../consensus/state-root.ts';
+import { modelHash } from '../../trainer/model-hash.ts';
+import { decodeModel } from '../model-undo.ts';
 import { workFromBits } from '../../consensus/pow/work.ts';
 import { headerHash } from '../header.ts';
 import type { ChainDB } from './chaindb.ts';
@@ -35,7 +40,8 @@ export type Invariant =
   | 'undo'
   | 'invalid'
   | 'main-valid'
-  | 'accounts';
+  | 'accounts'
+  | 'model';
 
 export interface Violation {
   readonly invariant: Invariant;
@@ -142,8 +148,17 @@ export async function verifyChainDB(db: ChainDB): Promise<Violation[]> {
     if (isEmptyAccount(account)) fail('accounts', `empty account ${key} is stored`);
     accounts.set(key, account);
   }
-  if (tip && !bytesEqual(computeStateRoot(accounts), tip.header.stateRoot)) {
-    fail('accounts', `stored accounts do not hash to the state root of tip ${toHex(tip.hash)}`);
+  const ratings = new Map<string, Rating>();
+  for await (const [key, rating] of db.ratings()) ratings.set(key, rating);
+  if (tip && !bytesEqual(computeFullStateRoot(accounts, ratings), tip.header.stateRoot)) {
+    fail('accounts', `stored accounts and ratings do not hash to the state root of tip ${toHex(tip.hash)}`);
+  }
+
+  // model
+  const bytes = await db.getModelBytes();
+  if (!bytes || bytes.length % 4 !== 0) fail('model', `the stored model is ${bytes ? `${bytes.length} bytes` : 'missing'}`);
+  else if (tip && !bytesEqual(modelHash(decodeModel(bytes, bytes.length / 4)), tip.header.modelHash)) {
+    fail('model', `the stored model does not hash to the model hash of tip ${toHex(tip.hash)}`);
   }
   return out;
 }

@@ -1,20 +1,33 @@
 /**
- * Block templates: the unsolved block a miner searches a nonce for. Transfers are taken in the
- * order given (the mempool's), each applied to a running copy of the state; one that no longer
- * applies (spent by an earlier one, or a nonce gap) is skipped, not fatal. The state root comes
- * from the same state-transition function validators run.
+ * Block templates: the unsolved block a miner searches a nonce for, built with the same state
+ * transition validators run (consensus/connect.ts buildGauntletBlock): transfers, the miner's
+ * credit, the Gauntlet over the contributions, the report, the state root and the model hash.
+ *
+ * Transfers are taken in the order given (the mempool's), each applied to a running copy of the
+ * state; one that no longer applies (spent by an earlier one, or a nonce gap) is skipped, not
+ * fatal. Contributions are chosen by consensus/gauntlet/filters.ts selectContributions: those
+ * built on this parent that pass every filter, the first per contributor, at most the genesis'
+ * maxContributions in the order given (the pool's arrival order), put in canonical order.
  */
 import type { ChainParams } from '../../consensus/params.ts';
-import type { Block, Header, Transfer } from '../../consensus/types.ts';
+import type { Block, Contribution, Transfer } from '../../consensus/types.ts';
 import { HEADER_VERSION } from '../../consensus/params.ts';
 import { expectedBits, type ParentContext } from '../../consensus/header-rules.ts';
-import { AccountOverlay, applyBlock, applyTransfer, type AccountMap } from '../../consensus/state-transition.ts';
-import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
+import { AccountOverlay, applyTransfer, type AccountMap } from '../../consensus/state-transition.ts';
+import { buildGauntletBlock, type ConnectedState } from '../../consensus/connect.ts';
+import { selectContributions } from '../../consensus/gauntlet/filters.ts';
+import type { RatingMap } from '../../consensus/gauntlet/state.ts';
 import { medianTimePast } from '../../consensus/pow/timestamps.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
+import { NO_DATASET } from '../../chain/dataset.ts';
+import type { Dataset } from '../../trainer/pages.ts';
 
+/** The parent's header context and state (chain/chain.ts Chain.tipState() gives one). */
 export interface TemplateParent extends ParentContext {
   readonly accounts: AccountMap;
+  readonly ratings: RatingMap;
+  /** θ after the parent; not modified. */
+  readonly model: Float32Array;
 }
 
 export interface TemplateOptions {
@@ -23,16 +36,24 @@ export interface TemplateOptions {
   readonly now: number;
   readonly candidates?: readonly Transfer[];
   readonly maxTransfers?: number;
+  /** Contributions on offer (a pool's, in arrival order). */
+  readonly contributions?: readonly Contribution[];
+  /** The network dataset: needed when any contribution is on offer. */
+  readonly dataset?: Dataset;
 }
 
 export interface Template {
   readonly block: Block;
   /** Candidates left out because they did not apply on this parent. */
   readonly skipped: number;
+  /** Contributions on offer left out (another parent, a failed filter, a second one, over the limit). */
+  readonly contributionsLeftOut: number;
+  /** What the block does to the state: the report, rewards, θ'. */
+  readonly state: ConnectedState;
 }
 
-export function buildTemplate(params: ChainParams, parent: TemplateParent, opts: TemplateOptions): Template {
-  const overlay = new AccountOverlay(parent.accounts);
+function selectTransfers(params: ChainParams, accounts: AccountMap, opts: TemplateOptions): { txs: Transfer[]; skipped: number } {
+  const overlay = new AccountOverlay(accounts);
   const txs: Transfer[] = [];
   let skipped = 0;
   const limit = Math.min(opts.maxTransfers ?? Infinity, params.limits.maxTransfers);
@@ -46,23 +67,31 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
       skipped++;
     }
   }
-  const body = { txs, contributions: [], report: [] };
-  const timestamp = Math.max(opts.now, medianTimePast(parent.recentTimestamps) + 1);
-  const unsolved: Header = {
-    version: HEADER_VERSION,
-    height: parent.header.height + 1,
-    parentHash: parent.hash,
-    timestamp,
-    bits: expectedBits(params, parent.header, parent.anchorTimestamp),
-    nonce: 0n,
-    minerAddress: opts.miner,
-    txRoot: txRoot(body),
-    contributionsRoot: contributionsRoot(body),
-    reportRoot: reportRoot(body),
-    stateRoot: new Uint8Array(32),
-    modelHash: parent.header.modelHash,
-  };
-  const effects = applyBlock(params, parent.accounts, { header: unsolved, ...body }, parent.header.modelHash, { verifyRoots: false });
-  const header = Object.freeze({ ...unsolved, stateRoot: effects.stateRoot });
-  return { block: Object.freeze({ header, ...body }), skipped };
+  return { txs, skipped };
+}
+
+export function buildTemplate(params: ChainParams, parent: TemplateParent, opts: TemplateOptions): Template {
+  const { txs, skipped } = selectTransfers(params, parent.accounts, opts);
+  const offered = opts.contributions ?? [];
+  if (offered.length > 0 && opts.dataset === undefined) throw new TypeError('a template with contributions needs the network dataset');
+  const { accepted } = selectContributions(params, parent.hash, offered);
+  const built = buildGauntletBlock(
+    params,
+    opts.dataset ?? NO_DATASET,
+    { hash: parent.hash, accounts: parent.accounts, ratings: parent.ratings, model: parent.model, modelHash: parent.header.modelHash },
+    {
+      header: {
+        version: HEADER_VERSION,
+        height: parent.header.height + 1,
+        parentHash: parent.hash,
+        timestamp: Math.max(opts.now, medianTimePast(parent.recentTimestamps) + 1),
+        bits: expectedBits(params, parent.header, parent.anchorTimestamp),
+        nonce: 0n,
+        minerAddress: opts.miner,
+      },
+      txs,
+      contributions: accepted,
+    },
+  );
+  return { block: built.block, skipped, contributionsLeftOut: offered.length - accepted.length, state: built.state };
 }

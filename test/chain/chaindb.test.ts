@@ -18,13 +18,17 @@ import {
   DB_VERSION,
   decodeAccount,
   decodeInvalid,
+  decodeRating,
   decodeUndo,
   decodeVersion,
   encodeAccount,
   encodeInvalid,
+  encodeRating,
   encodeUndo,
   encodeVersion,
+  type BlockUndo,
 } from '../../chain/db/records.ts';
+import { EMPTY_MODEL_UNDO } from '../../chain/model-undo.ts';
 import { verifyChainDB, type Invariant } from '../../chain/db/verify.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
 import { BlockTree, hashOf, openTestChain, tempDir } from '../crash/block-tree.ts';
@@ -59,6 +63,8 @@ test('keys: one prefix byte, then fixed-width binary (heights big-endian)', () =
   assert.equal(toHex(layout.h(258)), '6800000102');
   assert.equal(toHex(layout.e(new Uint8Array(32).fill(1))), `65${'01'.repeat(32)}`);
   assert.equal(toHex(layout.a(new Uint8Array(20).fill(2))), `61${'02'.repeat(20)}`);
+  assert.equal(toHex(layout.r(new Uint8Array(20).fill(3))), `72${'03'.repeat(20)}`);
+  assert.equal(toHex(layout.M), '4d');
   assert.throws(() => layout.b(new Uint8Array(31)), RangeError);
   assert.throws(() => layout.h(-1), RangeError);
 });
@@ -72,18 +78,37 @@ test('records: golden encodings', () => {
   assert.equal(toHex(bytes.subarray(243)), 'c404010203040507');
   assert.deepEqual(decodeEntry(entry.hash, bytes), entry);
   assert.equal(toHex(encodeAccount({ balance: 10n, nonce: 1n })), '92d3000000000000000ad30000000000000001');
-  assert.equal(toHex(encodeVersion()), '92b4' + toHex(new TextEncoder().encode('gradientcoin-chaindb')) + '01');
-  const undo = new Map([
-    ['bb'.repeat(20), { balance: 0n, nonce: 0n }],
-    ['aa'.repeat(20), { balance: 3n, nonce: 2n }],
-  ]);
+  assert.equal(toHex(encodeVersion()), '92b4' + toHex(new TextEncoder().encode('gradientcoin-chaindb')) + '02');
+  // A rating: its three floats as raw float64 bits (−0 stays −0), then two counters.
+  const rating = { mu: 25, sigma: 25 / 3, binaryMA: -0, contributions: 300, rewards: 5n };
+  assert.equal(toHex(encodeRating(rating)), '93c41840390000000000004020aaaaaaaaaaab8000000000000000cd012cd30000000000000005');
+  assert.ok(Object.is(decodeRating(encodeRating(rating)).binaryMA, -0));
+  const undo: BlockUndo = {
+    accounts: new Map([
+      ['bb'.repeat(20), { balance: 0n, nonce: 0n }],
+      ['aa'.repeat(20), { balance: 3n, nonce: 2n }],
+    ]),
+    ratings: new Map([
+      ['dd'.repeat(20), { mu: 25, sigma: 25 / 3, binaryMA: 0.05, contributions: 1, rewards: 7n }],
+      ['cc'.repeat(20), null],
+    ]),
+    model: { indices: Uint32Array.of(3, 258), values: Float32Array.of(1.5, -0) },
+  };
   const undoBytes = encodeUndo(undo);
-  // Sorted by address whatever the map's order.
+  // [accounts, ratings (null: created by the block), model pairs (index u32 LE, previous f32 LE)],
+  // the lists sorted by address whatever the maps' order.
   assert.equal(
     toHex(undoBytes),
-    `9293c414${'aa'.repeat(20)}d30000000000000003d3000000000000000293c414${'bb'.repeat(20)}d30000000000000000d30000000000000000`,
+    '93' +
+      `9293c414${'aa'.repeat(20)}d30000000000000003d3000000000000000293c414${'bb'.repeat(20)}d30000000000000000d30000000000000000` +
+      `9292c414${'cc'.repeat(20)}c092c414${'dd'.repeat(20)}93c41840390000000000004020aaaaaaaaaaab3fa999999999999a01d30000000000000007` +
+      'c410' + '030000000000c03f' + '0201000000000080',
   );
-  assert.deepEqual(decodeUndo(undoBytes), new Map([...undo].reverse()));
+  const decoded = decodeUndo(undoBytes);
+  assert.deepEqual(decoded.accounts, new Map([...undo.accounts].reverse()));
+  assert.deepEqual(decoded.ratings, new Map([...undo.ratings].reverse()));
+  assert.deepEqual([...decoded.model.indices], [3, 258]);
+  assert.deepEqual(new Uint8Array(decoded.model.values.buffer), new Uint8Array(undo.model.values.buffer));
   assert.deepEqual(decodeInvalid(encodeInvalid({ code: 'bad-tx-nonce', reason: 'why' })), { code: 'bad-tx-nonce', reason: 'why' });
   assert.equal(decodeVersion(encodeVersion(3)), 3);
 });
@@ -95,16 +120,22 @@ test('records: decoders throw DecodeError on any input, never something else', (
     decodeUndo,
     decodeInvalid,
     decodeVersion,
+    decodeRating,
   ];
   const valid = [
     encodeEntry(makeEntry(new Uint8Array(32), HEADER, 5n, 4, 1)),
     encodeAccount({ balance: 1n, nonce: 2n }),
-    encodeUndo(new Map([['aa'.repeat(20), { balance: 1n, nonce: 0n }]])),
+    encodeUndo({
+      accounts: new Map([['aa'.repeat(20), { balance: 1n, nonce: 0n }]]),
+      ratings: new Map([['bb'.repeat(20), { mu: 26, sigma: 8, binaryMA: 0.05, contributions: 2, rewards: 9n }]]),
+      model: { indices: Uint32Array.of(1, 7), values: Float32Array.of(0.5, 2) },
+    }),
     encodeInvalid({ code: 'bad-txroot', reason: 'x' }),
     encodeVersion(),
+    encodeRating({ mu: 26, sigma: 8, binaryMA: 0.05, contributions: 2, rewards: 9n }),
   ];
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(4), fc.nat(), fc.integer({ min: 0, max: 255 }), (random, which, at, byte) => {
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(5), fc.nat(), fc.integer({ min: 0, max: 255 }), (random, which, at, byte) => {
       const decode = decoders[which]!;
       const mutated = valid[which]!.slice();
       mutated[at % mutated.length] = byte;
@@ -201,7 +232,8 @@ test('invariant block-body: HAS_BLOCK means the body is stored', async () => {
 
 test('invariant undo: exactly the main-chain blocks have undo data', async () => {
   assert.ok((await violationsAfter((raw) => raw.del(layout.u(names['a2']!)))).has('undo'));
-  assert.ok((await violationsAfter((raw) => raw.put(layout.u(names['b2']!), encodeUndo(new Map())))).has('undo'));
+  const empty: BlockUndo = { accounts: new Map(), ratings: new Map(), model: EMPTY_MODEL_UNDO };
+  assert.ok((await violationsAfter((raw) => raw.put(layout.u(names['b2']!), encodeUndo(empty)))).has('undo'));
 });
 
 test('invariant invalid: markers and INVALID flags agree, and spread to descendants', async () => {

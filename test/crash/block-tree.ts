@@ -7,7 +7,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Account, Block, Transfer } from '../../consensus/types.ts';
+import type { Account, Block, Contribution, Transfer } from '../../consensus/types.ts';
+import type { Rating } from '../../consensus/gauntlet/state.ts';
+import type { Dataset } from '../../trainer/pages.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { Chain, type ChainOptions } from '../../chain/chain.ts';
 import type { ChainParams } from '../../consensus/params.ts';
@@ -33,6 +35,8 @@ export interface ExtendOptions {
   readonly txs?: readonly Transfer[];
   readonly miner?: Uint8Array;
   readonly timestamp?: number;
+  /** Built on the block extended; needs the tree's dataset. */
+  readonly contributions?: readonly Contribution[];
 }
 
 /** A clock far past the test genesis, so no test block is ever "too far in the future". */
@@ -42,13 +46,16 @@ export class BlockTree {
   readonly genesis: Genesis;
   readonly params: ChainParams;
   readonly keys: readonly TestKey[];
+  /** For blocks with contributions (the genesis must name its corpus). */
+  readonly dataset: Dataset | undefined;
   readonly #nodes = new Map<string, BuildParent>();
   readonly #blocks = new Map<string, Block>();
   #built = 0;
 
-  constructor(genesis: Genesis = testGenesis()) {
+  constructor(genesis: Genesis = testGenesis(), dataset?: Dataset) {
     this.genesis = genesis;
     this.params = genesis.params;
+    this.dataset = dataset;
     this.keys = testKeys(8);
     this.#nodes.set(toHex(genesis.hash), genesisParent(genesis));
   }
@@ -62,6 +69,8 @@ export class BlockTree {
       nonceStart,
       ...(opts.txs ? { txs: opts.txs } : {}),
       ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}),
+      ...(opts.contributions ? { contributions: opts.contributions } : {}),
+      ...(this.dataset ? { dataset: this.dataset } : {}),
     });
     this.#record(context, block);
     return block;
@@ -111,7 +120,8 @@ export class BlockTree {
 
   /**
    * Records a block built elsewhere (for example one made invalid on purpose) so that children
-   * can be built on it; its state is what the rules give, without checking the state root.
+   * can be built on it; its state is what the rules give, without checking the state root. Its
+   * ratings and model are taken to be the parent's.
    */
   adopt(block: Block, state: ReadonlyMap<string, Account>): void {
     const parent = this.context(block.header.parentHash);
@@ -122,6 +132,8 @@ export class BlockTree {
       recentTimestamps: [...parent.recentTimestamps, block.header.timestamp].slice(-11),
       anchorTimestamp: block.header.height === 1 ? block.header.timestamp : parent.anchorTimestamp,
       accounts: state,
+      ratings: parent.ratings,
+      model: parent.model,
     });
     this.#blocks.set(toHex(hash), block);
   }
@@ -137,6 +149,16 @@ export class BlockTree {
     return this.context(hash).accounts;
   }
 
+  /** The ratings after `hash`. */
+  ratingsAt(hash: Uint8Array): ReadonlyMap<string, Rating> {
+    return this.context(hash).ratings;
+  }
+
+  /** The model after `hash`. */
+  modelAt(hash: Uint8Array): Float32Array {
+    return this.context(hash).model;
+  }
+
   block(hash: Uint8Array): Block {
     const block = this.#blocks.get(toHex(hash));
     if (!block) throw new Error(`block ${toHex(hash)} is not in the tree`);
@@ -149,7 +171,7 @@ export class BlockTree {
   }
 
   #record(parent: BuildParent, block: Block): void {
-    const child = childParent(this.params, parent, block);
+    const child = childParent(this.params, parent, block, this.dataset);
     this.#nodes.set(toHex(child.hash), child);
     this.#blocks.set(toHex(child.hash), block);
   }
@@ -168,9 +190,9 @@ export function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `gc-${name}-`));
 }
 
-/** A Chain on `location` for the tree's network, with the test clock. */
+/** A Chain on `location` for the tree's network (with its dataset, if any), with the test clock. */
 export function openTestChain(tree: BlockTree, location: string, options: Partial<ChainOptions> = {}): Promise<Chain> {
-  return Chain.open({ location, genesis: tree.genesis, clock: () => TEST_NOW, ...options });
+  return Chain.open({ location, genesis: tree.genesis, clock: () => TEST_NOW, ...(tree.dataset ? { dataset: tree.dataset } : {}), ...options });
 }
 
 /** The blocks from the genesis (excluded) to `hash`, oldest first. */

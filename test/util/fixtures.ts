@@ -1,12 +1,17 @@
 /**
  * Shared test fixtures: a genesis with a trivial proof of work (about every other nonce works),
- * deterministic keys, and a block builder that applies the real rules to compute the roots.
+ * deterministic keys, and a block builder that applies the real rules (the full state transition,
+ * the Gauntlet included) to compute the roots, the report and the model.
  */
 import type { ChainParams, GenesisParams } from '../../consensus/params.ts';
-import type { Account, Block, Header, Transfer } from '../../consensus/types.ts';
+import type { Account, Block, Contribution, Header, Transfer } from '../../consensus/types.ts';
 import { addressHash } from '../../consensus/address.ts';
 import type { ParentContext } from '../../consensus/header-rules.ts';
-import { applyBlock, type AccountMap } from '../../consensus/state-transition.ts';
+import { AccountOverlay, applyTransfer, mergeAccounts, type AccountMap } from '../../consensus/state-transition.ts';
+import { connectBlockState } from '../../consensus/connect.ts';
+import { mergeRatings, type RatingMap } from '../../consensus/gauntlet/state.ts';
+import { NO_DATASET } from '../../chain/dataset.ts';
+import type { Dataset } from '../../trainer/pages.ts';
 import { buildTemplate } from '../../src/miner/template.ts';
 import { bitsToTarget } from '../../consensus/pow/compact.ts';
 import { hashToBigInt } from '../../consensus/pow/target.ts';
@@ -88,11 +93,21 @@ export function testParams(overrides: Partial<GenesisParams> = {}): ChainParams 
 
 export interface BuildParent extends ParentContext {
   readonly accounts: AccountMap;
+  readonly ratings: RatingMap;
+  readonly model: Float32Array;
 }
 
 /** The genesis as a parent context for building block 1. */
 export function genesisParent(g: Genesis): BuildParent {
-  return { hash: g.hash, header: g.block.header, recentTimestamps: [g.block.header.timestamp], anchorTimestamp: null, accounts: g.accounts };
+  return {
+    hash: g.hash,
+    header: g.block.header,
+    recentTimestamps: [g.block.header.timestamp],
+    anchorTimestamp: null,
+    accounts: g.accounts,
+    ratings: new Map(),
+    model: g.model,
+  };
 }
 
 /** Searches nonces from `start` until the header meets its own bits. */
@@ -110,36 +125,41 @@ export interface BuildOptions {
   readonly timestamp?: number;
   /** Distinguishes sibling blocks with otherwise equal content. */
   readonly nonceStart?: bigint;
+  /** Contributions on offer (all must pass the filters: a left-out one throws). */
+  readonly contributions?: readonly Contribution[];
+  /** The network dataset, for blocks with contributions. */
+  readonly dataset?: Dataset;
 }
 
 /** Assembles a valid block on `parent` with the miner's template builder, then solves it. */
 export function buildBlock(params: ChainParams, parent: BuildParent, opts: BuildOptions): Block {
-  const { block } = buildTemplate(params, parent, {
+  const { block, contributionsLeftOut } = buildTemplate(params, parent, {
     miner: opts.miner,
     now: opts.timestamp ?? parent.header.timestamp + params.pow.blockTimeSeconds,
     candidates: opts.txs ?? [],
+    ...(opts.contributions ? { contributions: opts.contributions } : {}),
+    ...(opts.dataset ? { dataset: opts.dataset } : {}),
   });
   if (block.txs.length !== (opts.txs ?? []).length) {
     // Tests that build invalid blocks on purpose must see the rule's error, not a silent skip.
-    applyBlock(params, parent.accounts, { ...block, txs: [...(opts.txs ?? [])] }, parent.header.modelHash, { verifyRoots: false });
+    const overlay = new AccountOverlay(parent.accounts);
+    for (const tx of opts.txs ?? []) applyTransfer(overlay, tx);
   }
+  if (contributionsLeftOut > 0) throw new Error(`${contributionsLeftOut} of the contributions offered did not pass the filters`);
   return Object.freeze({ ...block, header: solve(block.header, opts.nonceStart ?? 0n) });
 }
 
-/** The context of `block` as a parent, given its parent's context. */
-export function childParent(params: ChainParams, parent: BuildParent, block: Block): BuildParent {
-  const effects = applyBlock(params, parent.accounts, block, parent.header.modelHash);
-  const accounts = new Map(parent.accounts);
-  for (const [k, a] of effects.changed) {
-    if (a.balance === 0n && a.nonce === 0n) accounts.delete(k);
-    else accounts.set(k, a);
-  }
+/** The context of `block` as a parent, given its parent's context (the dataset: for contributions). */
+export function childParent(params: ChainParams, parent: BuildParent, block: Block, dataset?: Dataset): BuildParent {
+  const state = connectBlockState(params, dataset ?? NO_DATASET, { ...parent, modelHash: parent.header.modelHash }, block);
   return {
     hash: headerHash(block.header),
     header: block.header,
     recentTimestamps: [...parent.recentTimestamps, block.header.timestamp].slice(-11),
     anchorTimestamp: block.header.height === 1 ? block.header.timestamp : parent.anchorTimestamp,
-    accounts,
+    accounts: mergeAccounts(parent.accounts, state.changedAccounts),
+    ratings: mergeRatings(parent.ratings, state.changedRatings),
+    model: state.model,
   };
 }
 

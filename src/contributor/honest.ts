@@ -1,0 +1,181 @@
+/**
+ * The honest contributor: for each new tip, start from the tip's model, train H inner steps
+ * (AdamW) on the pages the chain assigns to this contributor for that tip, and send the
+ * pseudo-gradient Δ = θ_start − θ_end plus its error feedback, compressed (DESIGN.md §5), signed
+ * for a block on the tip. The Gauntlet pays it when Δ lowers the loss on the block's random pages
+ * (score) and, over time, when Δ helps its own pages more than random ones (it trained on them).
+ */
+import type { ChainParams } from '../../consensus/params.ts';
+import type { Contribution } from '../../consensus/types.ts';
+import { bytesEqual } from '../../consensus/bytes.ts';
+import type { KeyPair } from '../../chain/keys.ts';
+import type { BackendChoice } from '../../trainer/engine/backends.ts';
+import { ErrorFeedback } from '../../trainer/error-feedback.ts';
+import type { Dataset } from '../../trainer/pages.ts';
+import { assignedTrainingPages, batchSeed, codecOptionsOf, signPayload, trainDelta } from './local-training.ts';
+
+export interface ContributeOptions {
+  readonly params: ChainParams;
+  readonly dataset: Dataset;
+  /** The block the contribution is for: the chain's tip. */
+  readonly parentHash: Uint8Array;
+  /** θ after `parentHash`; not modified. */
+  readonly model: Float32Array;
+  readonly keyPair: KeyPair;
+  /** This contributor's residual across rounds (one per contributor, kept between calls). */
+  readonly errorFeedback: ErrorFeedback;
+  readonly steps: number;
+  readonly lr: number;
+  readonly batchSize: number;
+  readonly backend?: BackendChoice;
+  /** Default: the genesis' training.weightDecay. */
+  readonly weightDecay?: number;
+  /** Seeds the batch draws (default parentHash ‖ public key). */
+  readonly seed?: Uint8Array;
+}
+
+/** Trains on the assigned pages and returns Δ (not yet compressed). */
+export function honestDelta(opts: ContributeOptions): Promise<Float32Array> {
+  return trainDelta({
+    params: opts.params,
+    model: opts.model,
+    pages: assignedTrainingPages(opts.params, opts.dataset, opts.parentHash, opts.keyPair.publicKey),
+    steps: opts.steps,
+    lr: opts.lr,
+    batchSize: opts.batchSize,
+    seed: opts.seed ?? batchSeed(opts.parentHash, opts.keyPair.publicKey),
+    ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
+    ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+  });
+}
+
+/** Compresses Δ with the error feedback and signs it for a block on `parentHash`. */
+export function sealContribution(opts: Pick<ContributeOptions, 'params' | 'parentHash' | 'keyPair' | 'errorFeedback'>, delta: Float32Array): Contribution {
+  const payload = opts.errorFeedback.compress(delta, codecOptionsOf(opts.params));
+  return signPayload(opts.params, opts.keyPair, opts.parentHash, payload);
+}
+
+/** One honest contribution for a block on `parentHash`. */
+export async function contribute(opts: ContributeOptions): Promise<Contribution> {
+  return sealContribution(opts, await honestDelta(opts));
+}
+
+/** What a contributor follows: the chain's tip and its model (chain/chain.ts's Chain fits). */
+export interface FollowedChain {
+  readonly params: ChainParams;
+  tip(): { readonly hash: Uint8Array };
+  model(): Float32Array;
+  on(event: 'tip', listener: () => void): unknown;
+  off(event: 'tip', listener: () => void): unknown;
+}
+
+export interface HonestContributorOptions {
+  readonly chain: FollowedChain;
+  readonly dataset: Dataset;
+  readonly keyPair: KeyPair;
+  /** Default: the genesis' training recipe. */
+  readonly steps?: number;
+  readonly lr?: number;
+  readonly batchSize?: number;
+  readonly backend?: BackendChoice;
+  /** Where contributions go: a pool's add, a gossip publish. */
+  readonly submit: (contribution: Contribution) => unknown;
+  /** Training failures (the loop carries on with the next tip). */
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * Follows a chain: one contribution per tip, trained from that tip's model. A tip that moves while
+ * training makes the result stale: it is dropped before compression, so the error feedback only
+ * ever absorbs what was sent.
+ */
+export class HonestContributor {
+  readonly #opts: HonestContributorOptions;
+  readonly #errorFeedback: ErrorFeedback;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  #last: Uint8Array | null = null;
+  #submitted = 0;
+  #dropped = 0;
+
+  constructor(opts: HonestContributorOptions) {
+    this.#opts = opts;
+    this.#errorFeedback = new ErrorFeedback(opts.chain.model().length);
+  }
+
+  /** Contributions handed to `submit`. */
+  get submitted(): number {
+    return this.#submitted;
+  }
+
+  /** Trainings thrown away because the tip moved meanwhile. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#opts.chain.on('tip', this.#onTip);
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the training under way, if any. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#opts.chain.off('tip', this.#onTip);
+    this.#onTip();
+    await this.#loop;
+  }
+
+  readonly #onTip = (): void => {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  };
+
+  async #run(): Promise<void> {
+    const { chain } = this.#opts;
+    while (this.#running) {
+      const parentHash = chain.tip().hash;
+      if (this.#last && bytesEqual(this.#last, parentHash)) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
+      this.#last = parentHash;
+      try {
+        await this.#contributeTo(parentHash, chain.model());
+      } catch (err) {
+        this.#opts.onError?.(err);
+      }
+    }
+  }
+
+  async #contributeTo(parentHash: Uint8Array, model: Float32Array): Promise<void> {
+    const { chain, dataset, keyPair } = this.#opts;
+    const params = chain.params;
+    const training = params.training;
+    const opts: ContributeOptions = {
+      params,
+      dataset,
+      parentHash,
+      model,
+      keyPair,
+      errorFeedback: this.#errorFeedback,
+      steps: this.#opts.steps ?? training.innerSteps,
+      lr: this.#opts.lr ?? training.learningRate,
+      batchSize: this.#opts.batchSize ?? training.batchSize,
+      ...(this.#opts.backend !== undefined ? { backend: this.#opts.backend } : {}),
+    };
+    const delta = await honestDelta(opts);
+    if (!this.#running || !bytesEqual(chain.tip().hash, parentHash)) {
+      this.#dropped++;
+      return;
+    }
+    const contribution = sealContribution(opts, delta);
+    this.#submitted++;
+    await this.#opts.submit(contribution);
+  }
+}

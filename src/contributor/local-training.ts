@@ -1,0 +1,93 @@
+/**
+ * What every contributor does, honest or not, in pieces: find the pages assigned to it for a
+ * parent block, train from the parent's model on pages with the tfjs engine, and sign a payload
+ * for a block on that parent. Training is not consensus (the Gauntlet re-scores everything with the
+ * reference evaluator), so any backend will do; the batches are drawn from a seeded generator so
+ * that a contributor's run is reproducible on one backend.
+ */
+import type { ChainParams } from '../../consensus/params.ts';
+import type { Contribution } from '../../consensus/types.ts';
+import { addressHash } from '../../consensus/address.ts';
+import { contributorPages } from '../../consensus/gauntlet/assignment.ts';
+import { signContribution } from '../../chain/contribution.ts';
+import type { KeyPair } from '../../chain/keys.ts';
+import type { CodecOptions } from '../../trainer/codec.ts';
+import { currentBackend, selectBackend, type BackendChoice } from '../../trainer/engine/backends.ts';
+import { pseudoGradient, trainInner } from '../../trainer/engine/train.ts';
+import { paramLayout } from '../../trainer/layout.ts';
+import type { Dataset } from '../../trainer/pages.ts';
+import { createPrng } from '../../trainer/prng.ts';
+import { trainingBatch } from '../../trainer/windows.ts';
+
+/** AdamW's moments and the clip every contributor of this project uses (docs/training-engine.md). */
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.95;
+export const ADAM_EPS = 1e-8;
+export const GRAD_CLIP = 1;
+
+export interface LocalTrainingOptions {
+  readonly params: ChainParams;
+  /** θ to start from (the parent's model); not modified. */
+  readonly model: Float32Array;
+  /** The pages to draw training windows from. */
+  readonly pages: readonly Uint8Array[];
+  readonly steps: number;
+  readonly lr: number;
+  readonly batchSize: number;
+  /** Default: the genesis' training.weightDecay. */
+  readonly weightDecay?: number;
+  /** Seeds the batch draws. */
+  readonly seed: Uint8Array;
+  /** Selects this engine backend first if another one is current ('auto' only if none is). */
+  readonly backend?: BackendChoice;
+}
+
+export function codecOptionsOf(params: ChainParams): CodecOptions {
+  return { chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK };
+}
+
+/** The training pages the Gauntlet will judge `publicKey`'s contribution on, for this parent. */
+export function assignedTrainingPages(params: ChainParams, dataset: Dataset, parentHash: Uint8Array, publicKey: Uint8Array): Uint8Array[] {
+  const settings = { contextLength: params.model.contextLength, gauntlet: params.gauntlet };
+  return contributorPages(settings, dataset, parentHash, addressHash(publicKey)).map((j) => dataset.trainingPage(j));
+}
+
+/** The default batch seed: parent ‖ public key, so each contributor draws its own batches per block. */
+export function batchSeed(parentHash: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const seed = new Uint8Array(parentHash.length + publicKey.length);
+  seed.set(parentHash);
+  seed.set(publicKey, parentHash.length);
+  return seed;
+}
+
+async function useBackend(choice: BackendChoice | undefined): Promise<void> {
+  if (choice === undefined) return;
+  const current = currentBackend();
+  if (choice === 'auto' ? current !== null : current?.name === choice) return;
+  await selectBackend(choice);
+}
+
+/** Δ = θ_start − θ_end after `steps` AdamW steps on batches drawn from `pages`. */
+export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Array> {
+  await useBackend(opts.backend);
+  const { params } = opts;
+  const prng = createPrng(opts.seed);
+  const { params: end } = await trainInner({
+    layout: paramLayout(params.model),
+    params: opts.model,
+    batches: () => trainingBatch(opts.pages, params.model.contextLength, opts.batchSize, () => prng.nextU32()),
+    steps: opts.steps,
+    lr: opts.lr,
+    weightDecay: opts.weightDecay ?? params.training.weightDecay,
+    beta1: ADAM_BETA1,
+    beta2: ADAM_BETA2,
+    eps: ADAM_EPS,
+    gradClip: GRAD_CLIP,
+  });
+  return pseudoGradient(opts.model, end);
+}
+
+/** A payload signed by `keyPair` for a block on `parentHash` of this network. */
+export function signPayload(params: ChainParams, keyPair: KeyPair, parentHash: Uint8Array, payload: Uint8Array): Contribution {
+  return signContribution({ chainId: params.chainId, contributorPublicKey: keyPair.publicKey, parentHash, payload }, keyPair.secretKey);
+}

@@ -1,0 +1,227 @@
+/**
+ * The contribution pool: signed pseudo-gradients waiting for the next block, as the mempool is for
+ * transfers. A block may only carry contributions built on its parent, so the pool holds those
+ * for the current tip and nothing else; each passed the Gauntlet's filters
+ * (consensus/gauntlet/filters.ts: network, payload size, payload decoding, signature), so a miner
+ * can put them in a block as they are.
+ *
+ * Policy (not consensus):
+ * - One per contributor, and the first one wins. A later, different contribution from the same
+ *   contributor is ignored, never swapped in: a replacement would let a contributor wait, read the
+ *   others' payloads off the network and resubmit a copy or a tuned variant, and would make every
+ *   node's pool depend on arrival order twice over.
+ * - Bounded by count and bytes; when full, newcomers are ignored (the earlier ones had the
+ *   collection window to themselves, and the miner takes contributions in arrival order anyway).
+ * - Contributions for another parent wait in a small buffer (they may be for a block we have not
+ *   received yet, which is normal gossip racing); when the tip moves, the pool is emptied and the
+ *   waiting ones built on the new tip join it. Those for old parents (stale) never do.
+ *
+ * Results are typed for gossip validation: 'accept' (keep and relay), 'ignore' (drop without
+ * blame: duplicates, wrong parent, full pool — all depend on this node's state) and 'reject'
+ * (invalid whatever the state: another network, an oversized or undecodable payload, a bad
+ * signature), with `penalise` saying whether the sender should pay for it.
+ */
+import type { ChainParams } from '../../consensus/params.ts';
+import type { Contribution } from '../../consensus/types.ts';
+import type { VerifyCode } from '../../consensus/errors.ts';
+import { isVerifyError } from '../../consensus/errors.ts';
+import { bytesEqual, toHexKey } from '../../consensus/bytes.ts';
+import { contributionId } from '../../consensus/ids.ts';
+import { checkContributionSignature, contributorAddress, decodeContributionPayload } from '../../consensus/gauntlet/filters.ts';
+import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
+import { DecodeError } from '../../chain/errors.ts';
+import type { NetworkContributions, Verdict } from '../p2p/seams.ts';
+
+export interface PoolLimits {
+  /** Contributions held for the tip (default 2 × the genesis' maxContributions). */
+  readonly maxCount: number;
+  /** Their encoded bytes in all (default maxCount × (maxPayloadBytes + 256)). */
+  readonly maxBytes: number;
+  /** Contributions held for parents other than the tip, oldest evicted first (default 64). */
+  readonly maxWaiting: number;
+}
+
+export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'not-for-tip' | 'pool-full';
+
+export type PoolResult =
+  | { readonly status: 'accept'; readonly id: string }
+  | { readonly status: 'ignore'; readonly reason: IgnoreReason; readonly detail: string }
+  | { readonly status: 'reject'; readonly code: VerifyCode | 'bad-encoding'; readonly reason: string; readonly penalise: boolean };
+
+interface Held {
+  readonly contribution: Contribution;
+  readonly id: string;
+  readonly address: string;
+  readonly size: number;
+}
+
+/** What the pool needs to follow a chain: its tip events (chain/chain.ts's Chain fits). */
+export interface TipSource {
+  on(event: 'tip', listener: (change: { readonly to: { readonly hash: Uint8Array } }) => void): unknown;
+  off(event: 'tip', listener: (change: { readonly to: { readonly hash: Uint8Array } }) => void): unknown;
+}
+
+export class ContributionPool implements NetworkContributions {
+  readonly params: ChainParams;
+  readonly limits: PoolLimits;
+  #tip: Uint8Array;
+  /** For the tip, in arrival order, keyed by contributor address. */
+  readonly #held = new Map<string, Held>();
+  #bytes = 0;
+  /** For other parents, in arrival order, keyed by contribution id. */
+  readonly #waiting = new Map<string, Held>();
+
+  constructor(params: ChainParams, tip: Uint8Array, limits: Partial<PoolLimits> = {}) {
+    this.params = params;
+    const maxCount = limits.maxCount ?? 2 * params.gauntlet.maxContributions;
+    this.limits = Object.freeze({
+      maxCount,
+      maxBytes: limits.maxBytes ?? maxCount * (params.gauntlet.maxPayloadBytes + 256),
+      maxWaiting: limits.maxWaiting ?? 64,
+    });
+    this.#tip = tip;
+  }
+
+  get tip(): Uint8Array {
+    return this.#tip;
+  }
+
+  /** Contributions held for the tip. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** Their encoded bytes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Contributions held for other parents. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  /** The contributions a block on `parentHash` may carry, in arrival order ([] unless it is the tip). */
+  contributionsFor(parentHash: Uint8Array): Contribution[] {
+    if (!bytesEqual(parentHash, this.#tip)) return [];
+    return [...this.#held.values()].map((h) => h.contribution);
+  }
+
+  /** The contribution held for the tip from `address`, if any. */
+  get(address: Uint8Array): Contribution | undefined {
+    return this.#held.get(toHexKey(address))?.contribution;
+  }
+
+  /** Checks and keeps a contribution (see the file comment for the policy). */
+  add(contribution: Contribution, bytes?: Uint8Array): PoolResult {
+    const size = bytes?.length ?? encodeContribution(contribution).length;
+    try {
+      return this.#add(contribution, size);
+    } catch (err) {
+      if (!isVerifyError(err)) throw err;
+      return { status: 'reject', code: err.code, reason: err.reason, penalise: true };
+    }
+  }
+
+  /** The same from the wire encoding; undecodable bytes are rejected. */
+  addBytes(bytes: Uint8Array): PoolResult {
+    let contribution: Contribution;
+    try {
+      contribution = decodeContribution(bytes);
+    } catch (err) {
+      if (err instanceof DecodeError) return { status: 'reject', code: 'bad-encoding', reason: err.message, penalise: true };
+      throw err;
+    }
+    return this.add(contribution, bytes);
+  }
+
+  /** The network's hook (src/p2p/seams.ts). */
+  addContribution(contribution: Contribution, bytes: Uint8Array): Verdict {
+    const result = this.add(contribution, bytes);
+    if (result.status === 'reject') return result.penalise ? 'reject' : 'ignore';
+    return result.status;
+  }
+
+  /**
+   * The chain moved to `hash`: everything held was built on the old tip and goes; contributions
+   * waiting for `hash` join the pool, in their arrival order, within the limits.
+   */
+  setTip(hash: Uint8Array): void {
+    if (bytesEqual(hash, this.#tip)) return;
+    this.#tip = hash;
+    this.#held.clear();
+    this.#bytes = 0;
+    for (const [id, held] of this.#waiting) {
+      if (!bytesEqual(held.contribution.parentHash, hash)) continue;
+      this.#waiting.delete(id);
+      if (this.#held.has(held.address) || this.#full(held.size)) continue;
+      this.#keep(held);
+    }
+  }
+
+  /** Follows a chain's tip events; returns the function that stops following. */
+  follow(chain: TipSource): () => void {
+    const listener = (change: { readonly to: { readonly hash: Uint8Array } }): void => this.setTip(change.to.hash);
+    chain.on('tip', listener);
+    return () => void chain.off('tip', listener);
+  }
+
+  #add(contribution: Contribution, size: number): PoolResult {
+    const { params } = this;
+    // Cheap and stateless first: network and size.
+    if (!bytesEqual(contribution.chainId, params.chainId)) {
+      return { status: 'reject', code: 'bad-contrib-chainid', reason: 'the contribution is signed for another network', penalise: true };
+    }
+    if (contribution.payload.length > params.gauntlet.maxPayloadBytes) {
+      return {
+        status: 'reject',
+        code: 'bad-contrib-size',
+        reason: `a ${contribution.payload.length}-byte payload, the limit is ${params.gauntlet.maxPayloadBytes}`,
+        penalise: true,
+      };
+    }
+    const id = toHexKey(contributionId(contribution));
+    const address = toHexKey(contributorAddress(contribution));
+    const forTip = bytesEqual(contribution.parentHash, this.#tip);
+    // Then what depends on the pool, before any decoding or signature check is paid for.
+    if (forTip) {
+      const existing = this.#held.get(address);
+      if (existing) {
+        return existing.id === id
+          ? { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already held` }
+          : { status: 'ignore', reason: 'contributor-has-one', detail: `contributor ${address} already has a contribution for this tip` };
+      }
+      if (this.#full(size)) return { status: 'ignore', reason: 'pool-full', detail: `the pool holds ${this.size} contributions, ${this.#bytes} bytes` };
+    } else if (this.#waiting.has(id)) {
+      return { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already waiting` };
+    }
+    decodeContributionPayload(params, contribution);
+    checkContributionSignature(contribution);
+    const held: Held = { contribution, id, address, size };
+    if (!forTip) {
+      this.#wait(held);
+      return { status: 'ignore', reason: 'not-for-tip', detail: 'the contribution was built on another block than the tip' };
+    }
+    this.#keep(held);
+    return { status: 'accept', id };
+  }
+
+  #full(size: number): boolean {
+    return this.#held.size >= this.limits.maxCount || this.#bytes + size > this.limits.maxBytes;
+  }
+
+  #keep(held: Held): void {
+    this.#held.set(held.address, held);
+    this.#bytes += held.size;
+  }
+
+  #wait(held: Held): void {
+    if (this.limits.maxWaiting === 0) return;
+    while (this.#waiting.size >= this.limits.maxWaiting) {
+      const oldest = this.#waiting.keys().next().value;
+      if (oldest === undefined) break;
+      this.#waiting.delete(oldest);
+    }
+    this.#waiting.set(held.id, held);
+  }
+}

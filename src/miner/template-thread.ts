@@ -1,0 +1,69 @@
+/**
+ * The template worker thread: builds block templates (template.ts) away from the node's event
+ * loop, since scoring a block's contributions takes about a second. It loads the network's
+ * dataset itself, once, from the source it was started with, and checks it against the genesis
+ * of each request. Requests and replies are plain structured-cloneable values.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ChainParams } from '../../consensus/params.ts';
+import type { Block } from '../../consensus/types.ts';
+import { isVerifyError } from '../../consensus/errors.ts';
+import { checkNetworkDataset } from '../../chain/dataset.ts';
+import { loadDataset, type DatasetSource } from '../gauntlet/dataset.ts';
+import { buildTemplate, type TemplateOptions, type TemplateParent } from './template.ts';
+
+export interface BuildRequest {
+  readonly id: number;
+  readonly params: ChainParams;
+  readonly parent: TemplateParent;
+  readonly options: Omit<TemplateOptions, 'dataset'>;
+}
+
+export interface ThreadFailure {
+  readonly name: string;
+  readonly message: string;
+  /** A VerifyError's or DatasetError's code. */
+  readonly code?: string;
+  readonly reason?: string;
+}
+
+export type BuildReply =
+  | { readonly id: number; readonly ok: true; readonly block: Block; readonly skipped: number; readonly contributionsLeftOut: number }
+  | { readonly id: number; readonly ok: false; readonly error: ThreadFailure };
+
+function describe(err: unknown): ThreadFailure {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const coded = err as Error & { code?: unknown; reason?: unknown };
+  return {
+    name: err.name,
+    message: err.message,
+    ...(typeof coded.code === 'string' ? { code: coded.code } : {}),
+    ...(typeof coded.reason === 'string' ? { reason: coded.reason } : {}),
+    ...(isVerifyError(err) ? { name: 'VerifyError' } : {}),
+  };
+}
+
+async function handle(source: DatasetSource, request: BuildRequest): Promise<BuildReply> {
+  const { id, params, parent, options } = request;
+  try {
+    let dataset;
+    if ((options.contributions?.length ?? 0) > 0) {
+      dataset = await loadDataset(source);
+      checkNetworkDataset(params, dataset);
+    }
+    const template = buildTemplate(params, parent, { ...options, ...(dataset ? { dataset } : {}) });
+    return { id, ok: true, block: template.block, skipped: template.skipped, contributionsLeftOut: template.contributionsLeftOut };
+  } catch (err) {
+    return { id, ok: false, error: describe(err) };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const source = workerData as DatasetSource;
+  // One request at a time, in order: each is a second of work on this thread anyway.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: BuildRequest) => {
+    queue = queue.then(async () => port.postMessage(await handle(source, request)));
+  });
+}

@@ -35,6 +35,8 @@ export interface DownloadOptions {
   /** Other peers that may have them. */
   readonly helpers: readonly PeerRecord[];
   readonly batchSize: number;
+  /** Batches asked of one peer at a time. */
+  readonly requestsPerPeer: number;
   /** How far (in blocks) a batch may start ahead of the next block to connect. */
   readonly windowBlocks: number;
   /** Bytes of fetched blocks waiting to be connected before no further batch is taken. */
@@ -98,7 +100,9 @@ class BlockDownload {
     const onAbort = (): void => this.#fail('cancelled');
     this.#o.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const peers = [this.#o.primary, ...this.#o.helpers.filter((p) => p.key !== this.#o.primary.key)];
+      const unique = [this.#o.primary, ...this.#o.helpers.filter((p) => p.key !== this.#o.primary.key)];
+      // Several requests in flight per peer hide the round trip behind the peer's own work.
+      const peers = unique.flatMap((p) => Array.from({ length: this.#o.requestsPerPeer }, () => p));
       this.#workers = peers.length;
       const workers = peers.map((peer) => this.#worker(peer));
       await this.#connectInOrder();
@@ -177,7 +181,10 @@ class BlockDownload {
         const missing = batch.filter((i) => !got.has(toHexKey(this.#o.headers[i]!.hash)));
         if (missing.length > 0) {
           this.#requeue(missing);
-          if (isPrimary) {
+          // A response may stop early at the responder's byte budget: a prefix of the batch is
+          // an honest answer. Gaps, or nothing at all, are not, from the peer whose headers these are.
+          const prefix = blocks.length > 0 && missing[0] === batch[blocks.length];
+          if (isPrimary && !prefix) {
             this.#o.onPeerAction(peer.key, 'mid-tolerance', 'left out blocks of its own headers');
             return;
           }

@@ -90,6 +90,7 @@ export interface NetworkEvents {
 /** Peers dialled at most this often after a failed dial. */
 const REDIAL_BACKOFF_MS = 30_000;
 const MAINTENANCE_INTERVAL_MS = 10_000;
+const WRONG_NETWORK_GRACE_MS = 1_000;
 
 export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly names: NetworkNames;
@@ -424,7 +425,14 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.emit('peer:banned', entry);
     const record = this.#peers.get(peer);
     const id = record?.id ?? this.node.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer;
-    if (id) await this.#hangUp(id);
+    if (id) {
+      if (reason === 'wrong-network') {
+        // A moment's grace lets the other side's own status request fail the same way, so it
+        // bans us too instead of redialling a connection that merely dropped.
+        await new Promise((resolve) => setTimeout(resolve, WRONG_NETWORK_GRACE_MS).unref());
+      }
+      await this.#hangUp(id);
+    }
     return entry;
   }
 

@@ -34,6 +34,8 @@ export interface SyncSettings {
   readonly batchSize: number;
   /** Peers fetching blocks at once. */
   readonly maxPeers: number;
+  /** Batches asked of one peer at a time. */
+  readonly requestsPerPeer: number;
   /** How far ahead of the next block to connect a batch may start. */
   readonly windowBlocks: number;
   /** Bytes of fetched blocks waiting to be connected. */
@@ -44,8 +46,9 @@ export interface SyncSettings {
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
-  batchSize: 32,
+  batchSize: 64,
   maxPeers: 4,
+  requestsPerPeer: 2,
   windowBlocks: 1_024,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxPendingHeaders: 100_000,
@@ -250,6 +253,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
       primary: peer,
       helpers,
       batchSize: this.settings.batchSize,
+      requestsPerPeer: this.settings.requestsPerPeer,
       windowBlocks: this.settings.windowBlocks,
       maxBufferedBytes: this.settings.maxBufferedBytes,
       usable: (p) => this.#usable(p),

@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import type { Block, Header } from '../../consensus/types.ts';
 import { bitsToTarget } from '../../consensus/pow/compact.ts';
 import { hashToBigInt } from '../../consensus/pow/target.ts';
-import { toHex, toHex as hex } from '../../consensus/hash.ts';
+import { toHex } from '../../consensus/hash.ts';
 import { encodeBlock } from '../../chain/block.ts';
 import { headerHash } from '../../chain/header.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -74,7 +74,7 @@ async function crookedPeer(victim: TestNode, twist: Misbehaviour): Promise<P2PNo
     decode: decodeHeadersRequest,
     cost: () => 1,
     respond: async function* (request) {
-      const from = headers.findIndex((h) => request.locator.some((l) => hex(l) === hex(h.parentHash)));
+      const from = headers.findIndex((h) => request.locator.some((l) => toHex(l) === toHex(h.parentHash)));
       const asked = headers.slice(Math.max(0, from), Math.max(0, from) + request.max);
       yield encodeHeadersResponse(twist.headers ? await twist.headers(asked) : asked);
     },
@@ -84,7 +84,7 @@ async function crookedPeer(victim: TestNode, twist: Misbehaviour): Promise<P2PNo
     cost: (h) => h.length,
     respond: (hashes) =>
       hashes.flatMap((h) => {
-        const block = chain.find((b) => hex(hashOf(b)) === hex(h));
+        const block = chain.find((b) => toHex(hashOf(b)) === toHex(h));
         return block ? [twist.block ? twist.block(block) : encodeBlock(block)] : [];
       }),
   });

@@ -407,6 +407,14 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     for (const [key, at] of this.#dialedAt) if (now - at > REDIAL_BACKOFF_MS) this.#dialedAt.delete(key);
     // A peer may claim more work than we have without a status change reaching us (a missed trigger).
     if (this.#peers.best(this.#chain.tip().chainwork)) this.#sync.trigger();
+    // @libp2p/bootstrap dials its list once; with too few peers, the list is dialled again.
+    if (this.#peers.size < (this.#o.targetPeers ?? 16)) {
+      for (const address of this.#o.bootstrap ?? []) {
+        if (now - (this.#dialedAt.get(address) ?? -Infinity) < REDIAL_BACKOFF_MS) continue;
+        this.#dialedAt.set(address, now);
+        this.node.dial(multiaddr(address)).catch((err: unknown) => this.#log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
+      }
+    }
   }
 
   #onPeerAction(peer: string, action: PeerAction, reason: string): void {

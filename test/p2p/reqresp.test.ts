@@ -113,4 +113,9 @@ test('an undecodable request is answered with an error and the requester banned'
   await waitFor(() => server.net.isBanned(client.peerId.toString()), 'the client banned');
   assert.equal(server.net.bans()[0]!.reason, 'misbehaving');
   await waitFor(() => client.getConnections(server.net.node.peerId).length === 0, 'the client disconnected');
+  // A banned peer is refused when it comes back.
+  await client.dial(multiaddr(server.net.addresses()[0]!), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(server.net.node.getConnections(client.peerId).length, 0);
+  assert.equal(server.net.readyPeers().includes(client.peerId.toString()), false);
 });

@@ -218,7 +218,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   assert.equal(counters.reqresp.served, 0);
   const heapGrowthMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   assert.ok(heapGrowthMiB < 256, `heap grew ${heapGrowthMiB.toFixed(0)} MiB`);
-  process.stderr.write(`flood: sent ${sent}; victim ${JSON.stringify(counters)}\n`);
+  process.stderr.write(`flood: sent ${sent}; heap +${heapGrowthMiB.toFixed(0)} MiB; victim ${JSON.stringify(counters)}\n`);
 
   // And it still serves an honest node, which syncs its five blocks.
   const honest: TestNode = await harness.node(tree, 'honest');

@@ -1,0 +1,69 @@
+/**
+ * `gradientcoin testnet` (`npm start`): a private network of several nodes, miners and
+ * contributors on this machine, started from the repository's genesis, shown live until Ctrl-C.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from '../testnet/config.ts';
+import { runTestnet } from '../testnet/launcher.ts';
+
+interface TestnetCommandOptions {
+  readonly datadir: string;
+  readonly nodes: number;
+  readonly miners: number;
+  readonly contributors: number;
+  readonly adversaries?: boolean;
+  readonly blockTime?: number;
+  readonly basePort: number;
+  readonly threads: number;
+  readonly minerAddress: string[];
+  readonly fresh?: boolean;
+  readonly logLevel: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('testnet')
+    .description('start a private testnet on this machine (nodes, miners, contributors) and watch it train the model; Ctrl-C stops it')
+    .option('--datadir <path>', 'folder of the testnet: every node, wallet and log', DEFAULT_TESTNET_DATADIR)
+    .option('--nodes <n>', `node processes (1 to ${MAX_NODES})`, integer(1, MAX_NODES), 3)
+    .option('--miners <n>', 'how many of the nodes mine', integer(0, MAX_NODES), 2)
+    .option('--contributors <n>', `honest contributors (0 to ${MAX_CONTRIBUTORS})`, integer(0, MAX_CONTRIBUTORS), 4)
+    .option('--adversaries', 'also one contributor of each dishonest kind (noise, copycat, free-rider, scaled, stale, poisoner, wrong-pages)')
+    .option('--block-time <seconds>', "target block time; other than the genesis' writes a derived genesis into the datadir", integer(1, 3600))
+    .option('--base-port <port>', 'first of the loopback ports: node i listens on base+2i (p2p) and base+2i+1 (rpc)', integer(1024, 65535), DEFAULT_BASE_PORT)
+    .option('--threads <n>', 'mining threads per miner', integer(1, 64), 1)
+    .option('--miner-address <address>', 'pay a miner to this address instead of a new wallet (repeatable, in miner order)', collect, [])
+    .option('--fresh', 'delete the testnet folder first and start a new chain')
+    .option('--log-level <level>', "the nodes' log level", 'info')
+    .action(async (opts: TestnetCommandOptions) => {
+      const code = await runTestnet(
+        {
+          datadir: opts.datadir,
+          nodes: opts.nodes,
+          miners: opts.miners,
+          contributors: opts.contributors,
+          adversaries: opts.adversaries ?? false,
+          ...(opts.blockTime !== undefined ? { blockTime: opts.blockTime } : {}),
+          basePort: opts.basePort,
+          threads: opts.threads,
+          minerAddresses: opts.minerAddress,
+          fresh: opts.fresh ?? false,
+          logLevel: opts.logLevel,
+        },
+        { out: process.stdout },
+      );
+      process.exit(code);
+    });
+}
+
+function integer(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

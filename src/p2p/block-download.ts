@@ -81,6 +81,9 @@ class BlockDownload {
   readonly #queue: number[][] = [];
   readonly #fetched = new Map<string, Fetched>();
   readonly #wake = new Wake();
+  /** Ends requests still in flight once the download has failed. */
+  readonly #abort = new AbortController();
+  readonly #signal: AbortSignal;
   #next = 0;
   #buffered = 0;
   #inFlight = 0;
@@ -90,6 +93,7 @@ class BlockDownload {
 
   constructor(options: DownloadOptions) {
     this.#o = options;
+    this.#signal = AbortSignal.any([options.signal, this.#abort.signal]);
     const size = Math.max(1, Math.min(options.batchSize, MAX_BLOCKS_PER_REQUEST));
     for (let i = 0; i < options.headers.length; i += size) {
       this.#queue.push(Array.from({ length: Math.min(size, options.headers.length - i) }, (_, k) => i + k));
@@ -116,6 +120,7 @@ class BlockDownload {
 
   #fail(reason: string): void {
     this.#failure ??= reason;
+    this.#abort.abort();
     this.#wake.notify();
   }
 
@@ -160,7 +165,7 @@ class BlockDownload {
         this.#inFlight += 1;
         let blocks;
         try {
-          blocks = await requestBlocksByHash(this.#o.reqresp, peer.id, hashes, this.#o.signal);
+          blocks = await requestBlocksByHash(this.#o.reqresp, peer.id, hashes, this.#signal);
         } catch (err) {
           this.#o.log.debug({ peer: peer.key, err: describeError(err) }, 'block batch failed');
           this.#requeue(batch);

@@ -114,3 +114,19 @@ test('a block too large for a gossip message goes out as its header; peers fetch
   assert.equal(c!.chain.getAccount(tree.keys[3]!.address).balance, tree.genesis.accounts.get(toHex(tree.keys[3]!.address))!.balance + 10n);
   for (const node of [a!, b!, c!]) assert.equal(node.net.counters().bans, 0);
 });
+
+test('bodies come from several peers in parallel and connect in order', { timeout: 60_000 }, async () => {
+  const blocks = tree.branch(tree.genesis.hash, 300);
+  const sources = await Promise.all(['s1', 's2', 's3'].map((n) => harness.node(tree, n)));
+  for (const source of sources) await feed(source, blocks);
+  const fresh = await harness.node(tree, 'fresh', { sync: { batchSize: 8 } });
+  const heights: number[] = [];
+  fresh.chain.on('block', (_block, entry) => heights.push(entry.height));
+  // Connected to all three before anything is asked: one gives headers, all give bodies.
+  await Promise.all(sources.map((s) => fresh.net.dial(s.net.addresses()[0]!)));
+  await waitFor(() => sources.every((s) => fresh.net.readyPeers().includes(s.net.peerId)), 'three ready peers');
+  await waitFor(() => sameTip(fresh, sources[0]!), 'synced');
+  assert.deepEqual(heights, Array.from({ length: 300 }, (_, i) => i + 1));
+  const served = sources.map((s) => s.net.counters().reqresp.served);
+  assert.ok(served.filter((n) => n > 2).length >= 2, `requests served per source: ${served.join(', ')}`);
+});

@@ -4,7 +4,6 @@
  * created with the genesis block. Running it again on the same network changes nothing.
  */
 import type { Command } from 'commander';
-import { Chain } from '../../chain/chain.ts';
 import { DEFAULT_GENESIS_PATH, loadGenesis } from '../../chain/genesis.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { DEFAULT_DATADIR, ensureDatadir, installGenesis } from '../node/datadir.ts';
@@ -24,6 +23,8 @@ export function register(program: Command): void {
       const layout = await ensureDatadir(opts.datadir);
       const installed = await installGenesis(layout, opts.genesis);
       const genesis = await loadGenesis(layout.genesis);
+      // Loaded here, not at start, so that other commands do not pay for LevelDB.
+      const { Chain } = await import('../../chain/chain.ts');
       const chain = await Chain.open({ location: layout.chain, genesis });
       const height = chain.height();
       await chain.close();

@@ -1,12 +1,12 @@
 /**
  * `gradientcoin node`: run a full node until the `stop` RPC or a signal (SIGINT/SIGTERM; a second
- * one exits at once). Options follow bitcoind's and bcoin's names where they exist.
+ * one exits at once). Options follow bitcoind's and bcoin's names where they exist. The node's
+ * modules (libp2p above all) load only when the command runs, so other commands start quickly.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { decodeAddress } from '../../chain/address.ts';
 import { loadGenesis } from '../../chain/genesis.ts';
 import { DEFAULT_RPC_PORT } from '../rpc/client.ts';
-import { readPskFile } from '../p2p/pnet.ts';
 import {
   ConfigError,
   DEFAULT_BIND,
@@ -19,9 +19,7 @@ import {
   parseThreads,
 } from '../node/config.ts';
 import { DEFAULT_DATADIR, ensureDatadir, exists, resolveGenesisPath } from '../node/datadir.ts';
-import { FullNode, type MiningOptions } from '../node/full-node.ts';
-import { createNodeLogger } from '../node/node-logger.ts';
-import { stopOnSignals } from '../node/shutdown.ts';
+import type { MiningOptions } from '../node/full-node.ts';
 
 interface NodeCommandOptions {
   readonly datadir: string;
@@ -61,6 +59,12 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--no-log-file', 'do not append the log to <datadir>/debug.log')
     .action(async (opts: NodeCommandOptions) => {
+      const [{ FullNode }, { createNodeLogger }, { stopOnSignals }, { readPskFile }] = await Promise.all([
+        import('../node/full-node.ts'),
+        import('../node/node-logger.ts'),
+        import('../node/shutdown.ts'),
+        import('../p2p/pnet.ts'),
+      ]);
       if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
         throw new ConfigError('bad-rpc-auth', 'pass both --rpc-user and --rpc-password, or neither');
       }

@@ -59,7 +59,8 @@ export async function freePort(): Promise<number> {
 export interface NodeProcessOptions {
   readonly name: string;
   readonly datadir: string;
-  readonly genesis: string;
+  /** Default: the datadir's own (from `gradientcoin init`). */
+  readonly genesis?: string;
   readonly bootnodes?: readonly string[];
   readonly mine?: { readonly address: string; readonly threads: number };
   readonly logLevel?: string;
@@ -100,7 +101,7 @@ export class NodeProcess {
     const args = [
       BIN, 'node',
       '--datadir', o.datadir,
-      '--genesis', o.genesis,
+      ...(o.genesis === undefined ? [] : ['--genesis', o.genesis]),
       '--bind', '127.0.0.1',
       '--port', String(p2pPort),
       '--rpc-port', String(rpcPort),

@@ -163,7 +163,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.#sync.on('synced', (event) => {
       this.emit('sync:done', event);
       if (event.connected > 0) {
-        void this.#announceTip();
+        this.#announceTip().catch((err: unknown) => this.#log.debug({ err: describeError(err) }, 'tip announcement failed'));
         this.#refreshStatuses();
       }
     });
@@ -326,7 +326,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     if (tip.height === 0) return;
     const bytes = await this.#chain.getBlockBytes(tip.hash);
     if (!bytes || this.#stopping) return;
-    await this.announceBlock(bytes).catch((err: unknown) => this.#log.debug({ err: describeError(err) }, 'tip announcement failed'));
+    await this.announceBlock(bytes);
   }
 
   // ---- peers ---------------------------------------------------------------------------------

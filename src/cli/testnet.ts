@@ -3,8 +3,7 @@
  * contributors on this machine, started from the repository's genesis, shown live until Ctrl-C.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from '../testnet/config.ts';
-import { runTestnet } from '../testnet/launcher.ts';
+import { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from '../testnet/names.ts';
 
 interface TestnetCommandOptions {
   readonly datadir: string;
@@ -36,6 +35,8 @@ export function register(program: Command): void {
     .option('--fresh', 'delete the testnet folder first and start a new chain')
     .option('--log-level <level>', "the nodes' log level", 'info')
     .action(async (opts: TestnetCommandOptions) => {
+      // The launcher brings the training engine with it: loaded only when the command runs.
+      const { runTestnet } = await import('../testnet/launcher.ts');
       const code = await runTestnet(
         {
           datadir: opts.datadir,

@@ -13,12 +13,9 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADVERSARY_KINDS, type AdversaryKind } from '../contributor/adversaries.ts';
+import { MAX_CONTRIBUTORS, MAX_NODES } from './names.ts';
 
-export const DEFAULT_TESTNET_DATADIR = join('data', 'testnet');
-/** Far from the default node's 18444/18445, so a testnet runs beside a user's own node. */
-export const DEFAULT_BASE_PORT = 19444;
-export const MAX_NODES = 16;
-export const MAX_CONTRIBUTORS = 32;
+export { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from './names.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gradientcoin.js', import.meta.url));
 const CONTRIBUTOR_MAIN = fileURLToPath(new URL('./contributor-main.ts', import.meta.url));

@@ -62,11 +62,14 @@ export const miningMethods: RpcMethodTable = {
   },
 };
 
-/** Hashes per second the network spent on the last blocks: their work over their time span. */
+/**
+ * Hashes per second the network spent on the last blocks: their work over their time span. The
+ * genesis block is left out: its timestamp is when the network was planned, not when it started.
+ */
 export function networkHashRate(chain: Chain): number {
   const tip = chain.tip();
-  const start = chain.getEntryAtHeight(Math.max(0, tip.height - HASHRATE_WINDOW));
-  if (!start || start.height === tip.height) return 0;
+  const start = chain.getEntryAtHeight(Math.max(1, tip.height - HASHRATE_WINDOW));
+  if (!start || start.height >= tip.height) return 0;
   const seconds = tip.header.timestamp - start.header.timestamp;
   if (seconds <= 0) return 0;
   return Math.round(Number(tip.chainwork - start.chainwork) / seconds);

@@ -141,7 +141,7 @@ function activity(c: ContributorStatus, nowMs: number): string {
 
 export function bar(fraction: number, width = BAR_WIDTH): string {
   const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
-  const full = Math.round(f * width);
+  const full = Math.floor(f * width);
   return `[${'█'.repeat(full)}${'░'.repeat(width - full)}]`;
 }
 

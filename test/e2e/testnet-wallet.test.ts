@@ -1,0 +1,105 @@
+/**
+ * End to end through the real CLI, every step a child process: two wallets are created, a small
+ * testnet is started whose miner pays the first wallet, the first wallet pays the second with
+ * `wallet send`, and `wallet balance` shows both amounts exactly. Then Ctrl-C (SIGINT) stops the
+ * testnet cleanly.
+ *
+ * The testnet is 2 nodes, 1 miner, no contributors, 2 s blocks (a derived genesis, ten times
+ * easier to mine than the default): blocks every second or two on two shared cores.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rpcCall } from '../../src/rpc/client.ts';
+import { gradientcoin } from './cli.ts';
+import { blockCount, readManifest, startTestnet, waitFor, type RunningTestnet } from './testnet-harness.ts';
+
+const PASSWORD = { GC_WALLET_PASSWORD: 'e2e password' };
+/** What the miner earns per block on this genesis: 20 % of the 50 GC subsidy. */
+const MINER_REWARD_UNITS = 1_000_000_000n;
+const COIN = 100_000_000n;
+
+let dir: string;
+let walletDir: string;
+let testnet: RunningTestnet | null = null;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gc-e2e-'));
+  walletDir = join(dir, 'wallets-home');
+});
+
+after(async () => {
+  await testnet?.stop(5_000);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function wallet(args: readonly string[]): Promise<string> {
+  const run = await gradientcoin(['wallet', ...args], { env: PASSWORD, timeoutMs: 60_000 });
+  assert.equal(run.code, 0, `wallet ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+/** Units from `wallet balance`'s "12.50000000 GC (nonce 0)". */
+function units(line: string): bigint {
+  const match = /^(\d+)\.(\d{8}) GC/.exec(line);
+  assert.ok(match, `a balance line: ${line}`);
+  return BigInt(match[1]!) * COIN + BigInt(match[2]!);
+}
+
+test('mine to a wallet, pay another with `wallet send`, see both balances with `wallet balance`', { timeout: 240_000 }, async () => {
+  const alice = await wallet(['create', '--datadir', walletDir, '--wallet', 'alice', '--light-kdf']);
+  const bob = await wallet(['create', '--datadir', walletDir, '--wallet', 'bob', '--light-kdf']);
+  assert.match(alice, /^gct1q[a-z0-9]+$/);
+
+  const datadir = join(dir, 'testnet');
+  testnet = startTestnet(datadir, ['--nodes', '2', '--miners', '1', '--contributors', '0', '--block-time', '2', '--miner-address', alice, '--fresh']);
+  const t = testnet;
+  const manifest = await waitFor('the testnet manifest', 60_000, () => readManifest(datadir).catch(() => undefined));
+  const nodes = manifest['nodes'] as { minerAddress: string | null; rpcPort: number }[];
+  assert.equal(nodes[0]!.minerAddress, alice);
+  assert.equal(nodes[1]!.minerAddress, null);
+  assert.equal((await stat(join(datadir, 'wallet-password'))).mode & 0o777, 0o600, 'the testnet password file is private');
+
+  // Both nodes follow the miner's chain.
+  await waitFor('block 3 on both nodes', 120_000, async () => ((await blockCount(t, 0)) >= 3 && (await blockCount(t, 1)) >= 3 ? true : undefined));
+
+  const genesis = join(datadir, 'genesis.json');
+  const rpc0 = ['--rpc-port', String(t.basePort + 1), '--genesis', genesis, ...(await t.cookieArgs(0))];
+  const rpc1 = ['--rpc-port', String(t.basePort + 3), '--genesis', genesis, ...(await t.cookieArgs(1))];
+  const before = units(await wallet(['balance', '--datadir', walletDir, '--wallet', 'alice', ...rpc0]));
+  assert.ok(before >= 3n * MINER_REWARD_UNITS, `alice has mined ${before} units`);
+
+  // Sent through node 1, which does not mine: the transfer must travel to the miner to be mined.
+  const txid = await wallet(['send', '--datadir', walletDir, '--wallet', 'alice', bob, '1.5', ...rpc1]);
+  assert.match(txid, /^[0-9a-f]{64}$/);
+
+  const bobUnits = await waitFor('bob to be paid', 60_000, async () => {
+    const line = await wallet(['balance', '--datadir', walletDir, '--wallet', 'bob', ...rpc1]);
+    return units(line) > 0n ? line : undefined;
+  });
+  assert.equal(bobUnits, '1.50000000 GC (nonce 0)');
+
+  // Alice mined every block and paid 1.5 GC; her fee came back to her as the miner of its block.
+  // The balance and the height are read together, again if a block came in between.
+  const { height, line } = await waitFor('a balance read without a block in between', 30_000, async () => {
+    const h0 = await rpcCall<number>(t.rpc(0), 'getblockcount');
+    const text = await wallet(['balance', '--datadir', walletDir, '--wallet', 'alice', ...rpc0]);
+    const h1 = await rpcCall<number>(t.rpc(0), 'getblockcount');
+    return h0 === h1 ? { height: h0, line: text } : undefined;
+  }, 0);
+  assert.equal(units(line), BigInt(height) * MINER_REWARD_UNITS - 150_000_000n);
+  assert.match(line, /\(nonce 1\)$/);
+
+  const history = await wallet(['history', '--datadir', walletDir, '--wallet', 'bob', ...rpc1]);
+  assert.match(history, new RegExp(`\\+1\\.50000000 .* ${alice} +${txid}`));
+
+  const stopped = await t.stop();
+  assert.equal(stopped.code, 0, t.output());
+  assert.match(t.output(), /node-0 +exit code 0/);
+  assert.match(t.output(), /node-1 +exit code 0/);
+  assert.match(t.output(), new RegExp(`the testnet's data is in ${datadir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(t.output(), /\[testnet \d+s\] {2}height \d+/, 'status lines off a terminal');
+  testnet = null;
+});

@@ -3,7 +3,7 @@
  * one exits at once). Options follow bitcoind's and bcoin's names where they exist. The node's
  * modules (libp2p above all) load only when the command runs, so other commands start quickly.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { decodeAddress } from '../../chain/address.ts';
 import { loadGenesis } from '../../chain/genesis.ts';
 import { DEFAULT_RPC_PORT } from '../rpc/client.ts';
@@ -26,7 +26,7 @@ interface NodeCommandOptions {
   readonly genesis?: string;
   readonly port: number;
   readonly bind: string;
-  readonly bootnodes: string[];
+  readonly bootnodes?: string[];
   readonly mdns: boolean;
   readonly psk?: string;
   readonly rpcPort: number;
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--genesis <path>', "the network's genesis file (default: <datadir>/genesis.json if present, else the repository's testnet)")
     .option('--port <port>', 'P2P port', checked((t) => parsePort(t, '--port', true)), DEFAULT_P2P_PORT)
     .option('--bind <ip>', 'interface the P2P port listens on', checked(parseBind), DEFAULT_BIND)
-    .option('--bootnodes <multiaddr,...>', 'peers to dial, comma-separated, each ending in /p2p/<peer id>', checked(parseBootnodes), [])
+    .option('--bootnodes <multiaddr,...>', 'peers to dial, comma-separated, each ending in /p2p/<peer id>', checked(parseBootnodes))
     .option('--no-mdns', 'no mDNS peer discovery on the local network')
     .option('--psk <file>', 'swarm key of a private network (default: <datadir>/swarm.key when present)')
     .option('--rpc-port <port>', 'JSON-RPC port on 127.0.0.1', checked((t) => parsePort(t, '--rpc-port', true)), DEFAULT_RPC_PORT)
@@ -55,15 +55,16 @@ export function register(program: Command): void {
     .option('--rpc-password <password>', 'the RPC password for --rpc-user')
     .option('--mine', 'mine blocks on the CPU')
     .option('--miner-address <address>', 'the address mined blocks pay (needed with --mine)')
-    .option('--threads <n>', 'mining threads (default: every core but one)', checked(parseThreads), defaultThreads())
+    .addOption(new Option('--threads <n>', 'mining threads').argParser(checked(parseThreads)).default(defaultThreads(), 'every core but one'))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--no-log-file', 'do not append the log to <datadir>/debug.log')
     .action(async (opts: NodeCommandOptions) => {
-      const [{ FullNode }, { createNodeLogger }, { stopOnSignals }, { readPskFile }] = await Promise.all([
+      const [{ FullNode }, { createNodeLogger }, { stopOnSignals }, { readPskFile }, { prepareGauntlet }] = await Promise.all([
         import('../node/full-node.ts'),
         import('../node/node-logger.ts'),
         import('../node/shutdown.ts'),
         import('../p2p/pnet.ts'),
+        import('../node/gauntlet.ts'),
       ]);
       if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
         throw new ConfigError('bad-rpc-auth', 'pass both --rpc-user and --rpc-password, or neither');
@@ -75,20 +76,26 @@ export function register(program: Command): void {
       const psk = pskPath === undefined ? undefined : await readPskFile(pskPath);
       const log = createNodeLogger({ level: opts.logLevel, file: opts.logFile ? layout.logFile : null });
       if (pskPath !== undefined) log.info({ swarmKey: pskPath }, 'private network: only peers with this swarm key can connect');
+      const gauntlet = await prepareGauntlet(genesis);
       const node = await FullNode.start({
         datadir: layout.root,
         genesis,
         listen: [listenAddress(opts.bind, opts.port)],
-        bootnodes: opts.bootnodes,
+        bootnodes: opts.bootnodes ?? [],
         mdns: opts.mdns,
         ...(psk ? { psk } : {}),
         rpcPort: opts.rpcPort,
         ...(opts.rpcUser !== undefined && opts.rpcPassword !== undefined ? { rpcUser: opts.rpcUser, rpcPassword: opts.rpcPassword } : {}),
         mining,
         log,
+        chainOptions: { dataset: gauntlet.dataset },
+        contributions: gauntlet.pool,
+        blockTemplate: gauntlet.blockTemplate,
+        rpcExtensions: gauntlet.rpcExtensions,
       });
       stopOnSignals({ log, stop: () => node.stop().then(() => undefined) });
       const clean = await node.closed;
+      await gauntlet.close();
       process.exit(clean ? 0 : 1);
     });
 }

@@ -34,7 +34,8 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.ts';
 import type { NetworkContributions } from '../p2p/seams.ts';
 import { removeCookie, writeCookie } from '../rpc/cookie.ts';
 import type { MiningStatus, NetworkSettings, RpcNode } from '../rpc/methods/context.ts';
-import { RpcServer, type RpcServerOptions } from '../rpc/server.ts';
+import { rpcMethods } from '../rpc/methods/registry.ts';
+import { RpcServer, type RpcExtensions, type RpcServerOptions } from '../rpc/server.ts';
 import { transferTemplate, type BlockTemplateSource } from './block-template.ts';
 import { DEFAULT_BIND, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, listenAddress } from './config.ts';
 import { ensureDatadir, type DatadirLayout } from './datadir.ts';
@@ -84,8 +85,24 @@ export interface FullNodeOptions {
   readonly chainOptions?: Partial<Omit<ChainOptions, 'location' | 'genesis' | 'clock'>>;
   /** Further network options (tests: shorter timeouts, other limits). */
   readonly networkOptions?: Partial<P2PNetworkOptions>;
+  /** More RPC methods and an HTTP handler in front of JSON-RPC (the Gauntlet's, the dashboard), made once the node exists. */
+  readonly rpcExtensions?: (node: FullNode) => RpcExtensions;
   /** Further RPC server options (tests: request size, auth delay). */
   readonly rpcOptions?: Partial<Pick<RpcServerOptions, 'maxRequestBytes' | 'maxBatch' | 'authFailureDelayMs'>>;
+}
+
+export type NodeStartCode = 'p2p-port-in-use' | 'p2p-listen-failed';
+
+/** The node could not start its network: a reason a person can act on, not libp2p's stack. */
+export class NodeStartError extends Error {
+  readonly code: NodeStartCode;
+  readonly reason: string;
+  constructor(code: NodeStartCode, reason: string, cause?: unknown) {
+    super(reason, { cause });
+    this.name = 'NodeStartError';
+    this.code = code;
+    this.reason = reason;
+  }
 }
 
 export class FullNode implements RpcNode {
@@ -185,9 +202,12 @@ export class FullNode implements RpcNode {
     this.#cookieWritten = true;
     const credentials = [cookie];
     if (o.rpcUser !== undefined && o.rpcPassword !== undefined) credentials.push({ user: o.rpcUser, password: o.rpcPassword });
+    const extensions = o.rpcExtensions?.(this) ?? {};
     this.#rpc = await RpcServer.listen({
       ...o.rpcOptions,
       node: this,
+      methods: rpcMethods(extensions.methods),
+      ...(extensions.httpHandler ? { httpHandler: extensions.httpHandler } : {}),
       port: o.rpcPort ?? DEFAULT_RPC_PORT,
       credentials,
       log: log.child({ component: 'rpc' }),
@@ -195,7 +215,9 @@ export class FullNode implements RpcNode {
     if (this.network) {
       this.network.on('peer:ready', ({ peer, status }) => log.info({ peer, height: status.height }, 'peer connected'));
       this.network.on('peer:disconnected', ({ peer }) => log.info({ peer }, 'peer disconnected'));
-      await this.network.start();
+      await this.network.start().catch((err: unknown) => {
+        throw listenError(err, o.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)]);
+      });
     }
     if (o.mining) this.#startMining(o.mining);
     const interval = o.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
@@ -363,6 +385,20 @@ export class FullNode implements RpcNode {
       formatStatusLine(snapshot),
     );
   }
+}
+
+/** libp2p reports a listen failure as several lines with stacks; the first cause is what matters. */
+function listenError(err: unknown, listen: readonly string[]): unknown {
+  const text = err instanceof Error ? err.message : String(err);
+  const where = listen.join(', ');
+  if (text.includes('EADDRINUSE')) {
+    return new NodeStartError('p2p-port-in-use', `P2P address ${where} is in use: is another node running? (choose another with --port)`, err);
+  }
+  if (/failed to be listened on/.test(text)) {
+    const first = /\n\s*(\S+: .*)/.exec(text)?.[1] ?? text.split('\n')[0];
+    return new NodeStartError('p2p-listen-failed', `cannot listen for peers on ${where}: ${first}`, err);
+  }
+  return err;
 }
 
 function stored(result: AddResult): boolean {

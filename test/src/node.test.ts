@@ -16,7 +16,7 @@ import { transferId } from '../../consensus/ids.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
 import { silentLogger } from '../../src/log.ts';
 import { ConfigError, listenAddress, parseBind, parseBootnodes, parsePort, parseThreads } from '../../src/node/config.ts';
-import { FullNode } from '../../src/node/full-node.ts';
+import { FullNode, NodeStartError } from '../../src/node/full-node.ts';
 import { stopOnSignals } from '../../src/node/shutdown.ts';
 import { formatHashRate, formatStatusLine } from '../../src/node/status-line.ts';
 import { cookiePath } from '../../src/rpc/cookie.ts';
@@ -122,6 +122,29 @@ test('an RPC port in use is refused, and everything opened is closed again', { t
     await assert.rejects(stat(cookiePath(dir)), /ENOENT/);
     // The chain was closed: the datadir opens again.
     const again = await FullNode.start({ datadir: dir, genesis: GENESIS, p2p: false, rpcPort: 0, statusIntervalMs: 0 });
+    await again.stop();
+  } finally {
+    await new Promise((r) => blocker.close(r));
+    await t.close();
+  }
+});
+
+test('a P2P port in use is refused with one clear line, and the datadir is released', { timeout: 30_000 }, async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  const t = await startTestNode({ p2p: false });
+  await t.node.stop();
+  try {
+    const listen = [`/ip4/127.0.0.1/tcp/${port}`];
+    await assert.rejects(FullNode.start({ datadir: t.dir, genesis: GENESIS, rpcPort: 0, listen, mdns: false, statusIntervalMs: 0 }), (err: unknown) => {
+      assert.ok(err instanceof NodeStartError);
+      assert.equal(err.code, 'p2p-port-in-use');
+      assert.equal(err.message, `P2P address /ip4/127.0.0.1/tcp/${port} is in use: is another node running? (choose another with --port)`);
+      return true;
+    });
+    await assert.rejects(stat(cookiePath(t.dir)), /ENOENT/);
+    const again = await FullNode.start({ datadir: t.dir, genesis: GENESIS, p2p: false, rpcPort: 0, statusIntervalMs: 0 });
     await again.stop();
   } finally {
     await new Promise((r) => blocker.close(r));

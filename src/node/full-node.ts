@@ -290,7 +290,8 @@ export class FullNode implements RpcNode {
 
   requestStop(): void {
     // After the current answer has gone out: stop() closes the RPC server once its answers are sent.
-    setImmediate(() => void this.stop());
+    // A part that fails to stop is logged there, and `closed` says so.
+    setImmediate(() => this.stop().catch(() => undefined));
   }
 
   /** Stops everything in order; safe to call more than once and from any state. */

@@ -33,6 +33,8 @@ export interface RpcServerOptions {
   /** Accepted user:password pairs (the cookie, and the operator's own if configured). */
   readonly credentials: readonly RpcCredentials[];
   readonly methods?: RpcMethodTable;
+  /** Tried before JSON-RPC on every request (the dashboard); it answers with true when it handled one. */
+  readonly httpHandler?: HttpHandler;
   /** Default: room for the largest block in hex, plus 1 MiB. */
   readonly maxRequestBytes?: number;
   /** Most requests in one batch (default 1,000). */
@@ -40,6 +42,14 @@ export interface RpcServerOptions {
   /** Pause before answering a request with wrong credentials (default 250 ms, as bitcoind). */
   readonly authFailureDelayMs?: number;
   readonly log?: Logger;
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** What a node adds to its RPC server beyond the standard methods. */
+export interface RpcExtensions {
+  readonly methods?: RpcMethodTable;
+  readonly httpHandler?: HttpHandler;
 }
 
 type JsonRpcId = string | number | null;
@@ -71,6 +81,7 @@ export class RpcServer {
   readonly #server: Server;
   readonly #node: RpcNode;
   readonly #methods: RpcMethodTable;
+  readonly #httpHandler: HttpHandler | null;
   readonly #credentials: readonly Buffer[];
   readonly #maxRequestBytes: number;
   readonly #maxBatch: number;
@@ -81,6 +92,7 @@ export class RpcServer {
   private constructor(options: RpcServerOptions) {
     this.#node = options.node;
     this.#methods = options.methods ?? rpcMethods();
+    this.#httpHandler = options.httpHandler ?? null;
     this.#credentials = options.credentials.map((c) => digest(`${c.user}:${c.password}`));
     this.#maxRequestBytes = options.maxRequestBytes ?? 2 * options.node.chain.params.limits.maxBlockBytes + 1024 * 1024;
     this.#maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
@@ -148,6 +160,7 @@ export class RpcServer {
     res.on('finish', () => {
       if (this.#closing) setImmediate(() => this.#server.closeIdleConnections());
     });
+    if (this.#httpHandler && (await this.#httpHandler(req, res))) return;
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/') {
       req.resume();
       return send(res, 404, 'not found: JSON-RPC is served at /\n');

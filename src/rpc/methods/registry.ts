@@ -12,8 +12,10 @@ import type { RpcMethod, RpcMethodTable } from './method.ts';
 import { miningMethods } from './mining.ts';
 import { networkMethods } from './network.ts';
 
-export function rpcMethods(): RpcMethodTable {
+/** The standard methods, `extra` ones (the Gauntlet's), and `help` over all of them. */
+export function rpcMethods(extra: RpcMethodTable = {}): RpcMethodTable {
   const table: Record<string, RpcMethod> = {
+    ...extra,
     ...chainMethods,
     ...accountMethods,
     ...mempoolMethods,

@@ -41,6 +41,8 @@ export async function writeTestGenesis(dir: string, settings: GenesisSettings): 
   json['network'] = 'gc-multiprocess-test';
   json['timestamp'] = Math.floor(Date.now() / 1000) - settings.ageSeconds;
   json.pow = { ...json.pow, genesisBits: settings.bits, blockTimeSeconds: settings.blockTimeSeconds };
+  // Miners wait this long after each tip for contributions: keep it within the short block time.
+  json['gauntlet'] = { ...(json['gauntlet'] as Record<string, unknown>), collectionWindowSeconds: Math.floor(settings.blockTimeSeconds / 2) };
   json['allocations'] = [{ address: addressFromPublicKey(json.addressPrefix, FUNDED.publicKey), amount: FUNDED_AMOUNT.toString() }];
   const path = join(dir, 'genesis.json');
   await writeFile(path, JSON.stringify(json, null, 2));

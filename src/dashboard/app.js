@@ -87,7 +87,7 @@ function showLoss(l) {
   if (!lossChart) {
     lossChart = new Chart(canvas, {
       type: 'line',
-      data: { datasets: [{ label: 'held-out loss', data: points, borderColor: '#7cc4ff', backgroundColor: '#7cc4ff', pointRadius: 2, tension: 0.2 }] },
+      data: { datasets: [{ label: 'held-out loss', data: points, borderColor: '#7cc4ff', backgroundColor: '#7cc4ff', pointRadius: 2, tension: 0 }] },
       options: {
         animation: false,
         maintainAspectRatio: false,

@@ -70,13 +70,11 @@ test('the dashboard shows the chain: loss chart and contributors table with the 
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`http://127.0.0.1:${rpc.port}/`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-  await page.waitForFunction(() => Number(document.getElementById('loss-chart')?.dataset['points'] ?? 0) >= 3, undefined, { timeout: 60_000 });
+  // Page-side code is given as text: this file is compiled without the DOM's types.
+  await page.waitForFunction("Number(document.getElementById('loss-chart')?.dataset.points ?? 0) >= 3", undefined, { timeout: 60_000 });
 
   // The chart's points are the node's held-out losses at those heights.
-  const points = await page.evaluate(() => {
-    const chart = (globalThis as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: { x: number; y: number }[] }[] } } } }).Chart.getChart('loss-chart');
-    return chart.data.datasets[0]!.data.map((p) => ({ x: p.x, y: p.y }));
-  });
+  const points = await page.evaluate<{ x: number; y: number }[]>("Chart.getChart('loss-chart').data.datasets[0].data.map((p) => ({ x: p.x, y: p.y }))");
   const history = (await rpcCall<{ lossHistory: LossPoint[] }>(rpc, 'getmodelinfo', [null, 64])).lossHistory;
   const byHeight = new Map(history.map((p) => [p.height, p.loss]));
   assert.ok(points.length >= 3, `${points.length} points`);
@@ -90,8 +88,8 @@ test('the dashboard shows the chain: loss chart and contributors table with the 
   assert.match(lossCard ?? '', /^\d\.\d{4}$/);
 
   // The contributors table: every rated contributor, with the rewards the chain paid it.
-  const rows = await page.$$eval('#contributors tbody tr', (trs) =>
-    trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => ({ text: td.textContent ?? '', title: td.title }))),
+  const rows = await page.evaluate<{ text: string; title: string }[][]>(
+    "Array.from(document.querySelectorAll('#contributors tbody tr')).map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => ({ text: td.textContent ?? '', title: td.title })))",
   );
   assert.equal(rows.length, 2);
   const manifest = await readManifest(datadir);

@@ -12,6 +12,8 @@ export interface Run {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
+  /** The same bytes undecoded (a byte-level model's sample need not be UTF-8). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
 }
 
@@ -25,16 +27,17 @@ export interface RunOptions {
 export function gradientcoin(args: readonly string[], opts: RunOptions = {}): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env, GC_WALLET_PASSWORD: undefined, ...opts.env };
   const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
+  const stdout: Buffer[] = [];
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout.on('data', (d: Buffer) => stdout.push(d));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin.end(opts.stdin ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
   return new Promise((resolve) =>
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      const bytes = Buffer.concat(stdout);
+      resolve({ code, signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr });
     }),
   );
 }

@@ -2,7 +2,7 @@
  * End to end through the real CLI, every step a child process: two wallets are created, a small
  * testnet is started whose miner pays the first wallet, the first wallet pays the second with
  * `wallet send`, and `wallet balance` shows both amounts exactly. Then Ctrl-C (SIGINT) stops the
- * testnet cleanly.
+ * testnet cleanly. On the way, `generate` samples text from the chain's model.
  *
  * The testnet is 2 nodes, 1 miner, no contributors, 2 s blocks (a derived genesis, ten times
  * easier to mine than the default): blocks every second or two on two shared cores.
@@ -13,6 +13,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rpcCall } from '../../src/rpc/client.ts';
+import { fetchModel } from '../../src/cli/generate.ts';
+import { sampleText } from '../../trainer/sample.ts';
 import { gradientcoin } from './cli.ts';
 import { blockCount, readManifest, startTestnet, waitFor, type RunningTestnet } from './testnet-harness.ts';
 
@@ -48,7 +50,7 @@ function units(line: string): bigint {
   return BigInt(match[1]!) * COIN + BigInt(match[2]!);
 }
 
-test('mine to a wallet, pay another with `wallet send`, see both balances with `wallet balance`', { timeout: 240_000 }, async () => {
+test('mine to a wallet, pay another with `wallet send`, see both balances with `wallet balance`, sample with `generate`', { timeout: 240_000 }, async () => {
   const alice = await wallet(['create', '--datadir', walletDir, '--wallet', 'alice', '--light-kdf']);
   const bob = await wallet(['create', '--datadir', walletDir, '--wallet', 'bob', '--light-kdf']);
   assert.match(alice, /^gct1q[a-z0-9]+$/);
@@ -94,6 +96,23 @@ test('mine to a wallet, pay another with `wallet send`, see both balances with `
 
   const history = await wallet(['history', '--datadir', walletDir, '--wallet', 'bob', ...rpc1]);
   assert.match(history, new RegExp(`\\+1\\.50000000 .* ${alice} +${txid}`));
+
+  // `generate` samples the tip's model here, from the parameters the node sends: the same seed
+  // gives the same text, and the text is what the reference sampler makes of that model.
+  const sample = async (extra: readonly string[]): Promise<Buffer> => {
+    const run = await gradientcoin(['generate', '--prompt', 'The ', '--length', '24', '--seed', 'e2e', '--top-k', '40', ...extra, '--rpc-port', String(t.basePort + 3), ...(await t.cookieArgs(1))]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^model at height \d+ \([0-9a-f]{16}…, 120576 parameters\); seed "e2e", temperature 0\.8, top-k 40\n$/);
+    return run.stdoutBytes;
+  };
+  const text = await sample(['--height', '0']);
+  assert.equal(text.length, 4 + 24 + 1, 'the prompt, 24 bytes, a newline');
+  assert.equal(text.subarray(0, 4).toString(), 'The ');
+  assert.deepEqual(await sample(['--height', '0']), text, 'same model, prompt and seed: same text');
+  const model = await fetchModel(t.rpc(1), 0);
+  const expected = sampleText(model.layout, model.params, new TextEncoder().encode('The '), { length: 24, temperature: 0.8, seed: new TextEncoder().encode('e2e'), topK: 40 });
+  assert.deepEqual(text.subarray(4, 28), Buffer.from(expected));
+  await sample([]);
 
   const stopped = await t.stop();
   assert.equal(stopped.code, 0, t.output());

@@ -22,7 +22,7 @@ import type { Contribution } from '../../consensus/types.ts';
 import { encodePseudoGradient } from '../../trainer/codec.ts';
 import { createPrng } from '../../trainer/prng.ts';
 import { contribute, honestDelta, sealContribution, type ContributeOptions } from './honest.ts';
-import { assignedTrainingPages, batchSeed, codecOptionsOf, signPayload, trainDelta } from './local-training.ts';
+import { batchSeed, codecOptionsOf, signPayload } from './local-training.ts';
 
 export const ADVERSARY_KINDS = ['noise', 'copycat', 'free-rider', 'scaled', 'stale', 'poisoner', 'wrong-pages'] as const;
 export type AdversaryKind = (typeof ADVERSARY_KINDS)[number];
@@ -87,20 +87,10 @@ export async function poisonerContribution(opts: AdversaryOptions): Promise<Cont
   return sealContribution(opts, scaled(await honestDelta(opts), -(opts.factor ?? 1)));
 }
 
+/** The honest recipe run for another key's assignment, judged windows included. */
 export async function wrongPagesContribution(opts: AdversaryOptions): Promise<Contribution> {
   if (!opts.pagesOf) throw new TypeError('a wrong-pages contributor needs the key whose pages it takes');
-  const delta = await trainDelta({
-    params: opts.params,
-    model: opts.model,
-    pages: assignedTrainingPages(opts.params, opts.dataset, opts.parentHash, opts.pagesOf),
-    steps: opts.steps,
-    lr: opts.lr,
-    batchSize: opts.batchSize,
-    seed: opts.seed ?? batchSeed(opts.parentHash, opts.keyPair.publicKey),
-    ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
-    ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
-  });
-  return sealContribution(opts, delta);
+  return sealContribution(opts, await honestDelta(opts, opts.pagesOf));
 }
 
 /** Any adversary by name. */

@@ -12,7 +12,7 @@ import type { KeyPair } from '../../chain/keys.ts';
 import type { BackendChoice } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import type { Dataset } from '../../trainer/pages.ts';
-import { assignedTrainingPages, batchSeed, codecOptionsOf, signPayload, trainDelta } from './local-training.ts';
+import { assignedTrainingPages, batchSeed, codecOptionsOf, judgedWindows, signPayload, trainDelta } from './local-training.ts';
 
 export interface ContributeOptions {
   readonly params: ChainParams;
@@ -32,14 +32,20 @@ export interface ContributeOptions {
   readonly weightDecay?: number;
   /** Seeds the batch draws (default parentHash ‖ public key). */
   readonly seed?: Uint8Array;
+  /**
+   * Half of every batch on the windows the Gauntlet judges this contributor's pages by (default
+   * true; see local-training.ts for why), the rest drawn from the pages at random.
+   */
+  readonly coverJudgedWindows?: boolean;
 }
 
-/** Trains on the assigned pages and returns Δ (not yet compressed). */
-export function honestDelta(opts: ContributeOptions): Promise<Float32Array> {
+/** Trains on the pages assigned to `assignee` (default: the contributor) and returns Δ. */
+export function honestDelta(opts: ContributeOptions, assignee: Uint8Array = opts.keyPair.publicKey): Promise<Float32Array> {
   return trainDelta({
     params: opts.params,
     model: opts.model,
-    pages: assignedTrainingPages(opts.params, opts.dataset, opts.parentHash, opts.keyPair.publicKey),
+    pages: assignedTrainingPages(opts.params, opts.dataset, opts.parentHash, assignee),
+    ...(opts.coverJudgedWindows ?? true ? { judgedWindows: judgedWindows(opts.params, opts.dataset, opts.parentHash, assignee) } : {}),
     steps: opts.steps,
     lr: opts.lr,
     batchSize: opts.batchSize,

@@ -1,14 +1,24 @@
 /**
  * What every contributor does, honest or not, in pieces: find the pages assigned to it for a
- * parent block, train from the parent's model on pages with the tfjs engine, and sign a payload
- * for a block on that parent. Training is not consensus (the Gauntlet re-scores everything with the
- * reference evaluator), so any backend will do; the batches are drawn from a seeded generator so
- * that a contributor's run is reproducible on one backend.
+ * parent block (and the windows of them the Gauntlet will judge it on), train from the parent's
+ * model on those pages with the tfjs engine, and sign a payload for a block on that parent.
+ * Training is not consensus (the Gauntlet re-scores everything with the reference evaluator), so
+ * any backend will do; the batches are drawn from a seeded generator so that a contributor's run
+ * is reproducible on one backend.
+ *
+ * Batches: when judged windows are given, half of every batch cycles through them and the other
+ * half is drawn at random from the pages. The judged windows are public (they follow from the
+ * parent and the contributor's address), and a contributor that trains on its pages without
+ * making sure it covers them leaves its own-versus-random indicator to chance: with the testnet's
+ * compression (16 values of every 1,024) most of what a few steps learn is common to all text,
+ * and the difference between the gain on its own pages and on random ones is below the
+ * page-to-page spread (measured: +1 in about 3 blocks of 4 with random windows only, every time
+ * with half the batch on the judged windows).
  */
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Contribution } from '../../consensus/types.ts';
 import { addressHash } from '../../consensus/address.ts';
-import { contributorPages } from '../../consensus/gauntlet/assignment.ts';
+import { contributorPages, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
 import { signContribution } from '../../chain/contribution.ts';
 import type { KeyPair } from '../../chain/keys.ts';
 import type { CodecOptions } from '../../trainer/codec.ts';
@@ -31,6 +41,8 @@ export interface LocalTrainingOptions {
   readonly model: Float32Array;
   /** The pages to draw training windows from. */
   readonly pages: readonly Uint8Array[];
+  /** Windows that fill half of every batch, in turn (the judged windows of `pages`). */
+  readonly judgedWindows?: readonly Uint8Array[];
   readonly steps: number;
   readonly lr: number;
   readonly batchSize: number;
@@ -50,6 +62,12 @@ export function codecOptionsOf(params: ChainParams): CodecOptions {
 export function assignedTrainingPages(params: ChainParams, dataset: Dataset, parentHash: Uint8Array, publicKey: Uint8Array): Uint8Array[] {
   const settings = { contextLength: params.model.contextLength, gauntlet: params.gauntlet };
   return contributorPages(settings, dataset, parentHash, addressHash(publicKey)).map((j) => dataset.trainingPage(j));
+}
+
+/** The windows of those pages the Gauntlet compares against random pages (its own-page losses). */
+export function judgedWindows(params: ChainParams, dataset: Dataset, parentHash: Uint8Array, publicKey: Uint8Array): Uint8Array[] {
+  const settings = { contextLength: params.model.contextLength, gauntlet: params.gauntlet };
+  return ownEvalWindows(settings, dataset, parentHash, addressHash(publicKey));
 }
 
 /** The default batch seed: parent ‖ public key, so each contributor draws its own batches per block. */
@@ -72,10 +90,16 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
   await useBackend(opts.backend);
   const { params } = opts;
   const prng = createPrng(opts.seed);
+  const judged = opts.judgedWindows ?? [];
+  const pinned = judged.length > 0 ? Math.floor(opts.batchSize / 2) : 0;
+  const batch = (step: number): Uint8Array[] => [
+    ...Array.from({ length: pinned }, (_, i) => judged[(step * pinned + i) % judged.length]!),
+    ...trainingBatch(opts.pages, params.model.contextLength, opts.batchSize - pinned, () => prng.nextU32()),
+  ];
   const { params: end } = await trainInner({
     layout: paramLayout(params.model),
     params: opts.model,
-    batches: () => trainingBatch(opts.pages, params.model.contextLength, opts.batchSize, () => prng.nextU32()),
+    batches: batch,
     steps: opts.steps,
     lr: opts.lr,
     weightDecay: opts.weightDecay ?? params.training.weightDecay,

@@ -10,6 +10,10 @@
  *   contributor is ignored, never swapped in: a replacement would let a contributor wait, read the
  *   others' payloads off the network and resubmit a copy or a tuned variant, and would make every
  *   node's pool depend on arrival order twice over.
+ * - One per payload, and the first one wins: a payload already held under another contributor's
+ *   key is ignored. It carries no new work, and a copier can only copy what it has seen, so the
+ *   original is the one held. (The Gauntlet's own defence against copies, the own-versus-random
+ *   indicator, needs many blocks to tell a copier from its victim: they score alike.)
  * - Bounded by count and bytes; when full, newcomers are ignored (the earlier ones had the
  *   collection window to themselves, and the miner takes contributions in arrival order anyway).
  * - Contributions for another parent wait in a small buffer (they may be for a block we have not
@@ -26,6 +30,7 @@ import type { Contribution } from '../../consensus/types.ts';
 import type { VerifyCode } from '../../consensus/errors.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
 import { bytesEqual, toHexKey } from '../../consensus/bytes.ts';
+import { taggedHash } from '../../consensus/hash.ts';
 import { contributionId } from '../../consensus/ids.ts';
 import { checkContributionSignature, contributorAddress, decodeContributionPayload } from '../../consensus/gauntlet/filters.ts';
 import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
@@ -41,7 +46,7 @@ export interface PoolLimits {
   readonly maxWaiting: number;
 }
 
-export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'not-for-tip' | 'pool-full';
+export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'duplicate-payload' | 'not-for-tip' | 'pool-full';
 
 export type PoolResult =
   | { readonly status: 'accept'; readonly id: string }
@@ -52,6 +57,8 @@ interface Held {
   readonly contribution: Contribution;
   readonly id: string;
   readonly address: string;
+  /** taggedHash("payload", payload), as the signature hash commits to it. */
+  readonly payload: string;
   readonly size: number;
 }
 
@@ -67,6 +74,8 @@ export class ContributionPool implements NetworkContributions {
   #tip: Uint8Array;
   /** For the tip, in arrival order, keyed by contributor address. */
   readonly #held = new Map<string, Held>();
+  /** Payload hash → contributor address, for the held ones. */
+  readonly #payloads = new Map<string, string>();
   #bytes = 0;
   /** For other parents, in arrival order, keyed by contribution id. */
   readonly #waiting = new Map<string, Held>();
@@ -150,11 +159,12 @@ export class ContributionPool implements NetworkContributions {
     if (bytesEqual(hash, this.#tip)) return;
     this.#tip = hash;
     this.#held.clear();
+    this.#payloads.clear();
     this.#bytes = 0;
     for (const [id, held] of this.#waiting) {
       if (!bytesEqual(held.contribution.parentHash, hash)) continue;
       this.#waiting.delete(id);
-      if (this.#held.has(held.address) || this.#full(held.size)) continue;
+      if (this.#held.has(held.address) || this.#payloads.has(held.payload) || this.#full(held.size)) continue;
       this.#keep(held);
     }
   }
@@ -182,6 +192,7 @@ export class ContributionPool implements NetworkContributions {
     }
     const id = toHexKey(contributionId(contribution));
     const address = toHexKey(contributorAddress(contribution));
+    const payload = toHexKey(taggedHash('payload', contribution.payload));
     const forTip = bytesEqual(contribution.parentHash, this.#tip);
     // Then what depends on the pool, before any decoding or signature check is paid for.
     if (forTip) {
@@ -191,13 +202,17 @@ export class ContributionPool implements NetworkContributions {
           ? { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already held` }
           : { status: 'ignore', reason: 'contributor-has-one', detail: `contributor ${address} already has a contribution for this tip` };
       }
+      const owner = this.#payloads.get(payload);
+      if (owner !== undefined) {
+        return { status: 'ignore', reason: 'duplicate-payload', detail: `contributor ${owner} already sent this payload for this tip` };
+      }
       if (this.#full(size)) return { status: 'ignore', reason: 'pool-full', detail: `the pool holds ${this.size} contributions, ${this.#bytes} bytes` };
     } else if (this.#waiting.has(id)) {
       return { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already waiting` };
     }
     decodeContributionPayload(params, contribution);
     checkContributionSignature(contribution);
-    const held: Held = { contribution, id, address, size };
+    const held: Held = { contribution, id, address, payload, size };
     if (!forTip) {
       this.#wait(held);
       return { status: 'ignore', reason: 'not-for-tip', detail: 'the contribution was built on another block than the tip' };
@@ -212,6 +227,7 @@ export class ContributionPool implements NetworkContributions {
 
   #keep(held: Held): void {
     this.#held.set(held.address, held);
+    this.#payloads.set(held.payload, held.address);
     this.#bytes += held.size;
   }
 

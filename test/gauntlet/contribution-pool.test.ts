@@ -49,6 +49,25 @@ test('keeps one contribution per contributor for the tip, first one wins, in arr
   assert.equal(selectContributions(params, TIP, pool.contributionsFor(TIP)).accepted.length, 2);
 });
 
+test('a payload already held under another key is ignored: the first sender keeps it', () => {
+  const pool = new ContributionPool(params, TIP);
+  const original = make(keys[0]!, TIP, 5);
+  const copy = signContribution(
+    { chainId: params.chainId, contributorPublicKey: keys[1]!.publicKey, parentHash: TIP, payload: original.payload },
+    keys[1]!.secretKey,
+  );
+  assert.equal(status(pool.add(original)), 'accept');
+  assert.equal(status(pool.add(copy)), 'ignore duplicate-payload');
+  assert.equal(pool.addContribution(copy, encodeContribution(copy)), 'ignore');
+  assert.deepEqual(pool.contributionsFor(TIP), [original]);
+  // The same holds for copies that waited for the tip.
+  const later = new ContributionPool(params, OLD);
+  later.add(make(keys[2]!, TIP, 5));
+  later.add(signContribution({ chainId: params.chainId, contributorPublicKey: keys[3]!.publicKey, parentHash: TIP, payload: original.payload }, keys[3]!.secretKey));
+  later.setTip(TIP);
+  assert.equal(later.size, 1);
+});
+
 test('invalid contributions are rejected with the filter code and penalised', () => {
   const pool = new ContributionPool(params, TIP);
   const good = make(keys[0]!, TIP, 1);

@@ -23,7 +23,7 @@ import { cookiePath } from '../../src/rpc/cookie.ts';
 import { RpcServerListenError } from '../../src/rpc/server.ts';
 import { namedParams, parseParam } from '../../src/cli/rpc.ts';
 import { testGenesis, transfer } from '../util/fixtures.ts';
-import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode } from './node-harness.ts';
+import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from './node-harness.ts';
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -74,6 +74,12 @@ test('blocks and transfers submitted by RPC reach a peer', { timeout: 60_000 }, 
   const b = await startTestNode({ bootnodes: a.node.network!.addresses() });
   try {
     await waitFor(() => a.node.network!.readyPeers().length === 1 && b.node.network!.readyPeers().length === 1, 'the handshake');
+    // A gossip message goes only to peers known to subscribe to its topic: wait until each side knows.
+    const subscribed = (from: TestNode, topic: 'blocks' | 'txs'): boolean => {
+      const net = from.node.network!;
+      return net.node.services.pubsub.getSubscribers(net.names.topics[topic]).length === 1;
+    };
+    await waitFor(() => subscribed(a, 'blocks') && subscribed(a, 'txs') && subscribed(b, 'blocks'), 'the topic subscriptions');
     const block = await solvedBlock(a.node);
     await a.node.submitBlock(Uint8Array.from(Buffer.from(blockHex(block), 'hex')));
     await waitFor(() => bytesEqual(b.node.chain.tip().hash, headerHash(block.header)), 'the block at the peer');

@@ -8,7 +8,7 @@ import { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES
 interface TestnetCommandOptions {
   readonly datadir: string;
   readonly nodes: number;
-  readonly miners: number;
+  readonly miners?: number;
   readonly contributors: number;
   readonly adversaries?: boolean;
   readonly blockTime?: number;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .description('start a private testnet on this machine (nodes, miners, contributors) and watch it train the model; Ctrl-C stops it')
     .option('--datadir <path>', 'folder of the testnet: every node, wallet and log', DEFAULT_TESTNET_DATADIR)
     .option('--nodes <n>', `node processes (1 to ${MAX_NODES})`, integer(1, MAX_NODES), 3)
-    .option('--miners <n>', 'how many of the nodes mine', integer(0, MAX_NODES), 2)
+    .option('--miners <n>', 'how many of the nodes mine (default 2, or 1 with a single node)', integer(0, MAX_NODES))
     .option('--contributors <n>', `honest contributors (0 to ${MAX_CONTRIBUTORS})`, integer(0, MAX_CONTRIBUTORS), 4)
     .option('--adversaries', 'also one contributor of each dishonest kind (noise, copycat, free-rider, scaled, stale, poisoner, wrong-pages)')
     .option('--block-time <seconds>', "target block time; other than the genesis' writes a derived genesis into the datadir", integer(1, 3600))
@@ -41,7 +41,7 @@ export function register(program: Command): void {
         {
           datadir: opts.datadir,
           nodes: opts.nodes,
-          miners: opts.miners,
+          miners: opts.miners ?? Math.min(2, opts.nodes),
           contributors: opts.contributors,
           adversaries: opts.adversaries ?? false,
           ...(opts.blockTime !== undefined ? { blockTime: opts.blockTime } : {}),

@@ -26,6 +26,7 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const TTY_REFRESH_MS = 1_000;
 const LINE_EVERY_MS = 5_000;
 const STOP_GRACE_MS = 15_000;
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export class TestnetStartError extends Error {
   readonly code: 'port-in-use' | 'node-failed';
@@ -54,8 +55,9 @@ export async function runTestnet(opts: TestnetOptions, io: LaunchIo): Promise<nu
     stopping = true;
     stopRequested?.();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP) stops the testnet as Ctrl-C does; its output then goes nowhere.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  io.out.on('error', () => undefined);
 
   const startedMs = Date.now();
   const monitor = new TestnetMonitor(plan, prepared, startedMs);
@@ -92,8 +94,7 @@ export async function runTestnet(opts: TestnetOptions, io: LaunchIo): Promise<nu
     say('');
     await watch(monitor, io, stopped);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     say('stopping the testnet (SIGINT to every process; SIGKILL after 15 s) …');
     const reports = await supervisor.stopAll(STOP_GRACE_MS);
     process.off('exit', killOnExit);

@@ -3,11 +3,16 @@
  * file each, watched, and stopped together. Each child runs in a process group of its own, so the
  * terminal's Ctrl-C reaches only the launcher, which then asks each child once (SIGINT: a node's
  * graceful stop; a second SIGINT would make it exit at once) and kills what is still running after
- * the grace period (SIGKILL).
+ * the grace period (SIGKILL). Each child also watches for the launcher's disappearance
+ * (orphan-guard.ts), so not even a SIGKILL of the launcher leaves processes behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** Stops a child whose launcher has gone (see orphan-guard.ts). */
+const ORPHAN_GUARD = pathToFileURL(fileURLToPath(new URL('./orphan-guard.ts', import.meta.url))).href;
 
 export interface ChildSpec {
   readonly name: string;
@@ -58,7 +63,7 @@ export class Supervisor {
     const log = createWriteStream(spec.log, { flags: 'a' });
     await once(log, 'open');
     log.write(`\n---- ${new Date().toISOString()} start: ${spec.args.join(' ')}\n`);
-    const proc = spawn(process.execPath, spec.args, {
+    const proc = spawn(process.execPath, ['--import', ORPHAN_GUARD, ...spec.args], {
       cwd: spec.cwd ?? process.cwd(),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_GENESIS_PATH } from '../../chain/genesis.ts';
 import { GenesisError } from '../../chain/genesis-json.ts';
+import { writePskFile } from '../p2p/pnet.ts';
 import { formatAmount, parseAmount } from '../wallet/amounts.ts';
 import { resolveCorpus } from '../testnet/corpus-choice.ts';
 import {
@@ -36,6 +37,7 @@ interface GenesisOptions {
   readonly timestamp?: number;
   readonly message?: string;
   readonly force?: boolean;
+  readonly swarmKey?: string;
 }
 
 export function register(program: Command): void {
@@ -57,6 +59,7 @@ export function register(program: Command): void {
     .option('--timestamp <seconds>', 'genesis time, seconds since 1970 (default: now)', integer(0, 2 ** 40))
     .option('--message <text>', 'a message committed to by the genesis block (at most 200 characters)')
     .option('--force', 'overwrite --out if it exists')
+    .option('--swarm-key <path>', "also write a new pre-shared key (mode 0600) that closes the network to hosts without it; nodes read <datadir>/swarm.key or --psk")
     .action(async (opts: GenesisOptions) => {
       const template = await readGenesisJson(opts.from);
       const prefix = opts.prefix ?? (typeof template['addressPrefix'] === 'string' ? template['addressPrefix'] : '');
@@ -88,6 +91,7 @@ export function register(program: Command): void {
       };
       const built = buildGenesis(deriveGenesisJson(template, overrides));
       await writeGenesisFile(opts.out, genesisText(built.json), opts.force ?? false);
+      if (opts.swarmKey !== undefined) await writeSwarmKey(opts.swarmKey);
       const { params } = built.genesis;
       const total = params.allocations.reduce((sum, a) => sum + a.amount, 0n);
       note(
@@ -118,6 +122,16 @@ async function writeGenesisFile(path: string, text: string, force: boolean): Pro
     }
     throw new GenesisError('(file)', `cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+async function writeSwarmKey(path: string): Promise<void> {
+  try {
+    await writePskFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new GenesisError('(swarm key)', `${path} exists; a swarm key is never overwritten`);
+    throw err;
+  }
+  note(`swarm key written to ${path} (mode 0600): copy it to every node of the network as <datadir>/swarm.key, or pass --psk`);
 }
 
 function pageSizeOf(template: Record<string, unknown>): number {

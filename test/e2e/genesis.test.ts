@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressFromPublicKey } from '../../chain/address.ts';
@@ -123,6 +123,13 @@ test('the command writes a genesis whose chain id is what a node loads, and refu
     assert.equal(params.pow.blockTimeSeconds, 5);
     assert.equal(params.pow.genesisBits, 0x1f008000, "0x800000·256^27 needs a byte more: its top mantissa bit would be the sign");
     assert.equal(params.allocations[0]!.amount, 1_250_000_000n);
+
+    const key = join(dir, 'swarm.key');
+    const keyed = await gradientcoin(['genesis', '--from', from, '--out', join(dir, 'keyed.json'), '--swarm-key', key]);
+    assert.equal(keyed.code, 0, keyed.stderr);
+    assert.match(await readFile(key, 'utf8'), /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/);
+    assert.equal((await stat(key)).mode & 0o777, 0o600);
+    assert.match(keyed.stderr, /swarm key written to .*swarm\.key \(mode 0600\)/);
 
     const again = await gradientcoin(['genesis', '--from', from, '--out', out]);
     assert.equal(again.code, 1);

@@ -91,7 +91,6 @@ export function register(program: Command): void {
       };
       const built = buildGenesis(deriveGenesisJson(template, overrides));
       await writeGenesisFile(opts.out, genesisText(built.json), opts.force ?? false);
-      if (opts.swarmKey !== undefined) await writeSwarmKey(opts.swarmKey);
       const { params } = built.genesis;
       const total = params.allocations.reduce((sum, a) => sum + a.amount, 0n);
       note(
@@ -99,6 +98,7 @@ export function register(program: Command): void {
           `model ${params.model.layers}x${params.model.width} (${params.model.heads} heads, context ${params.model.contextLength})` +
           `${corpusNote}, ${params.allocations.length} allocation${params.allocations.length === 1 ? '' : 's'} (${formatAmount(total)} GC)`,
       );
+      if (opts.swarmKey !== undefined) await writeSwarmKey(opts.swarmKey);
       note('chain id:');
       process.stdout.write(`${built.chainId}\n`);
     });

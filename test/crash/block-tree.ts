@@ -20,8 +20,8 @@ import { HEADER_VERSION } from '../../consensus/params.ts';
 import { expectedBits } from '../../consensus/header-rules.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../../consensus/ids.ts';
 import {
-  buildBlock,
-  childParent,
+  buildBlockWithState,
+  childFromState,
   genesisParent,
   solve,
   testGenesis,
@@ -64,7 +64,7 @@ export class BlockTree {
   extend(parent: Uint8Array, opts: ExtendOptions = {}): Block {
     const context = this.context(parent);
     const nonceStart = BigInt(this.#built++) << 32n;
-    const block = buildBlock(this.params, context, {
+    const { block, state } = buildBlockWithState(this.params, context, {
       miner: opts.miner ?? this.keys[7]!.address,
       nonceStart,
       ...(opts.txs ? { txs: opts.txs } : {}),
@@ -72,7 +72,10 @@ export class BlockTree {
       ...(opts.contributions ? { contributions: opts.contributions } : {}),
       ...(this.dataset ? { dataset: this.dataset } : {}),
     });
-    this.#record(context, block);
+    // The header changed (solved) but not the content: the state is the block's.
+    const child = childFromState(context, block, state);
+    this.#nodes.set(toHex(child.hash), child);
+    this.#blocks.set(toHex(child.hash), block);
     return block;
   }
 
@@ -168,12 +171,6 @@ export class BlockTree {
   /** A signed transfer from test key `from` to test key `to`. */
   pay(from: number, to: number, amount: bigint, fee: bigint, nonce: bigint): Transfer {
     return transfer(this.params, this.keys[from]!, this.keys[to]!.address, amount, fee, nonce);
-  }
-
-  #record(parent: BuildParent, block: Block): void {
-    const child = childParent(this.params, parent, block, this.dataset);
-    this.#nodes.set(toHex(child.hash), child);
-    this.#blocks.set(toHex(child.hash), block);
   }
 }
 

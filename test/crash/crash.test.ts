@@ -3,8 +3,8 @@
  * a datadir; this test kills it with SIGKILL at random points (during block handling, during
  * reorganisations, during start-up and recovery) and restarts it, over and over. After every
  * crash the child first reports what is on disk; it must satisfy every ChainDB invariant, and the
- * tip's accounts must be exactly those a never-crashed reference computed for that block, their
- * root the header's state root. The last run finishes the script and must end where a node that
+ * tip's accounts, ratings and model must be exactly those a never-crashed reference computed for
+ * that block, their root the header's state root. The last run finishes the script and must end where a node that
  * never crashed ends.
  */
 import { after, test } from 'node:test';
@@ -18,12 +18,15 @@ import { createInterface } from 'node:readline';
 import type { Account } from '../../consensus/types.ts';
 import { fromHex, toHex } from '../../consensus/hash.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
-import { computeStateRoot } from '../../consensus/state-transition.ts';
+import { computeFullStateRoot } from '../../consensus/state-root.ts';
+import { modelHash } from '../../trainer/model-hash.ts';
 import { ChainDB } from '../../chain/db/chaindb.ts';
 import { verifyChainDB } from '../../chain/db/verify.ts';
 import { BlockTree, hashOf, openTestChain, tempDir } from './block-tree.ts';
-import { buildCrashScript, writeScript } from './script.ts';
-import type { ChildMessage } from './child.ts';
+import { buildCrashScript } from './script.ts';
+import { writeScript } from './script-file.ts';
+import type { ChildMessage, RatingRow } from './child.ts';
+import { crashNetwork, writeCrashCorpus } from './network.ts';
 
 const ROUNDS = 48;
 const MIN_KILLS = 50;
@@ -38,6 +41,7 @@ const STARTUP_WINDOW_MS = 450;
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const root = tempDir('crash');
+const corpus = join(root, 'corpus');
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Deterministic kill schedule (the instants still vary with the machine's timing). */
@@ -68,7 +72,7 @@ interface RunOutcome {
 }
 
 async function runChild(location: string, script: string, plan: KillPlan): Promise<RunOutcome> {
-  const child = spawn(process.execPath, [CHILD, location, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CHILD, location, script, corpus], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let timer: NodeJS.Timeout | undefined;
@@ -103,12 +107,26 @@ function checkCrashState(tree: BlockTree, state: Extract<ChildMessage, { type: '
   const tip = fromHex(state.tip, 32);
   const reference = tree.context(tip);
   const accounts = new Map<string, Account>(state.accounts.map(([key, balance, nonce]) => [key, { balance: BigInt(balance), nonce: BigInt(nonce) }]));
-  assert.equal(toHex(computeStateRoot(accounts)), toHex(reference.header.stateRoot), `state root at tip ${state.tip}`);
+  const ratings = new Map(state.ratings.map((row) => [row[0], fromRatingRow(row)]));
+  assert.equal(toHex(computeFullStateRoot(accounts, ratings)), toHex(reference.header.stateRoot), `state root at tip ${state.tip}`);
   assert.deepEqual(accounts, new Map(reference.accounts), `accounts at tip ${state.tip}`);
+  assert.deepEqual(ratings, new Map(reference.ratings), `ratings at tip ${state.tip}`);
+  assert.equal(state.modelHash, toHex(modelHash(reference.model)), `model at tip ${state.tip}`);
+}
+
+function float(bits: string): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, BigInt(`0x${bits}`));
+  return view.getFloat64(0);
+}
+
+function fromRatingRow([, mu, sigma, binaryMA, contributions, rewards]: RatingRow) {
+  return { mu: float(mu), sigma: float(sigma), binaryMA: float(binaryMA), contributions, rewards: BigInt(rewards) };
 }
 
 test(`a node killed at random points at least ${MIN_KILLS} times never corrupts its datadir and finishes the script`, async () => {
-  const { tree, blocks } = buildCrashScript(ROUNDS);
+  await writeCrashCorpus(corpus);
+  const { tree, blocks } = await buildCrashScript(ROUNDS, await crashNetwork(corpus));
   const script = join(root, 'script.bin');
   writeScript(script, blocks);
 
@@ -121,6 +139,9 @@ test(`a node killed at random points at least ${MIN_KILLS} times never corrupts 
     }
   }
   const expectedTip = toHex(reference.tip().hash);
+  // The main chain carries contributions: ratings and the model are part of what a crash may tear.
+  assert.ok(reference.ratings().size > 0, 'the script rates contributors');
+  assert.notEqual(toHex(reference.tip().header.modelHash), toHex(tree.genesis.block.header.modelHash), 'the script moves the model');
   const expectedInvalid = blocks.filter((b) => reference.getInvalid(hashOf(b))).map((b) => toHex(hashOf(b)));
   assert.ok(expectedInvalid.length > 0, 'the script exercises invalid branches');
   await reference.close();

@@ -8,7 +8,7 @@ import type { Account, Block, Contribution, Header, Transfer } from '../../conse
 import { addressHash } from '../../consensus/address.ts';
 import type { ParentContext } from '../../consensus/header-rules.ts';
 import { AccountOverlay, applyTransfer, mergeAccounts, type AccountMap } from '../../consensus/state-transition.ts';
-import { connectBlockState } from '../../consensus/connect.ts';
+import { connectBlockState, type ConnectedState } from '../../consensus/connect.ts';
 import { mergeRatings, type RatingMap } from '../../consensus/gauntlet/state.ts';
 import { NO_DATASET } from '../../chain/dataset.ts';
 import type { Dataset } from '../../trainer/pages.ts';
@@ -133,7 +133,12 @@ export interface BuildOptions {
 
 /** Assembles a valid block on `parent` with the miner's template builder, then solves it. */
 export function buildBlock(params: ChainParams, parent: BuildParent, opts: BuildOptions): Block {
-  const { block, contributionsLeftOut } = buildTemplate(params, parent, {
+  return buildBlockWithState(params, parent, opts).block;
+}
+
+/** The same, with what the block does to the state (so its child context needs no second run). */
+export function buildBlockWithState(params: ChainParams, parent: BuildParent, opts: BuildOptions): { block: Block; state: ConnectedState } {
+  const { block, contributionsLeftOut, state } = buildTemplate(params, parent, {
     miner: opts.miner,
     now: opts.timestamp ?? parent.header.timestamp + params.pow.blockTimeSeconds,
     candidates: opts.txs ?? [],
@@ -146,12 +151,16 @@ export function buildBlock(params: ChainParams, parent: BuildParent, opts: Build
     for (const tx of opts.txs ?? []) applyTransfer(overlay, tx);
   }
   if (contributionsLeftOut > 0) throw new Error(`${contributionsLeftOut} of the contributions offered did not pass the filters`);
-  return Object.freeze({ ...block, header: solve(block.header, opts.nonceStart ?? 0n) });
+  return { block: Object.freeze({ ...block, header: solve(block.header, opts.nonceStart ?? 0n) }), state };
 }
 
 /** The context of `block` as a parent, given its parent's context (the dataset: for contributions). */
 export function childParent(params: ChainParams, parent: BuildParent, block: Block, dataset?: Dataset): BuildParent {
-  const state = connectBlockState(params, dataset ?? NO_DATASET, { ...parent, modelHash: parent.header.modelHash }, block);
+  return childFromState(parent, block, connectBlockState(params, dataset ?? NO_DATASET, { ...parent, modelHash: parent.header.modelHash }, block));
+}
+
+/** The context of `block` as a parent, from the state transition it makes on `parent`. */
+export function childFromState(parent: BuildParent, block: Block, state: ConnectedState): BuildParent {
   return {
     hash: headerHash(block.header),
     header: block.header,

@@ -2,12 +2,14 @@
  * `gradientcoin generate`: text from the chain's model. The parameters come from a running node
  * (`getmodel`, at the tip or a past height) and are checked against the model hash the chain
  * committed to; the sampling runs here, with the reference forward pass, so a long sample never
- * holds up the node. A given model, prompt, seed and options give the same bytes on every machine.
+ * holds up the node. With --offline the model is read from a stopped node's data folder instead.
+ * A given model, prompt, seed and options give the same bytes on every machine.
  */
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { toHex } from '../../consensus/hash.ts';
 import { paramLayout } from '../../trainer/layout.ts';
 import { modelHashHex } from '../../trainer/model-hash.ts';
 import { sampleText, MAX_SAMPLE_LENGTH } from '../../trainer/sample.ts';
@@ -25,6 +27,7 @@ interface GenerateOptions {
   readonly temperature: number;
   readonly topK?: number;
   readonly seed?: string;
+  readonly offline?: boolean;
 }
 
 export interface FetchedModel {
@@ -60,6 +63,7 @@ export function register(program: Command): void {
     .option('--rpc-port <port>', "the node's JSON-RPC port", integer(1, 65535), DEFAULT_RPC_PORT)
     .option('--rpc-user <user>', "RPC user (default: the node's cookie in the data folder)")
     .option('--rpc-password <password>', 'RPC password, with --rpc-user')
+    .option('--offline', "read the model from a stopped node's data folder (--datadir) instead of asking a running node")
     .action(async (opts: GenerateOptions) => {
       const rpc: RpcCallOptions = {
         port: opts.rpcPort,
@@ -68,7 +72,7 @@ export function register(program: Command): void {
         ...(opts.rpcUser !== undefined ? { user: opts.rpcUser } : {}),
         ...(opts.rpcPassword !== undefined ? { password: opts.rpcPassword } : {}),
       };
-      const model = await fetchModel(rpc, opts.height);
+      const model = opts.offline ? await readModel(opts.datadir, opts.height) : await fetchModel(rpc, opts.height);
       const seed = opts.seed ?? randomBytes(8).toString('hex');
       const prompt = new TextEncoder().encode(opts.prompt);
       if (prompt.length === 0) throw new InvalidArgumentError('--prompt must not be empty');
@@ -107,6 +111,28 @@ export async function fetchModel(rpc: RpcCallOptions, height?: number): Promise<
     throw new GenerateError('bad-model', `the parameters hash to ${hash}, not to the model hash ${String(answer['modelHash'])} the node reports`);
   }
   return { height: Number(answer['height']), hash: String(answer['hash']), modelHash: hash, params, layout };
+}
+
+/**
+ * The model at `height` from a node's data folder, opened as the node opens it (its lock keeps a
+ * running node's folder out: stop the node, or ask it over RPC instead).
+ */
+export async function readModel(datadir: string, height?: number): Promise<FetchedModel> {
+  const [{ Chain }, { loadGenesis }, { datadirLayout, resolveGenesisPath }, { ModelHistory }] = await Promise.all([
+    import('../../chain/chain.ts'),
+    import('../../chain/genesis.ts'),
+    import('../node/datadir.ts'),
+    import('../dashboard/model-history.ts'),
+  ]);
+  const layout = datadirLayout(datadir);
+  const genesis = await loadGenesis(await resolveGenesisPath(layout));
+  const chain = await Chain.open({ location: layout.chain, genesis });
+  try {
+    const at = await new ModelHistory(chain).modelAt(height ?? chain.height());
+    return { height: at.entry.height, hash: toHex(at.entry.hash), modelHash: at.modelHash, params: Float32Array.from(at.model), layout: paramLayout(genesis.params.model) };
+  } finally {
+    await chain.close();
+  }
 }
 
 function integer(min: number, max: number): (text: string) => number {

@@ -70,6 +70,9 @@ export async function prepareTestnet(plan: TestnetPlan, opts: TestnetOptions, te
   const minerWallets: (string | null)[] = [];
   for (const node of plan.nodes) {
     await mkdir(node.datadir, { recursive: true, mode: 0o700 });
+    // A node's folder names its network itself, as `gradientcoin init` leaves it, so the commands
+    // that read a datadir alone (generate --offline, node without --genesis) find the right one.
+    await copyFile(plan.genesis, join(node.datadir, 'genesis.json'));
     const key = await loadOrCreatePeerKey(join(node.datadir, 'peer.key'));
     let minerAddress: string | null = null;
     let minerWallet: string | null = null;

@@ -120,5 +120,10 @@ test('mine to a wallet, pay another with `wallet send`, see both balances with `
   assert.match(t.output(), /node-1 +exit code 0/);
   assert.match(t.output(), new RegExp(`the testnet's data is in ${datadir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   assert.match(t.output(), /\[testnet \d+s\] {2}height \d+/, 'status lines off a terminal');
+
+  // With the testnet stopped, the same model from node 1's data folder gives the same text.
+  const offline = await gradientcoin(['generate', '--offline', '--datadir', join(datadir, 'node-1'), '--height', '0', '--prompt', 'The ', '--length', '24', '--seed', 'e2e', '--top-k', '40']);
+  assert.equal(offline.code, 0, offline.stderr);
+  assert.deepEqual(offline.stdoutBytes, text);
   testnet = null;
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Block, Contribution } from '../consensus/types.ts';
 import { loadGenesis } from '../chain/genesis.ts';
 import { encodeBlock } from '../chain/block.ts';
+import { ChainDB } from '../chain/db/chaindb.ts';
 import { contribute } from '../src/contributor/honest.ts';
 import { selectBackend } from '../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../trainer/error-feedback.ts';
@@ -59,6 +60,10 @@ export default async (): Promise<Record<string, unknown>> => {
     for (const block of contributed) await chain.addBlock(encodeBlock(block));
     const contributedSeconds = (performance.now() - start) / 1000;
     await chain.close();
+    const db = await ChainDB.open(join(root, 'node'));
+    let undoBytes = 0;
+    for (const block of contributed) undoBytes += (await db.getUndo(hashOf(block)))!.model.indices.length * 8;
+    await db.close();
     return {
       parameters: g.model.length,
       emptyBlocks: EMPTY_BLOCKS,
@@ -69,6 +74,8 @@ export default async (): Promise<Record<string, unknown>> => {
       contributedBlocksPerSecond: Math.round((CONTRIBUTED_BLOCKS / contributedSeconds) * 100) / 100,
       msPerContributedBlock: round((contributedSeconds * 1000) / CONTRIBUTED_BLOCKS),
       blockBytes: encodeBlock(contributed[0]!).length,
+      modelUndoBytesPerBlock: Math.round(undoBytes / CONTRIBUTED_BLOCKS),
+      modelBytes: g.model.length * 4,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

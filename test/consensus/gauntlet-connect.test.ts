@@ -79,15 +79,20 @@ test('a built block passes the stateless rules and connects; the validator recom
 });
 
 test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
-  assert.equal(toHex(block.header.contributionsRoot), 'b95c6158cb3b19d29fa248316d1c66626b22f0da9354e17d5f1be7f29bd15369');
-  assert.equal(toHex(block.header.reportRoot), '007ecde231378d4ad3c60fd7f8beb677e124585b6d841e0dbd425326fb4eb637');
-  assert.equal(toHex(block.header.modelHash), 'e85604f13ba8a3dc0eab13d92fa21bb03349d0121e019372312d0662056fbb2b');
-  assert.equal(ratingsRootOf(built.state.changedRatings), 'e1b84f7885255ff38dd6324541b4aa17cc5beb0d3efb7e91c4fab0b88d8c51e7');
-  assert.equal(toHex(block.header.stateRoot), '7f65a1086f453397924ff2e98a32032f5b73f758af4fce778ecb2774c8df591f');
+  assert.equal(toHex(block.header.contributionsRoot), 'c01fb5c98b34a175176665de83825848cc14ca5d4477132c02b80b19c1f7eca5');
+  assert.equal(toHex(block.header.reportRoot), 'eadd42da45a26575f6f80027fe842a11fb0180d725fe7ac59096aa47369f515e');
+  assert.equal(toHex(block.header.modelHash), '4f16e2613bce58ad54593f387d9eb3ef39b9b0068504f4195cc64c6a23ac0547');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '2773d203fe380aee971ba141b8f7ddf28834eaa944f6ef0c597009761b7013ec');
+  assert.equal(toHex(block.header.stateRoot), 'e99b01dd880773e7f74ce043bcefbea774f6640061104d4e9f44b54132923877');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
-  for (const i of [0, 1, 4]) assert.ok(entry(i).score > 0 && entry(i).aggregated && entry(i).reward > 0n, `contributor ${i}`);
+  for (const i of [0, 1, 4]) assert.ok(entry(i).score > 0 && entry(i).aggregated, `contributor ${i}`);
+  // Who of them is paid depends on the own-versus-random indicator of these synthetic updates (a
+  // coin toss: they were not trained on their pages); whoever is paid scored above 0 and passed it.
+  const paid = block.report.filter((e) => e.reward > 0n);
+  assert.ok(paid.length > 0);
+  for (const e of paid) assert.ok(e.score > 0 && e.indicator === 1 && e.weight > 0);
   assert.ok(entry(1).score > entry(0).score, 'twice the step, more gain');
   assert.ok(entry(2).score < 0 && !entry(2).aggregated && entry(2).reward === 0n && entry(2).weight === 0);
 });
@@ -238,6 +243,6 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
-  assert.equal(toHex(b.block.header.reportRoot), '03a5c4bc8151f240959bc7fb0c807669703cf663e1bc76a3be106c49a279614b');
-  assert.equal(toHex(b.block.header.stateRoot), '98364cb5e07dbda784268b721d6cface87c8063c76d68343cb3b24e331e4d8dd');
+  assert.equal(toHex(b.block.header.reportRoot), 'd2e0678b1a0a0b9ada20297f11e7577d5d78e395882d943c9522a77214f3ae0b');
+  assert.equal(toHex(b.block.header.stateRoot), 'e776c9fa9839be8055b7407d71b38bf25db96a4e6a991b8a87982ca0edc49586');
 });

@@ -48,19 +48,14 @@ test('30 blocks, 4 honest contributors and every adversary: the honest ones are 
     assert.ok(result.paid > 0n);
     assert.ok(honestShare >= 95, `honest contributors took ${honestShare.toFixed(2)}%`);
     for (const p of result.participants.filter((q) => q.kind === 'honest')) assert.ok(shares.get(p.name)! > 5, `${p.name} is paid`);
-    // Stopped outright: no share beyond 1 %.
-    for (const kind of ['noise', 'copycat', 'free-rider', 'scaled', 'stale', 'poisoner'] as const) {
+    // No adversary beyond 1 %. Training on another contributor's pages is real work that lowers
+    // the loss on random pages: the only evidence against it is the own-versus-random indicator, a
+    // coin toss for it, whose moving average (α = 0.05) wanders around 0. The weight power p = 4 of
+    // the genesis makes its occasional small positive average count for little (with p = 2 it took
+    // 1.67 % of this run; see docs/contributors.md).
+    for (const kind of ADVERSARY_KINDS) {
       assert.ok(shares.get(kind)! <= 1, `${kind} took ${shares.get(kind)!.toFixed(2)}%`);
     }
-    // Training on another contributor's pages is real work that lowers the loss on random pages:
-    // the Gauntlet's only evidence against it is the own-versus-random indicator, a coin toss for
-    // it, which the binary moving average (α = 0.05) averages out over tens of blocks. Early on a
-    // lucky streak looks like honest training (about 1.4 % of the pool expected over the first
-    // 30 blocks, below 1 % after about 60; see docs/contributors.md), so it is held to a small
-    // share, well under any honest contributor's.
-    const wrongPages = shares.get('wrong-pages')!;
-    const leastHonest = Math.min(...result.participants.filter((p) => p.kind === 'honest').map((p) => shares.get(p.name)!));
-    assert.ok(wrongPages <= 3 && wrongPages < leastHonest / 4, `wrong-pages took ${wrongPages.toFixed(2)}%`);
 
     // The pool kept the copy and the stale contribution out of every block.
     assert.ok(result.verdicts.get('copycat')!.every((v) => v === 'ignore duplicate-payload'));

@@ -56,7 +56,7 @@ export function testGenesisParams(overrides: Partial<GenesisParams> = {}): Genes
     gauntlet: {
       topK: 8,
       alpha: 0.05,
-      weightPower: 2,
+      weightPower: 4,
       evalStepSize: 1,
       outerStepSize: 1,
       pagesPerContributor: 1,

@@ -96,19 +96,22 @@ function stripChainId(p: GenesisParams | ChainParams): GenesisParams {
   return rest;
 }
 
-/** Reads, validates and builds the genesis from a JSON file (default: the repository's genesis.json). */
-export async function loadGenesis(path: string = DEFAULT_GENESIS_PATH): Promise<Genesis> {
+/** Reads and parses a JSON file, with an error that names the file and what is wrong with it. */
+export async function readGenesisFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new GenesisError('(file)', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new GenesisError('(file)', `${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return makeGenesis(parseGenesis(json));
+}
+
+/** Reads, validates and builds the genesis from a JSON file (default: the repository's genesis.json). */
+export async function loadGenesis(path: string = DEFAULT_GENESIS_PATH): Promise<Genesis> {
+  return makeGenesis(parseGenesis(await readGenesisFile(path)));
 }

@@ -5,7 +5,7 @@
  * this same file.
  */
 import { writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_GENESIS_PATH } from '../../chain/genesis.ts';
 import { GenesisError } from '../../chain/genesis-json.ts';
 import { writePskFile } from '../p2p/pnet.ts';
@@ -20,6 +20,7 @@ import {
   type AllocationText,
   type GenesisOverrides,
 } from '../testnet/genesis-builder.ts';
+import { collect, integer } from './options.ts';
 
 interface GenesisOptions {
   readonly out: string;
@@ -140,17 +141,6 @@ function pageSizeOf(template: Record<string, unknown>): number {
   return typeof size === 'number' ? size : 4096;
 }
 
-function integer(min: number, max: number): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function note(line: string): void {
   process.stderr.write(`${line}\n`);

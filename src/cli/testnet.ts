@@ -2,8 +2,9 @@
  * `gradientcoin testnet` (`npm start`): a private network of several nodes, miners and
  * contributors on this machine, started from the repository's genesis, shown live until Ctrl-C.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from '../testnet/names.ts';
+import { collect, integer } from './options.ts';
 
 interface TestnetCommandOptions {
   readonly datadir: string;
@@ -57,14 +58,3 @@ export function register(program: Command): void {
     });
 }
 
-function integer(min: number, max: number): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

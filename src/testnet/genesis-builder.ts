@@ -8,9 +8,8 @@
  * parsed params), so whatever fields the template carries, including ones this file does not
  * know, pass through unchanged.
  */
-import { readFile } from 'node:fs/promises';
 import { decodeAddress } from '../../chain/address.ts';
-import { makeGenesis, type Genesis } from '../../chain/genesis.ts';
+import { makeGenesis, readGenesisFile, type Genesis } from '../../chain/genesis.ts';
 import { GenesisError, parseGenesis } from '../../chain/genesis-json.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bitsToTarget, targetToBits } from '../../consensus/pow/compact.ts';
@@ -57,18 +56,7 @@ export interface BuiltGenesis {
 }
 
 export async function readGenesisJson(path: string): Promise<GenesisJson> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new GenesisError('(file)', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new GenesisError('(file)', `${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const json = await readGenesisFile(path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new GenesisError('(root)', `${path} must hold a JSON object`);
   return json as GenesisJson;
 }

@@ -3,8 +3,6 @@
  * a local node's JSON-RPC. Commands that touch only the keystore (create, import, address, list)
  * work without a node. Results go to stdout, one per line, for scripts; notes go to stderr.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { decodeAddress } from '../../chain/address.ts';
 import { DEFAULT_GENESIS_PATH, loadGenesis } from '../../chain/genesis.ts';
@@ -20,8 +18,8 @@ import { readPassword } from '../wallet/password.ts';
 import { readSecretKey } from '../wallet/secret-key.ts';
 import { buildTransfer, checkPayment, DEFAULT_FEE, nextNonce } from '../wallet/transfer.ts';
 import { DEFAULT_WALLET, WalletStore, checkWalletName, type WalletInfo } from '../wallet/wallet-store.ts';
+import { DEFAULT_DATADIR } from '../node/datadir.ts';
 
-export const DEFAULT_DATADIR = join(homedir(), '.gradientcoin');
 const DEFAULT_HISTORY_LIMIT = 20;
 const MAX_HISTORY_LIMIT = 1000;
 

@@ -20,6 +20,10 @@ import {
 } from '../node/config.ts';
 import { DEFAULT_DATADIR, ensureDatadir, exists, resolveGenesisPath } from '../node/datadir.ts';
 import type { MiningOptions } from '../node/full-node.ts';
+import type { KeyPair } from '../../chain/keys.ts';
+import type { BackendChoice } from '../../trainer/engine/backends.ts';
+import { PASSWORD_ENV, readPassword } from '../wallet/password.ts';
+import { WalletStore } from '../wallet/wallet-store.ts';
 
 interface NodeCommandOptions {
   readonly datadir: string;
@@ -37,6 +41,10 @@ interface NodeCommandOptions {
   readonly threads: number;
   readonly logLevel: string;
   readonly logFile: boolean;
+  readonly train?: boolean;
+  readonly wallet: string;
+  readonly passwordFile?: string;
+  readonly backend: string;
 }
 
 export function register(program: Command): void {
@@ -56,6 +64,10 @@ export function register(program: Command): void {
     .option('--mine', 'mine blocks on the CPU')
     .option('--miner-address <address>', 'the address mined blocks pay (needed with --mine)')
     .addOption(new Option('--threads <n>', 'mining threads').argParser(checked(parseThreads)).default(defaultThreads(), 'every core but one'))
+    .option('--train', 'contribute: train a pseudo-gradient for every tip and submit it (paid by the Gauntlet to --wallet)')
+    .option('--wallet <name>', 'with --train: the wallet in <datadir>/wallets whose key signs and is paid', 'default')
+    .option('--password-file <path>', `with --train: the wallet's password (else ${PASSWORD_ENV}, else a prompt)`)
+    .option('--backend <name>', 'with --train: wasm, cpu, tensorflow, gpu, webgpu or auto', 'wasm')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--no-log-file', 'do not append the log to <datadir>/debug.log')
     .action(async (opts: NodeCommandOptions) => {
@@ -76,6 +88,7 @@ export function register(program: Command): void {
       const psk = pskPath === undefined ? undefined : await readPskFile(pskPath);
       const log = createNodeLogger({ level: opts.logLevel, file: opts.logFile ? layout.logFile : null });
       if (pskPath !== undefined) log.info({ swarmKey: pskPath }, 'private network: only peers with this swarm key can connect');
+      const training = opts.train ? await trainingKey(opts, layout.root, genesis.params.addressPrefix) : null;
       const gauntlet = await prepareGauntlet(genesis);
       const node = await FullNode.start({
         datadir: layout.root,
@@ -93,11 +106,31 @@ export function register(program: Command): void {
         blockTemplate: gauntlet.blockTemplate,
         rpcExtensions: gauntlet.rpcExtensions,
       });
-      stopOnSignals({ log, stop: () => node.stop().then(() => undefined) });
+      const stopTraining = training
+        ? (await import('../node/trainer-mode.ts')).startTrainerMode({ node, gauntlet, log, ...training })
+        : async (): Promise<void> => undefined;
+      stopOnSignals({ log, stop: () => stopTraining().then(() => node.stop()).then(() => undefined) });
       const clean = await node.closed;
       await gauntlet.close();
       process.exit(clean ? 0 : 1);
     });
+}
+
+/** The contributor's key and backend, checked before the node starts so a mistake costs nothing. */
+async function trainingKey(opts: NodeCommandOptions, datadir: string, prefix: string): Promise<{ keyPair: KeyPair; backend: BackendChoice }> {
+  // tfjs loads only here, for a training node.
+  const { parseBackendChoice } = await import('../../trainer/engine/backends.ts');
+  const backend = parseBackendChoice(opts.backend);
+  const store = new WalletStore({ datadir, prefix });
+  if (!(await store.exists(opts.wallet))) {
+    throw new ConfigError(
+      'missing-wallet',
+      `--train needs a wallet to sign and be paid: create one with \`gradientcoin wallet create --datadir ${datadir} --wallet ${opts.wallet}\``,
+    );
+  }
+  const { password } = await readPassword({ ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}), purpose: `wallet "${opts.wallet}"` });
+  const wallet = await store.load(opts.wallet, password);
+  return { keyPair: wallet.keyPair, backend };
 }
 
 function miningOptions(opts: NodeCommandOptions, prefix: string): MiningOptions | null {

@@ -13,7 +13,7 @@ export { DEFAULT_RPC_PORT } from '../rpc/client.ts';
 export const DEFAULT_BIND = '0.0.0.0';
 export const MAX_THREADS = 256;
 
-export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address';
+export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
 
 export class ConfigError extends Error {
   readonly code: ConfigCode;

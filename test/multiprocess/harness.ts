@@ -66,6 +66,10 @@ export interface NodeProcessOptions {
   readonly bootnodes?: readonly string[];
   readonly mine?: { readonly address: string; readonly threads: number };
   readonly logLevel?: string;
+  /** More `gradientcoin node` options (e.g. --train). */
+  readonly extraArgs?: readonly string[];
+  /** More environment (e.g. the wallet password for --train). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Exit {
@@ -113,7 +117,8 @@ export class NodeProcess {
     ];
     if (o.bootnodes && o.bootnodes.length > 0) args.push('--bootnodes', o.bootnodes.join(','));
     if (o.mine) args.push('--mine', '--miner-address', o.mine.address, '--threads', String(o.mine.threads));
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    args.push(...(o.extraArgs ?? []));
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     const node = new NodeProcess(o.name, child, { port: rpcPort, datadir: o.datadir, timeoutMs: 10_000 }, p2pPort);
     await node.#waitForRpc();
     return node;

@@ -132,8 +132,19 @@ export interface GossipCounters {
   readonly queues: Record<TopicKind, QueueCounters>;
 }
 
+/** Own messages held while nobody subscribes: at most this many, for at most this long. */
+const MAX_HELD = 1_024;
+const HOLD_MS = 10 * 60_000;
+
+interface HeldMessage {
+  readonly kind: TopicKind;
+  readonly data: Uint8Array;
+  readonly since: number;
+}
+
 export class GossipRouter {
   readonly #opts: GossipRouterOptions;
+  readonly #held = new Map<string, HeldMessage>();
   readonly #queues: Record<TopicKind, BoundedQueue<Pending>>;
   readonly #kindOf: Map<string, TopicKind>;
   readonly #received: Record<TopicKind, number> = { blocks: 0, txs: 0, contributions: 0 };
@@ -173,6 +184,51 @@ export class GossipRouter {
   async publish(kind: TopicKind, data: Uint8Array): Promise<number> {
     const result = await this.#opts.pubsub.publish(this.#opts.topics[kind], data);
     return result.recipients.length;
+  }
+
+  /**
+   * Publishes, or holds the message while no peer subscribes to the topic yet (a node just
+   * started, or its peers are still joining the mesh). gossipsub remembers every message it
+   * publishes and will not send it again, so a message sent to nobody would be lost for good;
+   * refusing zero recipients keeps it out of that memory until retryHeld() gets it out.
+   */
+  async publishOrHold(kind: TopicKind, data: Uint8Array): Promise<number> {
+    try {
+      const result = await this.#opts.pubsub.publish(this.#opts.topics[kind], data, { allowPublishToZeroTopicPeers: false });
+      return result.recipients.length;
+    } catch (err) {
+      if (!(err instanceof Error) || err.message !== 'PublishError.NoPeersSubscribedToTopic') throw err;
+      const key = `${kind}:${Buffer.from(messageId(this.#opts.topics[kind], data)).toString('hex')}`;
+      this.#held.delete(key);
+      this.#held.set(key, { kind, data, since: Date.now() });
+      while (this.#held.size > MAX_HELD) this.#held.delete(this.#held.keys().next().value!);
+      return 0;
+    }
+  }
+
+  /** Messages waiting for a subscriber. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  /** Tries the held messages again; drops those older than HOLD_MS. */
+  async retryHeld(): Promise<void> {
+    const now = Date.now();
+    for (const [key, item] of [...this.#held]) {
+      if (now - item.since > HOLD_MS) {
+        this.#held.delete(key);
+        continue;
+      }
+      try {
+        await this.#opts.pubsub.publish(this.#opts.topics[item.kind], item.data, { allowPublishToZeroTopicPeers: false });
+        this.#held.delete(key);
+      } catch (err) {
+        if (!(err instanceof Error) || err.message !== 'PublishError.NoPeersSubscribedToTopic') {
+          this.#held.delete(key);
+          this.#opts.log.debug({ err: describeError(err) }, 'held gossip message dropped');
+        }
+      }
+    }
   }
 
   /** Resolves when every queue is empty and idle. */

@@ -90,6 +90,8 @@ export interface NetworkEvents {
 /** Peers dialled at most this often after a failed dial. */
 const REDIAL_BACKOFF_MS = 30_000;
 const MAINTENANCE_INTERVAL_MS = 10_000;
+/** How often own messages held for want of subscribers are tried again. */
+const HELD_RETRY_MS = 1_000;
 const WRONG_NETWORK_GRACE_MS = 1_000;
 
 export class P2PNetwork extends EventEmitter<NetworkEvents> {
@@ -217,6 +219,8 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     };
     every(this.#o.statusIntervalMs ?? 60_000, () => this.#refreshStatuses());
     every(MAINTENANCE_INTERVAL_MS, () => this.#maintain());
+    // Own transfers and contributions announced before any peer subscribed go out once one does.
+    every(HELD_RETRY_MS, () => void this.#gossip.retryHeld().catch(() => undefined));
     this.#log.info({ peerId: this.peerId, addresses: this.addresses(), network: this.names.tag }, 'p2p started');
   }
 
@@ -309,11 +313,16 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   }
 
   async announceTransfer(tx: Transfer | Uint8Array): Promise<number> {
-    return this.#gossip.publish('txs', tx instanceof Uint8Array ? tx : encodeTransfer(tx));
+    return this.#gossip.publishOrHold('txs', tx instanceof Uint8Array ? tx : encodeTransfer(tx));
+  }
+
+  /** Own transfers and contributions waiting for a first subscriber. */
+  heldAnnouncements(): number {
+    return this.#gossip.heldCount;
   }
 
   async announceContribution(contribution: Contribution | Uint8Array): Promise<number> {
-    return this.#gossip.publish('contributions', contribution instanceof Uint8Array ? contribution : encodeContribution(contribution));
+    return this.#gossip.publishOrHold('contributions', contribution instanceof Uint8Array ? contribution : encodeContribution(contribution));
   }
 
   /**

@@ -12,12 +12,14 @@ import { identify, type Identify } from '@libp2p/identify';
 import { mdns } from '@libp2p/mdns';
 import { bootstrap } from '@libp2p/bootstrap';
 import { preSharedKey } from '@libp2p/pnet';
-import { gossipsub, type GossipSub, type GossipSubComponents, type GossipsubOpts, type TopicValidatorResult } from '@libp2p/gossipsub';
+import { gossipsub, type GossipSub, type GossipSubComponents, type GossipsubOpts, type PublishResult, type TopicValidatorResult } from '@libp2p/gossipsub';
 import type { ConnectionGater, PeerDiscovery, PrivateKey } from '@libp2p/interface';
 
 /** gossipsub with the call that asynchronous validation needs (present on its class, not its type). */
 export interface ValidatingGossipSub extends GossipSub {
   reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+  /** The class's publish also takes per-call options, which its interface type leaves out. */
+  publish(topic: string, data?: Uint8Array, opts?: { readonly allowPublishToZeroTopicPeers?: boolean }): Promise<PublishResult>;
 }
 
 export type P2PNode = Libp2p<{ identify: Identify; pubsub: ValidatingGossipSub }>;

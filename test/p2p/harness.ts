@@ -2,6 +2,8 @@
  * Real nodes for network tests: a Chain on a temporary datadir and a P2PNetwork on 127.0.0.1 with
  * mDNS off, on the test genesis, with clocks set past the test blocks' timestamps.
  */
+import { Mempool } from '../../src/mempool/mempool.ts';
+import { networkMempool } from '../../src/p2p/mempool-adapter.ts';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chain } from '../../chain/chain.ts';
@@ -74,4 +76,16 @@ export function sameTip(a: TestNode, b: TestNode): boolean {
 /** Feeds blocks straight into a node's chain (as its own miner would). */
 export async function feed(node: TestNode, blocks: readonly Block[]): Promise<void> {
   for (const block of blocks) await node.chain.addBlock(block);
+}
+
+/**
+ * A node whose gossiped transfers go into a real mempool (kept in `pools` under its name). The
+ * pool reads the chain's accounts, and the chain opens with the network, so it is bound after.
+ */
+export async function nodeWithMempool(harness: Harness, tree: BlockTree, name: string, pools: Map<string, Mempool>): Promise<TestNode> {
+  const node = await harness.node(tree, name, {
+    mempool: { addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from) },
+  });
+  pools.set(name, new Mempool(tree.params, node.chain.accounts()));
+  return node;
 }

@@ -7,9 +7,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transferId } from '../../consensus/ids.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { networkMempool } from '../../src/p2p/mempool-adapter.ts';
 import { BlockTree } from '../crash/block-tree.ts';
-import { connect, Harness, waitFor, type TestNode } from './harness.ts';
+import { connect, nodeWithMempool, Harness, waitFor, type TestNode } from './harness.ts';
 
 const harness = new Harness();
 after(() => harness.close());
@@ -17,13 +16,7 @@ const tree = new BlockTree();
 
 test('a transfer announced before any peer subscribes is delivered once one does', { timeout: 60_000 }, async () => {
   const pools = new Map<string, Mempool>();
-  const withPool = async (name: string): Promise<TestNode> => {
-    const node = await harness.node(tree, name, {
-      mempool: { addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from) },
-    });
-    pools.set(name, new Mempool(tree.params, node.chain.accounts()));
-    return node;
-  };
+  const withPool = (name: string): Promise<TestNode> => nodeWithMempool(harness, tree, name, pools);
   const a = await withPool('a');
   const tx = tree.pay(0, 3, 5n * 100_000_000n, 1_000n, 0n);
   pools.get('a')!.add(tx);

@@ -7,9 +7,8 @@ import { encodeBlock } from '../../chain/block.ts';
 import { transferId } from '../../consensus/ids.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { networkMempool } from '../../src/p2p/mempool-adapter.ts';
 import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { connect, feed, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
+import { connect, nodeWithMempool, feed, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
 
 const harness = new Harness();
 after(() => harness.close());
@@ -34,14 +33,7 @@ function stateRootOf(node: TestNode): string {
 
 test('blocks, transfers and a late node: three nodes in a line, then a fourth that syncs 200 blocks from genesis', { timeout: 90_000 }, async () => {
   const pools = new Map<string, Mempool>();
-  const withPool = async (name: string): Promise<TestNode> => {
-    // The pool reads the chain's accounts, and the chain opens with the network: bind it after.
-    const node = await harness.node(tree, name, {
-      mempool: { addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from) },
-    });
-    pools.set(name, new Mempool(tree.params, node.chain.accounts()));
-    return node;
-  };
+  const withPool = (name: string): Promise<TestNode> => nodeWithMempool(harness, tree, name, pools);
   const a = await withPool('a');
   const b = await withPool('b');
   const c = await withPool('c');

@@ -34,6 +34,7 @@ import type { DecodedGradient } from '../trainer/codec.ts';
 import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import type { Dataset } from '../trainer/pages.ts';
+import type { LossBatch } from '../trainer/reference/loss-batch.ts';
 
 /** What the parent block left: its hash, state and model. */
 export interface ParentState {
@@ -49,6 +50,8 @@ export interface ParentState {
 export interface ConnectOptions {
   /** Compare the block's report, state root and model hash with the recomputed ones (default true). */
   readonly verify?: boolean;
+  /** Runs the Gauntlet's scoring losses (a worker pool, say); the result must not depend on it. */
+  readonly lossBatch?: LossBatch;
 }
 
 export interface ConnectedState {
@@ -89,7 +92,14 @@ function checkParent(header: Omit<Header, DerivedHeaderField>, parent: ParentSta
 }
 
 /** Steps 2 to 5 on filtered contributions and their decoded gradients. */
-function transition(params: ChainParams, dataset: Dataset, parent: ParentState, content: BlockContent, gradients: readonly DecodedGradient[]): ConnectedState {
+function transition(
+  params: ChainParams,
+  dataset: Dataset,
+  parent: ParentState,
+  content: BlockContent,
+  gradients: readonly DecodedGradient[],
+  lossBatch: LossBatch | undefined,
+): ConnectedState {
   const { header } = content;
   const accounts = new AccountOverlay(parent.accounts);
   let fees = 0n;
@@ -113,6 +123,7 @@ function transition(params: ChainParams, dataset: Dataset, parent: ParentState, 
     contributions: content.contributions,
     gradients,
     pool: split.pool,
+    ...(lossBatch === undefined ? {} : { lossBatch }),
   });
   for (const entry of gauntlet.report) accounts.credit(toHexKey(entry.contributor), entry.reward);
 
@@ -153,7 +164,7 @@ export function connectBlockState(params: ChainParams, dataset: Dataset, parent:
       }
     });
   }
-  const state = transition(params, dataset, parent, block, gradients);
+  const state = transition(params, dataset, parent, block, gradients, opts.lossBatch);
   if (verify) {
     checkReport(block.report, state.report);
     if (!bytesEqual(state.stateRoot, block.header.stateRoot)) {
@@ -184,10 +195,10 @@ export interface BuiltBlock {
  * For miners: runs the same transition as validators on a draft and fills in what it decides.
  * Throws the same VerifyError a validator would if a transfer or a contribution does not apply.
  */
-export function buildGauntletBlock(params: ChainParams, dataset: Dataset, parent: ParentState, draft: BlockDraft): BuiltBlock {
+export function buildGauntletBlock(params: ChainParams, dataset: Dataset, parent: ParentState, draft: BlockDraft, opts: Pick<ConnectOptions, 'lossBatch'> = {}): BuiltBlock {
   checkParent(draft.header, parent);
   const gradients = checkContributionList(params, draft.header.parentHash, draft.contributions);
-  const state = transition(params, dataset, parent, draft, gradients);
+  const state = transition(params, dataset, parent, draft, gradients, opts.lossBatch);
   const body = { txs: draft.txs, contributions: draft.contributions, report: state.report };
   const header: Header = Object.freeze({
     ...draft.header,

@@ -17,8 +17,7 @@
 import type { ParamLayout } from '../../trainer/layout.ts';
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import { applySparse } from '../../trainer/codec.ts';
-import { prepareModel, preparedLoss } from '../../trainer/reference/index.ts';
-import type { PreparedModel } from '../../trainer/reference/index.ts';
+import type { LossBatch, LossJob } from '../../trainer/reference/loss-batch.ts';
 
 /** 2^20 nats: no real loss comes near it; NaN and anything above are reported as this. */
 export const LOSS_CEILING = 2 ** 20;
@@ -57,27 +56,31 @@ export function trialParams(theta: Float32Array, gradient: DecodedGradient, eval
   return trial;
 }
 
-/** The loss of a prepared model on windows, bounded. */
-export function evalLoss(model: PreparedModel, windows: readonly Uint8Array[]): number {
-  return boundedLoss(preparedLoss(model, windows));
-}
-
-/** Evaluates every task against θ, in order; θ's prepared model serves all "before" losses. */
+/**
+ * Evaluates every task against θ: all losses are asked of `lossBatch` in one call (θ on the random
+ * windows, then per task θ and θ_i on its own windows and θ_i on the random windows), and read
+ * back by position, so the result does not depend on how the batch is run.
+ */
 export function evaluateContributions(
   layout: ParamLayout,
   theta: Float32Array,
   evalStepSize: number,
   randomWindows: readonly Uint8Array[],
   tasks: readonly EvaluationTask[],
+  lossBatch: LossBatch,
 ): Evaluation[] {
   if (tasks.length === 0) return [];
-  const base = prepareModel(layout, theta);
-  const lossRandBefore = evalLoss(base, randomWindows);
-  return tasks.map((task) => {
-    const lossOwnBefore = evalLoss(base, task.ownWindows);
-    const trial = prepareModel(layout, trialParams(theta, task.gradient, evalStepSize));
-    const lossOwnAfter = evalLoss(trial, task.ownWindows);
-    const lossRandAfter = evalLoss(trial, randomWindows);
+  const jobs: LossJob[] = [{ params: theta, windows: randomWindows }];
+  for (const task of tasks) {
+    const trial = trialParams(theta, task.gradient, evalStepSize);
+    jobs.push({ params: theta, windows: task.ownWindows }, { params: trial, windows: task.ownWindows }, { params: trial, windows: randomWindows });
+  }
+  const losses = lossBatch(layout, jobs);
+  const lossRandBefore = boundedLoss(losses[0]!);
+  return tasks.map((_task, i) => {
+    const lossOwnBefore = boundedLoss(losses[1 + 3 * i]!);
+    const lossOwnAfter = boundedLoss(losses[2 + 3 * i]!);
+    const lossRandAfter = boundedLoss(losses[3 + 3 * i]!);
     const score = relativeGain(lossRandBefore, lossRandAfter);
     const indicator = relativeGain(lossOwnBefore, lossOwnAfter) > score ? 1 : -1;
     return Object.freeze({ lossOwnBefore, lossOwnAfter, lossRandBefore, lossRandAfter, score, indicator });

@@ -10,6 +10,8 @@ import { toHexKey } from '../bytes.ts';
 import type { ParamLayout } from '../../trainer/layout.ts';
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import type { Dataset } from '../../trainer/pages.ts';
+import type { LossBatch } from '../../trainer/reference/loss-batch.ts';
+import { sequentialLossBatch } from '../../trainer/reference/loss-batch.ts';
 import { ownEvalWindows, randomEvalWindows } from './assignment.ts';
 import { evaluateContributions } from './evaluate.ts';
 import { updateRatings } from './ratings.ts';
@@ -35,6 +37,8 @@ export interface GauntletInput {
   readonly gradients: readonly DecodedGradient[];
   /** The contributor pool of this block, base units. */
   readonly pool: bigint;
+  /** Computes the scoring losses; the sequential reference evaluator when absent. */
+  readonly lossBatch?: LossBatch;
 }
 
 export interface GauntletResult {
@@ -65,6 +69,7 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
     gauntlet.evalStepSize,
     randomWindows,
     gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
+    input.lossBatch ?? sequentialLossBatch,
   );
   const scores = evaluations.map((e) => e.score);
   const keys = addresses.map(toHexKey);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LOSS_CEILING, LOSS_FLOOR, boundedLoss, evaluateContributions, relativeGain, trialParams } from '../../consensus/gauntlet/evaluate.ts';
+import { sequentialLossBatch } from '../../trainer/reference/loss-batch.ts';
 import { referenceLoss } from '../../trainer/reference/index.ts';
 import { initParams } from '../../trainer/init.ts';
 import { paramLayout } from '../../trainer/layout.ts';
@@ -49,7 +50,7 @@ test('evaluation: the four losses are the reference evaluator\'s; score and indi
   const random = windows(0, 3);
   const own = windows(120, 2);
   const g = sparse([[5, 0.3], [70_000, -0.2], [layout.total - 1, 0.1]]);
-  const [e] = evaluateContributions(layout, theta, 1, random, [{ gradient: g, ownWindows: own }]);
+  const [e] = evaluateContributions(layout, theta, 1, random, [{ gradient: g, ownWindows: own }], sequentialLossBatch);
   const trial = trialParams(theta, g, 1);
   assert.equal(e!.lossRandBefore, referenceLoss(layout, theta, random));
   assert.equal(e!.lossRandAfter, referenceLoss(layout, trial, random));
@@ -58,15 +59,15 @@ test('evaluation: the four losses are the reference evaluator\'s; score and indi
   assert.equal(e!.score, (e!.lossRandBefore - e!.lossRandAfter) / e!.lossRandBefore);
   assert.equal(e!.indicator, (e!.lossOwnBefore - e!.lossOwnAfter) / e!.lossOwnBefore > e!.score ? 1 : -1);
   // An empty gradient changes nothing: score exactly 0, and 0 > 0 fails, so the indicator is −1.
-  const [zero] = evaluateContributions(layout, theta, 1, random, [{ gradient: sparse([]), ownWindows: own }]);
+  const [zero] = evaluateContributions(layout, theta, 1, random, [{ gradient: sparse([]), ownWindows: own }], sequentialLossBatch);
   assert.equal(zero!.score, 0);
   assert.equal(zero!.indicator, -1);
-  assert.deepEqual(evaluateContributions(layout, theta, 1, random, []), []);
+  assert.deepEqual(evaluateContributions(layout, theta, 1, random, [], sequentialLossBatch), []);
 });
 
 test('a contribution that wrecks the model is reported with finite values: a huge loss, a very negative score', () => {
   const g = sparse([[0, -3e38], [1, 3e38]]);
-  const [e] = evaluateContributions(layout, theta, 100, windows(0, 1), [{ gradient: g, ownWindows: windows(50, 1) }]);
+  const [e] = evaluateContributions(layout, theta, 100, windows(0, 1), [{ gradient: g, ownWindows: windows(50, 1) }], sequentialLossBatch);
   for (const v of [e!.lossOwnAfter, e!.lossRandAfter, e!.score]) assert.ok(Number.isFinite(v), String(v));
   assert.equal(e!.lossRandAfter, LOSS_CEILING);
   assert.equal(e!.score, (e!.lossRandBefore - LOSS_CEILING) / e!.lossRandBefore);

@@ -6,7 +6,7 @@
  */
 import { selectBackend } from '../trainer/engine/backends.ts';
 import { pseudoGradient, trainInner } from '../trainer/engine/train.ts';
-import { loadBrownCorpus } from '../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../trainer/io/corpus-loader.ts';
 import { createDataset } from '../trainer/pages.ts';
 import { trainingBatch, evalWindows } from '../trainer/windows.ts';
 import { createPrng } from '../trainer/prng.ts';

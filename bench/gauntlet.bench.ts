@@ -14,7 +14,7 @@ import { signContribution } from '../chain/contribution.ts';
 import { loadGenesis, type Genesis } from '../chain/genesis.ts';
 import { keyPairFromSecret } from '../chain/keys.ts';
 import { encodePseudoGradient } from '../trainer/codec.ts';
-import { loadBrownCorpus } from '../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../trainer/io/corpus-loader.ts';
 import { createDataset, type Dataset } from '../trainer/pages.ts';
 import { createPrng } from '../trainer/prng.ts';
 

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { GenesisParams } from '../../consensus/params.ts';
 import { checkNetworkDataset, DatasetError } from '../../chain/dataset.ts';
-import { loadBrownCorpus, loadTextFolderCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus, loadTextFolderCorpus } from '../../trainer/io/corpus-loader.ts';
 import { createDataset, type Dataset } from '../../trainer/pages.ts';
 
 export interface DatasetLocation {

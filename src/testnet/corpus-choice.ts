@@ -5,7 +5,7 @@
  * starts.
  */
 import { resolve } from 'node:path';
-import { loadBrownCorpus, loadTextFolderCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus, loadTextFolderCorpus } from '../../trainer/io/corpus-loader.ts';
 import { corpusContentHash } from '../../trainer/corpus.ts';
 import { createDataset } from '../../trainer/pages.ts';
 import type { CorpusChoice } from './genesis-builder.ts';

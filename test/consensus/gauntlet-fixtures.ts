@@ -13,7 +13,7 @@ import { expectedBits } from '../../consensus/header-rules.ts';
 import { signContribution } from '../../chain/contribution.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import { encodePseudoGradient } from '../../trainer/codec.ts';
-import { loadBrownCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
 import type { ParamLayout } from '../../trainer/layout.ts';
 import { paramLayout, tensorView } from '../../trainer/layout.ts';
 import type { Dataset } from '../../trainer/pages.ts';

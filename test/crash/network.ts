@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Genesis } from '../../chain/genesis.ts';
 import { loadDataset } from '../../src/gauntlet/dataset.ts';
-import { loadBrownCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
 import type { Dataset } from '../../trainer/pages.ts';
 import { testGenesis, testGenesisParams } from '../util/fixtures.ts';
 

@@ -12,7 +12,7 @@ import { loadGenesis } from '../../chain/genesis.ts';
 import { GenesisError } from '../../chain/genesis-json.ts';
 import { keyPairFromSecret } from '../../chain/keys.ts';
 import { toHex } from '../../consensus/hash.ts';
-import { loadTextFolderCorpus } from '../../trainer/corpus-loader.ts';
+import { loadTextFolderCorpus } from '../../trainer/io/corpus-loader.ts';
 import { corpusContentHash } from '../../trainer/corpus.ts';
 import { buildGenesis, deriveGenesisJson, genesisText, withBlockTime, type GenesisJson } from '../../src/testnet/genesis-builder.ts';
 import { gradientcoin } from './cli.ts';

@@ -25,7 +25,7 @@ import { selectBackend } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { createDataset } from '../../trainer/pages.ts';
-import { loadBrownCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
 import { BlockTree, hashOf, openTestChain, pathTo, tempDir } from '../crash/block-tree.ts';
 import { testKeys, type TestKey } from '../util/fixtures.ts';
 import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from './network.ts';

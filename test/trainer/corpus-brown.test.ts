@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brownWord, stripBrownTags } from '../../trainer/brown.ts';
-import { loadBrownCorpus, brownCorpusDirectory } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus, brownCorpusDirectory } from '../../trainer/io/corpus-loader.ts';
 import { corpusContentHash } from '../../trainer/corpus.ts';
 import { createDataset } from '../../trainer/pages.ts';
 

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusContentHash, joinDocuments, normalizeDocument } from '../../trainer/corpus.ts';
-import { loadTextFolderCorpus } from '../../trainer/corpus-loader.ts';
+import { loadTextFolderCorpus } from '../../trainer/io/corpus-loader.ts';
 import { isTrainerError } from '../../trainer/errors.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

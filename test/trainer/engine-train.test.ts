@@ -6,7 +6,7 @@ import { isEngineError } from '../../trainer/engine/errors.ts';
 import { tfjsLoss } from '../../trainer/engine/gpt.ts';
 import { pseudoGradient, trainInner } from '../../trainer/engine/train.ts';
 import type { TrainOptions } from '../../trainer/engine/train.ts';
-import { loadBrownCorpus } from '../../trainer/corpus-loader.ts';
+import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
 import { initParams } from '../../trainer/init.ts';
 import { paramLayout } from '../../trainer/layout.ts';
 import { createDataset } from '../../trainer/pages.ts';

@@ -6,9 +6,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { stripBrownTags } from './brown.ts';
-import { joinDocuments, normalizeDocument } from './corpus.ts';
-import { TrainerError } from './errors.ts';
+import { stripBrownTags } from '../brown.ts';
+import { joinDocuments, normalizeDocument } from '../corpus.ts';
+import { TrainerError } from '../errors.ts';
 
 /** The Brown corpus' 500 samples are named by genre letter a..r and a number: ca01 … cr09. */
 const BROWN_FILE = /^c[a-r]\d\d$/;

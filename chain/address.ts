@@ -4,14 +4,14 @@
  * network; the version byte leaves room for other address kinds later.
  */
 import { bech32m } from '@scure/base';
+import { CodedError, describeError } from '../trainer/coded-error.ts';
 import { ADDRESS_SIZE, addressHash } from '../consensus/address.ts';
 
 const ADDRESS_VERSION = 0;
 
-export class AddressError extends Error {
+export class AddressError extends CodedError<'bad-address'> {
   constructor(reason: string) {
-    super(reason);
-    this.name = 'AddressError';
+    super('bad-address', reason);
   }
 }
 
@@ -26,7 +26,7 @@ export function decodeAddress(prefix: string, text: string): Uint8Array {
   try {
     decoded = bech32m.decode(text as `${string}1${string}`, 90);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = describeError(err);
     throw new AddressError(`invalid address ${JSON.stringify(text)}: bad checksum or characters (${why})`);
   }
   if (decoded.prefix !== prefix) {

@@ -4,6 +4,7 @@
  * page size. The check compares the content hash (the genesis commits to it) and the page size;
  * a node with other data refuses to start rather than reject every block with contributions.
  */
+import { CodedError } from '../trainer/coded-error.ts';
 import type { GenesisParams } from '../consensus/params.ts';
 import type { Dataset } from '../trainer/pages.ts';
 
@@ -11,16 +12,7 @@ export type DatasetErrorCode =
   | 'wrong-corpus' // the corpus or its pages are not the ones the genesis names
   | 'no-dataset'; // a block with contributions, on a chain opened without a dataset
 
-export class DatasetError extends Error {
-  readonly code: DatasetErrorCode;
-  readonly reason: string;
-  constructor(code: DatasetErrorCode, reason: string) {
-    super(reason);
-    this.name = 'DatasetError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class DatasetError extends CodedError<DatasetErrorCode> {}
 
 /** Throws DatasetError('wrong-corpus') unless `dataset` is the one the genesis names. */
 export function checkNetworkDataset(params: Pick<GenesisParams, 'network' | 'corpus'>, dataset: Dataset): void {

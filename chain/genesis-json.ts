@@ -2,15 +2,16 @@
  * genesis.json → ChainParams. Every field is checked and a bad one is named by its path
  * ("gauntlet.topK: must be an integer from 1 to 64"), so a person editing a genesis knows what to fix.
  */
+import { CodedError } from '../trainer/coded-error.ts';
 import type { Allocation, GauntletParams, GenesisParams } from '../consensus/params.ts';
 import { parseModelSpec, ModelSpecError } from '../trainer/spec.ts';
 import { decodeAddress, AddressError } from './address.ts';
 
-export class GenesisError extends Error {
+/** A genesis that cannot be used; `field` is the path of the first bad value ('(file)': the file itself). */
+export class GenesisError extends CodedError<'bad-genesis'> {
   readonly field: string;
   constructor(field: string, reason: string) {
-    super(`genesis: ${field}: ${reason}`);
-    this.name = 'GenesisError';
+    super('bad-genesis', `genesis: ${field}: ${reason}`);
     this.field = field;
   }
 }
@@ -85,7 +86,7 @@ export function parseGenesis(raw: unknown): GenesisParams {
   try {
     model = parseModelSpec(g['model']);
   } catch (err) {
-    if (err instanceof ModelSpecError) throw new GenesisError(`model.${err.field}`, err.message);
+    if (err instanceof ModelSpecError) throw new GenesisError(`model.${err.field}`, err.problem);
     throw err;
   }
   const modelRaw = obj(g['model'], 'model');

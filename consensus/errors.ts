@@ -3,6 +3,8 @@
  * person can read, and a ban score for the peer that sent it (100 = disconnect and ban: the data
  * was provably invalid; lower = possibly our fault or a race, e.g. an unknown parent).
  */
+import { CodedError } from '../trainer/coded-error.ts';
+
 export type VerifyCode =
   // encoding and size
   | 'bad-encoding'
@@ -60,20 +62,15 @@ export type VerifyCode =
   | 'invalid-ancestor'
   | 'checkpoint';
 
-export class VerifyError extends Error {
-  readonly code: VerifyCode;
-  readonly reason: string;
+export class VerifyError extends CodedError<VerifyCode> {
   /** Ban score for the peer that relayed it; 100 means disconnect and ban. */
   readonly score: number;
   constructor(code: VerifyCode, reason: string, score = 100) {
-    super(`${code}: ${reason}`);
-    this.name = 'VerifyError';
-    this.code = code;
-    this.reason = reason;
+    super(code, reason);
     this.score = score;
   }
 }
 
 export function isVerifyError(err: unknown, code?: VerifyCode): err is VerifyError {
-  return err instanceof VerifyError && (code === undefined || err.code === code);
+  return VerifyError.is(err, code);
 }

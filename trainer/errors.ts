@@ -3,6 +3,8 @@
  * only this error, whatever the input, so consensus can turn a code into a rejection without
  * guessing; the reason says in words which value broke which rule.
  */
+import { CodedError } from './coded-error.ts';
+
 export type TrainerErrorCode =
   // a caller passed a value outside the function's contract (a bug or a bad configuration)
   | 'invalid-argument'
@@ -25,19 +27,10 @@ export type TrainerErrorCode =
   | 'payload-non-canonical' // decodes, but is not the one encoding the encoder would produce
   | 'payload-trailing'; // bytes after the last chunk
 
-export class TrainerError extends Error {
-  readonly code: TrainerErrorCode;
-  readonly reason: string;
-  constructor(code: TrainerErrorCode, reason: string) {
-    super(`${code}: ${reason}`);
-    this.name = 'TrainerError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class TrainerError extends CodedError<TrainerErrorCode> {}
 
 export function isTrainerError(err: unknown, code?: TrainerErrorCode): err is TrainerError {
-  return err instanceof TrainerError && (code === undefined || err.code === code);
+  return TrainerError.is(err, code);
 }
 
 /** Checks an integer argument; the message names the argument so a misconfiguration is obvious. */

@@ -3,6 +3,8 @@
  * pre-LayerNorm blocks, GELU MLPs of width 4·d, learned position embeddings and, optionally,
  * an output head tied to the token embedding.
  */
+import { CodedError } from './coded-error.ts';
+
 export interface ModelSpec {
   /** Tokens are bytes, so this is 256 for every network; kept explicit for the layout. */
   readonly vocabSize: number;
@@ -17,12 +19,14 @@ export interface ModelSpec {
   readonly tiedEmbeddings: boolean;
 }
 
-export class ModelSpecError extends Error {
+/** A model spec that breaks a rule: `field` names it, `problem` says what is wrong with it. */
+export class ModelSpecError extends CodedError<'bad-model-spec'> {
   readonly field: string;
-  constructor(field: string, reason: string) {
-    super(`model spec: ${field}: ${reason}`);
-    this.name = 'ModelSpecError';
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    super('bad-model-spec', `${field}: ${problem}`);
     this.field = field;
+    this.problem = problem;
   }
 }
 

@@ -3,6 +3,8 @@
  * another process, written by other software or for another network, or damaged), and the node
  * must stop and tell the operator rather than carry on.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
+
 export type ChainDBCode =
   | 'in-use' // another process holds the LevelDB lock
   | 'version-mismatch' // written by an incompatible version of this software
@@ -10,13 +12,4 @@ export type ChainDBCode =
   | 'corrupt' // a record is missing or does not decode
   | 'closed'; // used after close()
 
-export class ChainDBError extends Error {
-  readonly code: ChainDBCode;
-  readonly reason: string;
-  constructor(code: ChainDBCode, reason: string) {
-    super(reason);
-    this.name = 'ChainDBError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class ChainDBError extends CodedError<ChainDBCode> {}

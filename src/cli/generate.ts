@@ -5,6 +5,7 @@
  * holds up the node. With --offline the model is read from a stopped node's data folder instead.
  * A given model, prompt, seed and options give the same bytes on every machine.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -38,16 +39,7 @@ export interface FetchedModel {
   readonly layout: ReturnType<typeof paramLayout>;
 }
 
-export class GenerateError extends Error {
-  readonly code: 'bad-model';
-  readonly reason: string;
-  constructor(code: 'bad-model', reason: string) {
-    super(reason);
-    this.name = 'GenerateError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class GenerateError extends CodedError<'bad-model'> {}
 
 export function register(program: Command): void {
   program

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.ts';
+import { describeError, isCodedError } from '../../trainer/coded-error.ts';
 
 const program = new Command();
 program
@@ -19,6 +20,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  // A person reads this line: a coded error's reason says what to do; its code is for programs.
+  process.stderr.write(`error: ${isCodedError(err) ? err.reason : describeError(err)}\n`);
   process.exit(1);
 }

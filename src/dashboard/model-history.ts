@@ -10,6 +10,7 @@
  * checkpoints every few heights (keyed by block hash, so a reorganisation cannot mix branches)
  * and the tip's comes straight from the chain.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 import type { Block, Header } from '../../consensus/types.ts';
 import type { ChainParams } from '../../consensus/params.ts';
 import { bytesEqual, toHexKey } from '../../consensus/bytes.ts';
@@ -37,16 +38,7 @@ export interface ModelChain {
 
 export type ModelHistoryErrorCode = 'height-out-of-range' | 'block-missing' | 'model-mismatch';
 
-export class ModelHistoryError extends Error {
-  readonly code: ModelHistoryErrorCode;
-  readonly reason: string;
-  constructor(code: ModelHistoryErrorCode, reason: string) {
-    super(reason);
-    this.name = 'ModelHistoryError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class ModelHistoryError extends CodedError<ModelHistoryErrorCode> {}
 
 export interface ModelAt {
   readonly entry: HistoryEntry;

@@ -4,6 +4,7 @@
  * pool that is full), and say nothing bad about the peer that relayed it.
  */
 import type { VerifyCode } from '../../consensus/errors.ts';
+import { CodedError } from '../../trainer/coded-error.ts';
 
 export type MempoolCode =
   | 'duplicate' // already in the pool
@@ -15,16 +16,11 @@ export type MempoolCode =
   | 'replacement-fee-too-low' // same sender and nonce as a pending transfer, without a higher fee
   | 'mempool-full'; // the pool is full of transfers paying at least as much per byte
 
-export class MempoolError extends Error {
-  readonly code: MempoolCode;
-  readonly reason: string;
+export class MempoolError extends CodedError<MempoolCode> {
   /** For 'invalid' (and a consensus failure behind 'insufficient-balance'): the rule's code. */
   readonly verifyCode: VerifyCode | undefined;
   constructor(code: MempoolCode, reason: string, verifyCode?: VerifyCode) {
-    super(`${code}: ${reason}`);
-    this.name = 'MempoolError';
-    this.code = code;
-    this.reason = reason;
+    super(code, reason);
     this.verifyCode = verifyCode;
   }
 }

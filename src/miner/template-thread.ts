@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Block } from '../../consensus/types.ts';
-import { isVerifyError } from '../../consensus/errors.ts';
 import { checkNetworkDataset } from '../../chain/dataset.ts';
+import { describeError, isCodedError, type CodedErrorObject } from '../../trainer/coded-error.ts';
 import { loadDataset, type DatasetSource } from '../gauntlet/dataset.ts';
 import { buildTemplate, type TemplateOptions, type TemplateParent } from './template.ts';
 
@@ -19,28 +19,18 @@ export interface BuildRequest {
   readonly options: Omit<TemplateOptions, 'dataset'>;
 }
 
-export interface ThreadFailure {
-  readonly name: string;
-  readonly message: string;
-  /** A VerifyError's or DatasetError's code. */
-  readonly code?: string;
-  readonly reason?: string;
-}
+/** A coded error (VerifyError with its ban score, DatasetError, …) as data, or another error's message. */
+export type ThreadFailure =
+  | { readonly coded: CodedErrorObject }
+  | { readonly name: string; readonly message: string };
 
 export type BuildReply =
   | { readonly id: number; readonly ok: true; readonly block: Block; readonly skipped: number; readonly contributionsLeftOut: number }
   | { readonly id: number; readonly ok: false; readonly error: ThreadFailure };
 
 function describe(err: unknown): ThreadFailure {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
-  const coded = err as Error & { code?: unknown; reason?: unknown };
-  return {
-    name: err.name,
-    message: err.message,
-    ...(typeof coded.code === 'string' ? { code: coded.code } : {}),
-    ...(typeof coded.reason === 'string' ? { reason: coded.reason } : {}),
-    ...(isVerifyError(err) ? { name: 'VerifyError' } : {}),
-  };
+  if (isCodedError(err)) return { coded: err.toObject() };
+  return { name: err instanceof Error ? err.name : 'Error', message: describeError(err) };
 }
 
 async function handle(source: DatasetSource, request: BuildRequest): Promise<BuildReply> {

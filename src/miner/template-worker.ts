@@ -6,8 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Block } from '../../consensus/types.ts';
-import { VerifyError, type VerifyCode } from '../../consensus/errors.ts';
-import { DatasetError, type DatasetErrorCode } from '../../chain/dataset.ts';
+import { VerifyError } from '../../consensus/errors.ts';
+import { DatasetError } from '../../chain/dataset.ts';
+import { reviveError } from '../../trainer/coded-error.ts';
 import type { DatasetSource } from '../gauntlet/dataset.ts';
 import type { BuildReply, BuildRequest, ThreadFailure } from './template-thread.ts';
 import type { TemplateOptions, TemplateParent } from './template.ts';
@@ -24,10 +25,9 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
-/** The thread's error as the caller would have seen it built in this thread. */
+/** The thread's error as the caller would have seen it built in this thread (a VerifyError keeps its ban score). */
 function revive(failure: ThreadFailure): Error {
-  if (failure.name === 'VerifyError' && failure.code !== undefined) return new VerifyError(failure.code as VerifyCode, failure.reason ?? failure.message);
-  if (failure.name === 'DatasetError' && failure.code !== undefined) return new DatasetError(failure.code as DatasetErrorCode, failure.reason ?? failure.message);
+  if ('coded' in failure) return reviveError(failure.coded, [VerifyError, DatasetError]);
   const err = new Error(`template thread: ${failure.message}`);
   err.name = failure.name;
   return err;

@@ -3,6 +3,7 @@
  * refused with its option's name before anything starts. Defaults follow bitcoind's layout: the
  * P2P port, then the RPC port one above it.
  */
+import { CodedError, describeError } from '../../trainer/coded-error.ts';
 import { isIPv4, isIPv6 } from 'node:net';
 import { cpus } from 'node:os';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -15,16 +16,7 @@ export const MAX_THREADS = 256;
 
 export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
 
-export class ConfigError extends Error {
-  readonly code: ConfigCode;
-  readonly reason: string;
-  constructor(code: ConfigCode, reason: string) {
-    super(reason);
-    this.name = 'ConfigError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class ConfigError extends CodedError<ConfigCode> {}
 
 /** A TCP port; 0 (let the system pick) only where `allowZero`. */
 export function parsePort(text: string, option: string, allowZero = false): number {
@@ -57,7 +49,7 @@ export function parseBootnodes(text: string): string[] {
     try {
       peer = multiaddr(address).getComponents().find((c) => c.name === 'p2p')?.value;
     } catch (err) {
-      throw new ConfigError('bad-bootnode', `--bootnodes: "${address}" is not a multiaddr (${err instanceof Error ? err.message : String(err)})`);
+      throw new ConfigError('bad-bootnode', `--bootnodes: "${address}" is not a multiaddr (${describeError(err)})`);
     }
     if (!peer) throw new ConfigError('bad-bootnode', `--bootnodes: "${address}" must end with /p2p/<peer id>`);
   }

@@ -9,6 +9,7 @@
  *   <datadir>/debug.log      the node's log, JSON lines, appended
  *   <datadir>/wallets/       keystores (`gradientcoin wallet`)
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -70,16 +71,7 @@ export async function resolveGenesisPath(layout: DatadirLayout, explicit?: strin
   return (await exists(layout.genesis)) ? layout.genesis : DEFAULT_GENESIS_PATH;
 }
 
-export class DatadirError extends Error {
-  readonly code: 'other-genesis';
-  readonly reason: string;
-  constructor(code: 'other-genesis', reason: string) {
-    super(reason);
-    this.name = 'DatadirError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class DatadirError extends CodedError<'other-genesis'> {}
 
 /**
  * Copies a genesis file into the datadir. A datadir that already has one keeps it if it names the

@@ -16,6 +16,7 @@
  * contributions) and `blockTemplate` (the function the miner asks for the block to mine).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CodedError, describeError } from '../../trainer/coded-error.ts';
 import { Chain, type AddResult, type ChainOptions, type TipChange } from '../../chain/chain.ts';
 import { encodeAddress } from '../../chain/address.ts';
 import { encodeBlock } from '../../chain/block.ts';
@@ -94,16 +95,7 @@ export interface FullNodeOptions {
 export type NodeStartCode = 'p2p-port-in-use' | 'p2p-listen-failed';
 
 /** The node could not start its network: a reason a person can act on, not libp2p's stack. */
-export class NodeStartError extends Error {
-  readonly code: NodeStartCode;
-  readonly reason: string;
-  constructor(code: NodeStartCode, reason: string, cause?: unknown) {
-    super(reason, { cause });
-    this.name = 'NodeStartError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class NodeStartError extends CodedError<NodeStartCode> {}
 
 export class FullNode implements RpcNode {
   readonly chain: Chain;
@@ -390,14 +382,14 @@ export class FullNode implements RpcNode {
 
 /** libp2p reports a listen failure as several lines with stacks; the first cause is what matters. */
 function listenError(err: unknown, listen: readonly string[]): unknown {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = describeError(err);
   const where = listen.join(', ');
   if (text.includes('EADDRINUSE')) {
-    return new NodeStartError('p2p-port-in-use', `P2P address ${where} is in use: is another node running? (choose another with --port)`, err);
+    return new NodeStartError('p2p-port-in-use', `P2P address ${where} is in use: is another node running? (choose another with --port)`, { cause: err });
   }
   if (/failed to be listened on/.test(text)) {
     const first = /\n\s*(\S+: .*)/.exec(text)?.[1] ?? text.split('\n')[0];
-    return new NodeStartError('p2p-listen-failed', `cannot listen for peers on ${where}: ${first}`, err);
+    return new NodeStartError('p2p-listen-failed', `cannot listen for peers on ${where}: ${first}`, { cause: err });
   }
   return err;
 }

@@ -2,6 +2,8 @@
  * Network failures, as Lodestar's RequestError: a machine-readable code, a reason a person can
  * read, and never a crash. Peer scoring reads the code to decide what a failure costs the peer.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
+
 export type P2PErrorCode =
   // transport and timing
   | 'dial-failed' // no stream could be opened to the peer
@@ -23,22 +25,10 @@ export type P2PErrorCode =
   | 'banned' // the peer is on the ban list
   | 'closed'; // the network is stopped
 
-export class P2PError extends Error {
-  readonly code: P2PErrorCode;
-  readonly reason: string;
-  constructor(code: P2PErrorCode, reason: string) {
-    super(`${code}: ${reason}`);
-    this.name = 'P2PError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class P2PError extends CodedError<P2PErrorCode> {}
 
 export function isP2PError(err: unknown, code?: P2PErrorCode): err is P2PError {
-  return err instanceof P2PError && (code === undefined || err.code === code);
+  return P2PError.is(err, code);
 }
 
-/** A readable message for anything thrown, for logs. */
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { describeError } from '../../trainer/coded-error.ts';

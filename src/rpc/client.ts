@@ -4,6 +4,7 @@
  * and every way a call can fail mapped to a typed error with a line a person can act on.
  */
 import { CookieError, readCookie, type RpcCredentials } from './cookie.ts';
+import { CodedError, describeError } from '../../trainer/coded-error.ts';
 
 export const DEFAULT_RPC_PORT = 18445;
 export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -19,18 +20,13 @@ export type RpcErrorCode =
   | 'bad-response' // not a JSON-RPC 2.0 response to this request
   | 'timeout';
 
-export class RpcError extends Error {
-  readonly code: RpcErrorCode;
-  readonly reason: string;
+export class RpcError extends CodedError<RpcErrorCode> {
   /** The JSON-RPC error code, for 'rpc-error'. */
   readonly rpcCode: number | undefined;
   /** The JSON-RPC error's data member, for 'rpc-error'. */
   readonly data: unknown;
   constructor(code: RpcErrorCode, reason: string, rpcCode?: number, data?: unknown) {
-    super(reason);
-    this.name = 'RpcError';
-    this.code = code;
-    this.reason = reason;
+    super(code, reason);
     this.rpcCode = rpcCode;
     this.data = data;
   }
@@ -153,7 +149,7 @@ function transportError(err: unknown, where: string, method: string, timeoutMs: 
 function innermostMessage(err: unknown): string {
   let e = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
+  return describeError(e);
 }
 
 /** fetch wraps socket errors in TypeError('fetch failed'), sometimes with an AggregateError inside. */

@@ -4,6 +4,7 @@
  * can read the data folder authenticates with it. No password to configure, and only the node's
  * own user can talk to it.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 import { randomBytes } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,16 +22,7 @@ export interface RpcCredentials {
 
 export type CookieErrorCode = 'no-cookie' | 'bad-cookie';
 
-export class CookieError extends Error {
-  readonly code: CookieErrorCode;
-  readonly reason: string;
-  constructor(code: CookieErrorCode, reason: string) {
-    super(reason);
-    this.name = 'CookieError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class CookieError extends CodedError<CookieErrorCode> {}
 
 export function cookiePath(datadir: string): string {
   return join(datadir, COOKIE_FILE);

@@ -4,6 +4,7 @@
  * application codes (rpc/protocol.h) for the rest, so that tools written for bitcoind read them
  * the same way.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 
 export type RpcFailure =
   | 'parse-error' // the body is not JSON
@@ -34,16 +35,11 @@ export const RPC_ERROR_CODES: Readonly<Record<RpcFailure, number>> = Object.free
   'p2p-disabled': -31,
 });
 
-export class RpcServerError extends Error {
-  readonly code: RpcFailure;
-  readonly reason: string;
+export class RpcServerError extends CodedError<RpcFailure> {
   /** The JSON-RPC error's data member (e.g. the mempool's refusal code), if any. */
   readonly data: unknown;
   constructor(code: RpcFailure, reason: string, data?: unknown) {
-    super(reason);
-    this.name = 'RpcServerError';
-    this.code = code;
-    this.reason = reason;
+    super(code, reason);
     this.data = data;
   }
 

@@ -12,6 +12,7 @@
  *   -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid params,
  *   -32603 internal error, and bitcoind's application codes (src/rpc/errors.ts).
  */
+import { CodedError, describeError } from '../../trainer/coded-error.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,16 +67,7 @@ const DEFAULT_AUTH_FAILURE_DELAY_MS = 250;
 /** Time given to open connections to finish their request when the server closes. */
 const CLOSE_GRACE_MS = 2_000;
 
-export class RpcServerListenError extends Error {
-  readonly code: 'port-in-use' | 'listen-failed';
-  readonly reason: string;
-  constructor(code: 'port-in-use' | 'listen-failed', reason: string) {
-    super(reason);
-    this.name = 'RpcServerListenError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class RpcServerListenError extends CodedError<'port-in-use' | 'listen-failed'> {}
 
 export class RpcServer {
   readonly #server: Server;
@@ -213,7 +205,7 @@ export class RpcServer {
     try {
       request = JSON.parse(body.toString('utf8'));
     } catch (err) {
-      return failure(null, new RpcServerError('parse-error', `parse error: ${err instanceof Error ? err.message : String(err)}`));
+      return failure(null, new RpcServerError('parse-error', `parse error: ${describeError(err)}`));
     }
     if (!Array.isArray(request)) return this.#call(request);
     if (request.length === 0) return failure(null, new RpcServerError('invalid-request', 'a batch must hold at least one request'));
@@ -269,7 +261,7 @@ export class RpcServer {
         return failure(id, known);
       }
       this.#log.error({ method: name, err }, 'rpc method failed');
-      return failure(id, new RpcServerError('internal-error', `internal error in ${name}: ${err instanceof Error ? err.message : String(err)}`));
+      return failure(id, new RpcServerError('internal-error', `internal error in ${name}: ${describeError(err)}`));
     }
   }
 }

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADVERSARY_KINDS, type AdversaryKind } from '../contributor/adversaries.ts';
 import { MAX_CONTRIBUTORS, MAX_NODES } from './names.ts';
+import { CodedError } from '../../trainer/coded-error.ts';
 
 export { DEFAULT_BASE_PORT, DEFAULT_TESTNET_DATADIR, MAX_CONTRIBUTORS, MAX_NODES } from './names.ts';
 
@@ -71,14 +72,9 @@ export interface TestnetPlan {
   readonly contributors: readonly ContributorPlan[];
 }
 
-export class TestnetConfigError extends Error {
-  readonly code: 'bad-option';
-  readonly reason: string;
+export class TestnetConfigError extends CodedError<'bad-option'> {
   constructor(reason: string) {
-    super(reason);
-    this.name = 'TestnetConfigError';
-    this.code = 'bad-option';
-    this.reason = reason;
+    super('bad-option', reason);
   }
 }
 

@@ -5,6 +5,7 @@
  * network live until Ctrl-C (SIGINT) or SIGTERM, when it stops every process and says where the
  * data and logs are.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rpcCall } from '../rpc/client.ts';
@@ -28,16 +29,7 @@ const LINE_EVERY_MS = 5_000;
 const STOP_GRACE_MS = 15_000;
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export class TestnetStartError extends Error {
-  readonly code: 'port-in-use' | 'node-failed';
-  readonly reason: string;
-  constructor(code: TestnetStartError['code'], reason: string) {
-    super(reason);
-    this.name = 'TestnetStartError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class TestnetStartError extends CodedError<'port-in-use' | 'node-failed'> {}
 
 /** Runs the testnet until a signal; resolves with the exit status (0 after a clean stop). */
 export async function runTestnet(opts: TestnetOptions, io: LaunchIo): Promise<number> {

@@ -5,6 +5,7 @@
  * node's peer id is known before any starts, for the bootnode lists), and the manifest. A second
  * run on the same folder reuses all of it and carries on the same chain.
  */
+import { CodedError, describeError } from '../../trainer/coded-error.ts';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,16 +40,7 @@ export interface PreparedTestnet {
   readonly contributors: readonly ContributorIdentity[];
 }
 
-export class TestnetSetupError extends Error {
-  readonly code: 'not-a-testnet' | 'other-genesis' | 'bad-miner-address';
-  readonly reason: string;
-  constructor(code: TestnetSetupError['code'], reason: string) {
-    super(reason);
-    this.name = 'TestnetSetupError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class TestnetSetupError extends CodedError<'not-a-testnet' | 'other-genesis' | 'bad-miner-address'> {}
 
 export async function prepareTestnet(plan: TestnetPlan, opts: TestnetOptions, template = DEFAULT_GENESIS_PATH): Promise<PreparedTestnet> {
   if (opts.fresh) await wipe(plan);
@@ -62,7 +54,7 @@ export async function prepareTestnet(plan: TestnetPlan, opts: TestnetOptions, te
     try {
       decodeAddress(params.addressPrefix, a);
     } catch (err) {
-      throw new TestnetSetupError('bad-miner-address', `miner address ${i + 1} ${JSON.stringify(a)}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new TestnetSetupError('bad-miner-address', `miner address ${i + 1} ${JSON.stringify(a)}: ${describeError(err)}`);
     }
     return a;
   });

@@ -1,7 +1,9 @@
 /**
  * Wallet failures. Each carries a machine-readable code and a reason a person can act on; the
- * message is the reason alone, so the CLI prints it as one line without a stack trace.
+ * CLI prints the message (`code: reason`) as one line without a stack trace.
  */
+import { CodedError } from '../../trainer/coded-error.ts';
+
 export type WalletErrorCode =
   | 'wrong-password' // the AES-GCM tag does not verify: wrong password, or the file was altered
   | 'bad-keystore' // not a keystore this version understands (shape, version, sizes, KDF bounds)
@@ -16,13 +18,4 @@ export type WalletErrorCode =
   | 'insufficient-funds'
   | 'bad-response'; // the node answered with a shape the wallet does not understand
 
-export class WalletError extends Error {
-  readonly code: WalletErrorCode;
-  readonly reason: string;
-  constructor(code: WalletErrorCode, reason: string) {
-    super(reason);
-    this.name = 'WalletError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class WalletError extends CodedError<WalletErrorCode> {}

@@ -315,7 +315,7 @@ test('a second process opening the datadir gets "in use by another process (pid 
     await assert.rejects(ChainDB.open(location), (err) => {
       assert.ok(err instanceof ChainDBError);
       assert.equal(err.code, 'in-use');
-      assert.equal(err.message, `datadir ${location} is in use by another process (pid ${holder.pid})`);
+      assert.equal(err.reason, `datadir ${location} is in use by another process (pid ${holder.pid})`);
       return true;
     });
   } finally {

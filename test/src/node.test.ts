@@ -146,7 +146,7 @@ test('a P2P port in use is refused with one clear line, and the datadir is relea
     await assert.rejects(FullNode.start({ datadir: t.dir, genesis: GENESIS, rpcPort: 0, listen, mdns: false, statusIntervalMs: 0 }), (err: unknown) => {
       assert.ok(err instanceof NodeStartError);
       assert.equal(err.code, 'p2p-port-in-use');
-      assert.equal(err.message, `P2P address /ip4/127.0.0.1/tcp/${port} is in use: is another node running? (choose another with --port)`);
+      assert.equal(err.reason, `P2P address /ip4/127.0.0.1/tcp/${port} is in use: is another node running? (choose another with --port)`);
       return true;
     });
     await assert.rejects(stat(cookiePath(t.dir)), /ENOENT/);

@@ -62,7 +62,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 const answer = (result: unknown): Handler => (seen, res) => json(res, 200, { jsonrpc: '2.0', id: seen.body['id'], result });
 
 function rejectsWith(code: RpcErrorCode, message?: RegExp) {
-  return (err: unknown): boolean => err instanceof RpcError && err.code === code && (!message || message.test(err.message));
+  return (err: unknown): boolean => err instanceof RpcError && err.code === code && (!message || message.test(err.reason));
 }
 
 /** A loopback port with nothing listening: bound, then released. */
@@ -167,7 +167,7 @@ test('a JSON-RPC error object becomes an rpc-error with the code and message, wh
           assert.equal(e.code, 'rpc-error');
           assert.equal(e.rpcCode, -25);
           assert.deepEqual(e.data, { have: '4' });
-          assert.equal(e.message, `${method}: transfer nonce 3, account at 4 (RPC error -25)`);
+          assert.equal(e.reason, `${method}: transfer nonce 3, account at 4 (RPC error -25)`);
           return true;
         });
       }

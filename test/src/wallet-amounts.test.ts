@@ -45,7 +45,7 @@ test('refuses what is not a plain decimal amount, with a reason', () => {
   for (const [text, reason] of cases) {
     assert.throws(() => parseAmount(text), (e: unknown) => e instanceof WalletError && e.code === 'bad-amount' && reason.test(e.message), text);
   }
-  assert.throws(() => parseAmount('x', 'fee'), /^WalletError: fee "x" is not a decimal number/);
+  assert.throws(() => parseAmount('x', 'fee'), /^WalletError: bad-amount: fee "x" is not a decimal number/);
 });
 
 test('formats base units with all eight decimals', () => {

@@ -40,7 +40,7 @@ const GOLDEN = {
 };
 
 function rejectsWith(code: WalletErrorCode, message?: RegExp) {
-  return (err: unknown): boolean => err instanceof WalletError && err.code === code && (!message || message.test(err.message));
+  return (err: unknown): boolean => err instanceof WalletError && err.code === code && (!message || message.test(err.reason));
 }
 
 /** A deep copy with one field replaced: path like ['crypto', 'tag']. */

@@ -3,6 +3,8 @@
  * which one, why, and what to do about it, in one readable line rather than a stack dump; the code
  * lets the CLI choose between "install this" and "this machine cannot run it".
  */
+import { CodedError, describeError } from '../coded-error.ts';
+
 export type EngineErrorCode =
   | 'backend-unknown' // a backend name the engine does not know
   | 'backend-missing' // its npm package is not installed
@@ -12,23 +14,13 @@ export type EngineErrorCode =
   | 'diverged' // the training loss became NaN or infinite (learning rate too high, or bad parameters)
   | 'invalid-argument'; // a caller passed parameters, sequences or options outside the contract
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly reason: string;
-  constructor(code: EngineErrorCode, reason: string) {
-    super(`${code}: ${reason}`);
-    this.name = 'EngineError';
-    this.code = code;
-    this.reason = reason;
-  }
-}
+export class EngineError extends CodedError<EngineErrorCode> {}
 
 export function isEngineError(err: unknown, code?: EngineErrorCode): err is EngineError {
-  return err instanceof EngineError && (code === undefined || err.code === code);
+  return EngineError.is(err, code);
 }
 
-/** The message of anything thrown, for a reason string; never the stack. */
+/** The first line of anything thrown, for a one-line reason (tfjs' messages run on for pages). */
 export function describeThrown(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
-  return String(err);
+  return describeError(err).split('\n')[0]!;
 }

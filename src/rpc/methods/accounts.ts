@@ -104,7 +104,7 @@ function addressOf(node: RpcNode, p: Params): { text: string; hash: Uint8Array }
   try {
     return { text, hash: decodeAddress(node.chain.params.addressPrefix, text) };
   } catch (err) {
-    if (err instanceof AddressError) throw new RpcServerError('invalid-address-or-key', err.message);
+    if (err instanceof AddressError) throw new RpcServerError('invalid-address-or-key', err.reason);
     throw err;
   }
 }

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { describeError } from '../trainer/coded-error.ts';
 
 type BenchFn = () => Promise<Record<string, unknown>>;
 
@@ -24,7 +25,7 @@ for (const file of files) {
   try {
     results[name] = await mod.default();
   } catch (err) {
-    results[name] = { error: err instanceof Error ? err.message : String(err) };
+    results[name] = { error: describeError(err) };
   }
 }
 

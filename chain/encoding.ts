@@ -7,6 +7,7 @@
  */
 import { Packr } from 'msgpackr';
 import { DecodeError } from './errors.ts';
+import { describeError } from '../trainer/coded-error.ts';
 
 const packr = new Packr({
   useRecords: false,
@@ -46,7 +47,7 @@ export function decode(bytes: Uint8Array, maxBytes: number, what: string): unkno
   try {
     value = packr.unpack(bytes);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = describeError(err);
     throw new DecodeError('malformed', `${what} is not valid msgpack (${detail})`);
   }
   let again: Uint8Array;

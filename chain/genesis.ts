@@ -16,6 +16,7 @@ import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import { headerHash } from './header.ts';
 import { GenesisError, parseGenesis } from './genesis-json.ts';
+import { describeError } from '../trainer/coded-error.ts';
 
 export const DEFAULT_GENESIS_PATH = fileURLToPath(new URL('../genesis.json', import.meta.url));
 
@@ -102,12 +103,12 @@ export async function readGenesisFile(path: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new GenesisError('(file)', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GenesisError('(file)', `cannot read ${path}: ${describeError(err)}`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new GenesisError('(file)', `${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GenesisError('(file)', `${path} is not valid JSON: ${describeError(err)}`);
   }
 }
 

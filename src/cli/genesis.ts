@@ -21,6 +21,7 @@ import {
   type GenesisOverrides,
 } from '../testnet/genesis-builder.ts';
 import { collect, integer } from './options.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 interface GenesisOptions {
   readonly out: string;
@@ -121,7 +122,7 @@ async function writeGenesisFile(path: string, text: string, force: boolean): Pro
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new GenesisError('(file)', `${path} exists; pass --force to overwrite it (a network's genesis should never change once nodes use it)`);
     }
-    throw new GenesisError('(file)', `cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GenesisError('(file)', `cannot write ${path}: ${describeError(err)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import { WalletStore } from '../wallet/wallet-store.ts';
 import { isContributorKind } from './config.ts';
 import { RpcContributor, type ContributorEvent } from './contributor.ts';
 import { CONTRIBUTOR_WALLET_NAME } from './names.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 interface MainOptions {
   readonly name: string;
@@ -69,6 +70,6 @@ try {
   emit({ event: 'ready', address: wallet.address, kind });
   await contributor.run();
 } catch (err) {
-  emit({ event: 'error', reason: err instanceof Error ? err.message : String(err) });
+  emit({ event: 'error', reason: describeError(err) });
   process.exit(1);
 }

@@ -25,6 +25,7 @@ import { honestDelta, sealContribution, type ContributeOptions } from '../contri
 import { fetchModel, type FetchedModel } from '../cli/generate.ts';
 import { rpcCall, RpcError, type RpcCallOptions } from '../rpc/client.ts';
 import type { ContributorKind } from './config.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 /** What a contributor reports, one JSON object per line on its stdout, for the testnet's view. */
 export type ContributorEvent =
@@ -71,7 +72,7 @@ export class RpcContributor {
         this.#last = tip;
         await this.#round(await fetchModel(this.#o.rpc));
       } catch (err) {
-        this.#o.emit({ event: 'error', reason: err instanceof Error ? err.message : String(err) });
+        this.#o.emit({ event: 'error', reason: describeError(err) });
         // An unreachable node is usually one still starting or stopping: wait, then try again.
         await sleep(err instanceof RpcError && err.code === 'unreachable' ? 2_000 : 1_000);
       }

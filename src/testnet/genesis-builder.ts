@@ -13,6 +13,7 @@ import { makeGenesis, readGenesisFile, type Genesis } from '../../chain/genesis.
 import { GenesisError, parseGenesis } from '../../chain/genesis-json.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bitsToTarget, targetToBits } from '../../consensus/pow/compact.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 export type GenesisJson = Record<string, unknown>;
 
@@ -131,7 +132,7 @@ export function checkAllocationAddress(prefix: string, address: string, index: n
   try {
     decodeAddress(prefix, address);
   } catch (err) {
-    throw new GenesisError(`allocations[${index}].address`, err instanceof Error ? err.message : String(err));
+    throw new GenesisError(`allocations[${index}].address`, describeError(err));
   }
 }
 

@@ -8,6 +8,7 @@ import { rpcCall, type RpcCallOptions } from '../rpc/client.ts';
 import type { ContributorKind, TestnetPlan } from './config.ts';
 import type { ContributorEvent } from './contributor.ts';
 import type { PreparedTestnet } from './setup.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 export interface NodeStatus {
   readonly name: string;
@@ -195,7 +196,7 @@ export class TestnetMonitor {
         error: null,
       };
     } catch (err) {
-      this.#nodes[i] = { ...this.#nodes[i]!, error: err instanceof Error ? err.message : String(err) };
+      this.#nodes[i] = { ...this.#nodes[i]!, error: describeError(err) };
     }
   }
 

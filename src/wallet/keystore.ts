@@ -19,6 +19,7 @@ import { keyPairFromSecret, type KeyPair } from '../../chain/keys.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { fromHex, toHex } from '../../consensus/hash.ts';
 import { WalletError } from './errors.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 export const KEYSTORE_VERSION = 1;
 
@@ -151,7 +152,7 @@ export function parseKeystore(json: unknown): KeystoreJson {
   try {
     checkScryptParams(params);
   } catch (err) {
-    throw bad(`crypto.kdfparams: ${err instanceof Error ? err.message : String(err)}`);
+    throw bad(`crypto.kdfparams: ${describeError(err)}`);
   }
   return {
     version: KEYSTORE_VERSION,

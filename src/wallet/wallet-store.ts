@@ -11,6 +11,7 @@ import { fromHex } from '../../consensus/hash.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { WalletError } from './errors.ts';
 import { decryptKeystore, encryptSecretKey, parseKeystore, serializeKeystore, type KeystoreJson, type ScryptParams } from './keystore.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 export const WALLETS_FOLDER = 'wallets';
 export const DEFAULT_WALLET = 'default';
@@ -144,7 +145,7 @@ export class WalletStore {
       try {
         wallets.push(await this.info(name));
       } catch (err) {
-        unreadable.push({ name, reason: err instanceof Error ? err.message : String(err) });
+        unreadable.push({ name, reason: describeError(err) });
       }
     }
     return { wallets, unreadable };

@@ -12,6 +12,7 @@ import { readCookie } from '../../src/rpc/cookie.ts';
 import { rpcCall, type RpcCallOptions } from '../../src/rpc/client.ts';
 import { readManifestPids } from '../../src/testnet/setup.ts';
 import { BIN, REPO } from './cli.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 export interface RunningTestnet {
   readonly datadir: string;
@@ -87,7 +88,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${describeError(last)})` : ''}`);
 }
 
 /** The height of node i once it answers. */

@@ -17,6 +17,7 @@ import { addressHash } from '../../consensus/address.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
 import { FUNDED, FUNDED_AMOUNT, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from './harness.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 let root: string;
 let net: TestNetworkGenesis;
@@ -31,7 +32,7 @@ async function explained<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     const logs = nodes.map((n) => `--- ${n.name} ---\n${n.output(1_500)}`).join('\n');
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`, { cause: err });
+    throw new Error(`${describeError(err)}\n${logs}`, { cause: err });
   }
 }
 

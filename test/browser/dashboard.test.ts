@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { rpcCall } from '../../src/rpc/client.ts';
 import type { ContributorView, LossPoint } from '../../src/dashboard/model-insight.ts';
-import { readManifest, startTestnet, waitFor, type RunningTestnet } from '../e2e/testnet-harness.ts';
+import { readManifest, startTestnet, waitFor, type RunningTestnet } from '../util/testnet-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const COIN = 100_000_000n;

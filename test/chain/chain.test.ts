@@ -16,7 +16,8 @@ import { ChainDBError } from '../../chain/db/errors.ts';
 import { ENTRY_FLAGS, makeEntry } from '../../chain/db/entry.ts';
 import { verifyChainDB } from '../../chain/db/verify.ts';
 import { solve } from '../util/fixtures.ts';
-import { BlockTree, hashOf, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
+import { TEST_NOW } from '../util/clock.ts';
 
 const root = tempDir('chain');
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -31,7 +31,7 @@ import {
 import { EMPTY_MODEL_UNDO } from '../../chain/model-undo.ts';
 import { verifyChainDB, type Invariant } from '../../chain/db/verify.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
-import { BlockTree, hashOf, openTestChain, tempDir } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
 import { testGenesis } from '../util/fixtures.ts';
 
 const root = tempDir('chaindb');

@@ -7,7 +7,7 @@ import { isVerifyError } from '../../consensus/errors.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { encodeBlock } from '../../chain/block.ts';
 import { OrphanPool } from '../../chain/orphans.ts';
-import { BlockTree, hashOf, openTestChain, tempDir } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
 
 const root = tempDir('orphans');
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import type { Chain, TipChange } from '../../chain/chain.ts';
 import { ChainDB } from '../../chain/db/chaindb.ts';
 import { verifyChainDB } from '../../chain/db/verify.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { BlockTree, hashOf, openTestChain, pathTo, tempDir } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, pathTo, tempDir } from '../util/block-tree.ts';
 
 const root = tempDir('reorg');
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import { decodePseudoGradient } from '../../trainer/codec.ts';
 import { referenceLoss } from '../../trainer/reference/index.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { testGenesis, testKeys, transfer } from '../util/fixtures.ts';
-import { brownDataset, canonical, contribute, draftAfter, genesisState, honestishDelta, layoutOf, noiseDelta, added, scaled } from './gauntlet-fixtures.ts';
+import { brownDataset, canonical, contribute, draftAfter, genesisState, honestishDelta, layoutOf, noiseDelta, added, scaled } from '../util/gauntlet-fixtures.ts';
 
 const g = testGenesis();
 const params = g.params;

@@ -8,7 +8,7 @@ import { signContribution } from '../../chain/contribution.ts';
 import { encodePseudoGradient } from '../../trainer/codec.ts';
 import { paramLayout } from '../../trainer/layout.ts';
 import { testGenesis, testKeys, type TestKey } from '../util/fixtures.ts';
-import { canonical, contribute } from './gauntlet-fixtures.ts';
+import { canonical, contribute } from '../util/gauntlet-fixtures.ts';
 
 const g = testGenesis();
 const params = g.params;

@@ -16,7 +16,7 @@ import { paramLayout } from '../../trainer/layout.ts';
 import { createPrng } from '../../trainer/prng.ts';
 import { trainingBatch } from '../../trainer/windows.ts';
 import { testGenesis, testKeys, type TestKey } from '../util/fixtures.ts';
-import { brownDataset, canonical, contribute, draftAfter, genesisState, noiseDelta, scaled } from './gauntlet-fixtures.ts';
+import { brownDataset, canonical, contribute, draftAfter, genesisState, noiseDelta, scaled } from '../util/gauntlet-fixtures.ts';
 
 const g = testGenesis();
 const params = g.params;

@@ -12,8 +12,8 @@ import { Chain } from '../../chain/chain.ts';
 import { ChainDB } from '../../chain/db/chaindb.ts';
 import { verifyChainDB } from '../../chain/db/verify.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
-import { readScript } from './script-file.ts';
-import { TEST_NOW } from './block-tree.ts';
+import { readScript } from '../util/script-file.ts';
+import { TEST_NOW } from '../util/clock.ts';
 import { crashNetwork } from './network.ts';
 
 /** A rating as JSON: [address, mu, sigma, binaryMA (as float64 bit patterns in hex), contributions, rewards]. */

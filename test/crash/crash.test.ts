@@ -22,9 +22,9 @@ import { computeFullStateRoot } from '../../consensus/state-root.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { ChainDB } from '../../chain/db/chaindb.ts';
 import { verifyChainDB } from '../../chain/db/verify.ts';
-import { BlockTree, hashOf, openTestChain, tempDir } from './block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
 import { buildCrashScript } from './script.ts';
-import { writeScript } from './script-file.ts';
+import { writeScript } from '../util/script-file.ts';
 import type { ChildMessage, RatingRow } from './child.ts';
 import { crashNetwork, writeCrashCorpus } from './network.ts';
 

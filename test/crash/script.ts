@@ -12,7 +12,7 @@ import { contribute } from '../../src/contributor/honest.ts';
 import { noiseContribution } from '../../src/contributor/adversaries.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import { testKeys } from '../util/fixtures.ts';
-import { BlockTree, hashOf } from './block-tree.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
 import type { CrashNetwork } from './network.ts';
 
 export interface CrashScript {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readManifestPids } from '../../src/testnet/setup.ts';
 import { gradientcoin } from './cli.ts';
-import { blockCount, readManifest, startTestnet, testBasePort, waitFor, type RunningTestnet } from './testnet-harness.ts';
+import { blockCount, readManifest, startTestnet, testBasePort, waitFor, type RunningTestnet } from '../util/testnet-harness.ts';
 
 let dir: string;
 const running: RunningTestnet[] = [];

@@ -16,7 +16,7 @@ import { rpcCall } from '../../src/rpc/client.ts';
 import { fetchModel } from '../../src/cli/generate.ts';
 import { sampleText } from '../../trainer/sample.ts';
 import { gradientcoin } from './cli.ts';
-import { blockCount, readManifest, startTestnet, waitFor, type RunningTestnet } from './testnet-harness.ts';
+import { blockCount, readManifest, startTestnet, waitFor, type RunningTestnet } from '../util/testnet-harness.ts';
 
 const PASSWORD = { GC_WALLET_PASSWORD: 'e2e password' };
 /** What the miner earns per block on this genesis: 20 % of the 50 GC subsidy. */

@@ -15,8 +15,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADVERSARY_KINDS } from '../../src/contributor/adversaries.ts';
 import { selectBackend } from '../../trainer/engine/backends.ts';
-import { openTestChain, BlockTree, tempDir } from '../crash/block-tree.ts';
-import { brownNetworkDataset, gauntletGenesis } from './network.ts';
+import { openTestChain, BlockTree, tempDir } from '../util/block-tree.ts';
+import { brownNetworkDataset, gauntletGenesis } from '../util/gauntlet-network.ts';
 import { sharePercent, simulate } from './simulation.ts';
 
 const root = tempDir('adversaries');

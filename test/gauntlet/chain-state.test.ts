@@ -26,9 +26,9 @@ import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { createDataset } from '../../trainer/pages.ts';
 import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
-import { BlockTree, hashOf, openTestChain, pathTo, tempDir } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, pathTo, tempDir } from '../util/block-tree.ts';
 import { testKeys, type TestKey } from '../util/fixtures.ts';
-import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from './network.ts';
+import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
 
 const root = tempDir('gauntlet-chain');
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -19,9 +19,9 @@ import { toHex } from '../../consensus/hash.ts';
 import { encodeBlock } from '../../chain/block.ts';
 import { headerHash } from '../../chain/header.ts';
 import { selectBackend } from '../../trainer/engine/backends.ts';
-import { BlockTree, openTestChain, tempDir } from '../crash/block-tree.ts';
-import { writeScript } from '../crash/script-file.ts';
-import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from './network.ts';
+import { BlockTree, openTestChain, tempDir } from '../util/block-tree.ts';
+import { writeScript } from '../util/script-file.ts';
+import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
 import { replay, type ReplayRow } from './replay-child.ts';
 import { simulate } from './simulation.ts';
 

@@ -16,9 +16,10 @@ import { ContributionPool } from '../../src/gauntlet/contribution-pool.ts';
 import { buildTemplate } from '../../src/miner/template.ts';
 import { selectBackend } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
-import { BlockTree, hashOf, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
+import { TEST_NOW } from '../util/clock.ts';
 import { solve, testKeys } from '../util/fixtures.ts';
-import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from './network.ts';
+import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
 
 const root = tempDir('contributor');
 after(() => rmSync(root, { recursive: true, force: true }));

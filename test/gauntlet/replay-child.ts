@@ -7,9 +7,9 @@ import { Chain } from '../../chain/chain.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { computeFullStateRoot } from '../../consensus/state-root.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
-import { readScript } from '../crash/script-file.ts';
-import { TEST_NOW } from '../crash/block-tree.ts';
-import { brownNetworkDataset, gauntletGenesis } from './network.ts';
+import { readScript } from '../util/script-file.ts';
+import { TEST_NOW } from '../util/clock.ts';
+import { brownNetworkDataset, gauntletGenesis } from '../util/gauntlet-network.ts';
 
 export interface ReplayRow {
   readonly height: number;

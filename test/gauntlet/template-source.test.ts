@@ -19,9 +19,10 @@ import { buildTemplate } from '../../src/miner/template.ts';
 import { TemplateWorker } from '../../src/miner/template-worker.ts';
 import { selectBackend } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
-import { BlockTree, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
+import { BlockTree, openTestChain, tempDir } from '../util/block-tree.ts';
+import { TEST_NOW } from '../util/clock.ts';
 import { solve, testKeys } from '../util/fixtures.ts';
-import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from './network.ts';
+import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
 
 const root = tempDir('template');
 const g = gauntletGenesis();

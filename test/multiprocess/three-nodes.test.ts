@@ -16,7 +16,7 @@ import { encodeTransfer, signTransfer, transferId } from '../../chain/tx.ts';
 import { addressHash } from '../../consensus/address.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
-import { FUNDED, FUNDED_AMOUNT, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from './harness.ts';
+import { FUNDED, FUNDED_AMOUNT, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from '../util/node-process.ts';
 import { describeError } from '../../trainer/coded-error.ts';
 
 let root: string;

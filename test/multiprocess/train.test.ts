@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { addressFromPublicKey } from '../../chain/address.ts';
 import { keyPairFromSecret } from '../../chain/keys.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
-import { BIN, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from './harness.ts';
+import { BIN, NodeProcess, waitUntil, writeTestGenesis, type TestNetworkGenesis } from '../util/node-process.ts';
 import { describeError } from '../../trainer/coded-error.ts';
 
 const run = promisify(execFile);

@@ -19,8 +19,8 @@ import {
 } from '../../src/p2p/reqresp/messages.ts';
 import { protocolLimits } from '../../src/p2p/reqresp/limits.ts';
 import { topicLimits } from '../../src/p2p/gossip.ts';
-import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { connect, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
+import { connect, Harness, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 const attackers: P2PNode[] = [];

@@ -12,7 +12,8 @@ import type { Chain } from '../../chain/chain.ts';
 import { checkHeaderChain, parentContext, startAtEntry } from '../../src/p2p/header-chain.ts';
 import { isP2PError } from '../../src/p2p/errors.ts';
 import { solve } from '../util/fixtures.ts';
-import { BlockTree, hashOf, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
+import { BlockTree, hashOf, openTestChain, tempDir } from '../util/block-tree.ts';
+import { TEST_NOW } from '../util/clock.ts';
 
 const root = tempDir('header-chain');
 const tree = new BlockTree();

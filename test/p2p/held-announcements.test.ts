@@ -7,8 +7,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transferId } from '../../consensus/ids.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { BlockTree } from '../crash/block-tree.ts';
-import { connect, nodeWithMempool, Harness, waitFor, type TestNode } from './harness.ts';
+import { BlockTree } from '../util/block-tree.ts';
+import { connect, nodeWithMempool, Harness, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 after(() => harness.close());

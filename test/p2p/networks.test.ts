@@ -6,8 +6,8 @@ import { encodeFrame, encodeSuccessChunk, readFrames } from '../../src/p2p/reqre
 import { decodeStatus, encodeStatus } from '../../src/p2p/reqresp/messages.ts';
 import { generatePsk } from '../../src/p2p/pnet.ts';
 import { testGenesis } from '../util/fixtures.ts';
-import { BlockTree } from '../crash/block-tree.ts';
-import { connect, Harness, waitFor } from './harness.ts';
+import { BlockTree } from '../util/block-tree.ts';
+import { connect, Harness, waitFor } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 const bare: P2PNode[] = [];

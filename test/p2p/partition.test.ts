@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { toHex } from '../../consensus/hash.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
 import type { Block } from '../../consensus/types.ts';
-import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { connect, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
+import { connect, Harness, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 after(() => harness.close());

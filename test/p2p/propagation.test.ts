@@ -7,8 +7,8 @@ import { encodeBlock } from '../../chain/block.ts';
 import { transferId } from '../../consensus/ids.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { connect, nodeWithMempool, feed, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
+import { connect, nodeWithMempool, feed, Harness, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 after(() => harness.close());

@@ -13,8 +13,8 @@ import { requestStatus } from '../../src/p2p/handshake.ts';
 import { isP2PError } from '../../src/p2p/errors.ts';
 import { decodeStatus, encodeStatus } from '../../src/p2p/reqresp/messages.ts';
 import type { PeerAction } from '../../src/p2p/peer-score.ts';
-import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { feed, Harness, waitFor, type TestNode } from './harness.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
+import { feed, Harness, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 const tree = new BlockTree();

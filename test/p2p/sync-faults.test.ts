@@ -18,8 +18,8 @@ import {
   encodeHeadersResponse,
   encodeStatus,
 } from '../../src/p2p/reqresp/messages.ts';
-import { BlockTree, hashOf } from '../crash/block-tree.ts';
-import { connect, feed, Harness, sameTip, waitFor, type TestNode } from './harness.ts';
+import { BlockTree, hashOf } from '../util/block-tree.ts';
+import { connect, feed, Harness, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 const servers: P2PNode[] = [];

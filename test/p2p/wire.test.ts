@@ -25,7 +25,7 @@ import { encodeErrorChunk, encodeFrame, encodeSuccessChunk, parseChunk, readFram
 import { peekBlockHeader } from '../../src/p2p/reqresp/blocks.ts';
 import { protocolLimits, MAX_HEADERS_PER_REQUEST } from '../../src/p2p/reqresp/limits.ts';
 import { messageId, topicLimits } from '../../src/p2p/gossip.ts';
-import { BlockTree } from '../crash/block-tree.ts';
+import { BlockTree } from '../util/block-tree.ts';
 
 const H = (byte: number): Uint8Array => new Uint8Array(32).fill(byte);
 

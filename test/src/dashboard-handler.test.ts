@@ -12,7 +12,7 @@ import { encodeAddress } from '../../chain/address.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { createDashboardHandler, loopbackHost } from '../../src/dashboard/handler.ts';
 import { ModelInsight } from '../../src/dashboard/model-insight.ts';
-import { KEYS, solvedBlock, startTestNode, type TestNode } from './node-harness.ts';
+import { KEYS, solvedBlock, startTestNode, type TestNode } from '../util/node-harness.ts';
 import { encodeBlock } from '../../chain/block.ts';
 
 let node: TestNode;

@@ -25,7 +25,8 @@ import { Params } from '../../src/rpc/methods/params.ts';
 import type { RpcNode } from '../../src/rpc/methods/context.ts';
 import { RpcServerError } from '../../src/rpc/errors.ts';
 import { buildBlock, childParent, genesisParent, testGenesis, testKeys, type BuildParent } from '../util/fixtures.ts';
-import { brownDataset, canonical, contribute, honestishDelta } from '../consensus/gauntlet-fixtures.ts';
+import { brownDataset, canonical, contribute, honestishDelta } from '../util/gauntlet-fixtures.ts';
+import { TEST_NOW } from '../util/clock.ts';
 
 const keys = testKeys(4);
 const contributors = [keys[1]!, keys[2]!];
@@ -45,7 +46,7 @@ before(async () => {
   genesis = testGenesis({ corpus: { source: 'brown', path: null, pageSize: 4096, contentHash: dataset.contentHash } });
   const { params } = genesis;
   dir = await mkdtemp(join(tmpdir(), 'gc-insight-'));
-  chain = await Chain.open({ location: join(dir, 'chain'), genesis, dataset, clock: () => 2_000_000_000 });
+  chain = await Chain.open({ location: join(dir, 'chain'), genesis, dataset, clock: () => TEST_NOW });
   let parent: BuildParent = genesisParent(genesis);
   expected.push(parent.model);
   for (let h = 1; h <= HEIGHTS; h++) {

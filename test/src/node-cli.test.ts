@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { toHex } from '../../consensus/hash.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
 import { cookiePath } from '../../src/rpc/cookie.ts';
-import { BIN, NodeProcess, writeTestGenesis, type TestNetworkGenesis } from '../multiprocess/harness.ts';
+import { BIN, NodeProcess, writeTestGenesis, type TestNetworkGenesis } from '../util/node-process.ts';
 
 interface Run {
   readonly code: number | null;

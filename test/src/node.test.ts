@@ -23,7 +23,7 @@ import { cookiePath } from '../../src/rpc/cookie.ts';
 import { RpcServerListenError } from '../../src/rpc/server.ts';
 import { namedParams, parseParam } from '../../src/cli/rpc.ts';
 import { testGenesis, transfer } from '../util/fixtures.ts';
-import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from './node-harness.ts';
+import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from '../util/node-harness.ts';
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { RpcServer } from '../../src/rpc/server.ts';
 import { rpcMethods } from '../../src/rpc/methods/registry.ts';
 import type { RpcMethod } from '../../src/rpc/methods/method.ts';
-import { startTestNode, type TestNode } from './node-harness.ts';
+import { startTestNode, type TestNode } from '../util/node-harness.ts';
 
 const CREDENTIALS = { user: 'fuzz', password: 'fuzz' };
 const AUTH = `Basic ${Buffer.from('fuzz:fuzz').toString('base64')}`;

@@ -22,7 +22,7 @@ import { RpcError, rpcCall } from '../../src/rpc/client.ts';
 import { cookiePath } from '../../src/rpc/cookie.ts';
 import { getAccount, getAddressHistory, sendRawTransaction } from '../../src/wallet/node-api.ts';
 import { buildBlock, childParent, transfer } from '../util/fixtures.ts';
-import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from './node-harness.ts';
+import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from '../util/node-harness.ts';
 
 const params = GENESIS.params;
 const address = (i: number): string => encodeAddress(params.addressPrefix, KEYS[i]!.address);

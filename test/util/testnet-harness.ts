@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readCookie } from '../../src/rpc/cookie.ts';
 import { rpcCall, type RpcCallOptions } from '../../src/rpc/client.ts';
 import { readManifestPids } from '../../src/testnet/setup.ts';
-import { BIN, REPO } from './cli.ts';
+import { BIN, REPO } from '../e2e/cli.ts';
 import { describeError } from '../../trainer/coded-error.ts';
 
 export interface RunningTestnet {

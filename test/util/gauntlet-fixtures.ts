@@ -19,7 +19,7 @@ import { paramLayout, tensorView } from '../../trainer/layout.ts';
 import type { Dataset } from '../../trainer/pages.ts';
 import { createDataset } from '../../trainer/pages.ts';
 import { createPrng } from '../../trainer/prng.ts';
-import type { TestKey } from '../util/fixtures.ts';
+import type { TestKey } from './fixtures.ts';
 
 let datasetPromise: Promise<Dataset> | null = null;
 

@@ -9,12 +9,9 @@ import { join } from 'node:path';
 import type { Chain } from '../../chain/chain.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { P2PNetwork, type P2PNetworkOptions } from '../../src/p2p/network.ts';
-import { BlockTree, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
+import { BlockTree, openTestChain, tempDir } from './block-tree.ts';
+import { testClockMs } from './clock.ts';
 import type { Block } from '../../consensus/types.ts';
-
-/** The network's clock runs at wall speed from the chain tests' TEST_NOW. */
-const OFFSET_MS = TEST_NOW * 1000 - Date.now();
-export const testNowMs = (): number => Date.now() + OFFSET_MS;
 
 export interface TestNode {
   readonly name: string;
@@ -30,8 +27,8 @@ export class Harness {
 
   async node(tree: BlockTree, name: string, options: Partial<P2PNetworkOptions> = {}): Promise<TestNode> {
     const dir = join(this.root, `${this.#count++}-${name}`);
-    const chain = await openTestChain(tree, dir, { clock: () => Math.floor(testNowMs() / 1000) });
-    const net = await P2PNetwork.create({ chain, mdns: false, nowMs: testNowMs, inboundConnectionsPerSecond: 1_000, ...options });
+    const chain = await openTestChain(tree, dir, { clock: () => Math.floor(testClockMs() / 1000) });
+    const net = await P2PNetwork.create({ chain, mdns: false, nowMs: testClockMs, inboundConnectionsPerSecond: 1_000, ...options });
     await net.start();
     let closed = false;
     const node: TestNode = {

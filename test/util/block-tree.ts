@@ -15,6 +15,7 @@ import { Chain, type ChainOptions } from '../../chain/chain.ts';
 import type { ChainParams } from '../../consensus/params.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { headerHash } from '../../chain/header.ts';
+import { TEST_NOW } from './clock.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import { HEADER_VERSION } from '../../consensus/params.ts';
 import { expectedBits } from '../../consensus/header-rules.ts';
@@ -29,7 +30,7 @@ import {
   transfer,
   type BuildParent,
   type TestKey,
-} from '../util/fixtures.ts';
+} from './fixtures.ts';
 
 export interface ExtendOptions {
   readonly txs?: readonly Transfer[];
@@ -39,8 +40,6 @@ export interface ExtendOptions {
   readonly contributions?: readonly Contribution[];
 }
 
-/** A clock far past the test genesis, so no test block is ever "too far in the future". */
-export const TEST_NOW = 2_000_000_000;
 
 export class BlockTree {
   readonly genesis: Genesis;

@@ -6,7 +6,7 @@ import type { GenesisParams } from '../../consensus/params.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import type { Dataset } from '../../trainer/pages.ts';
 import { loadNetworkDataset } from '../../src/gauntlet/dataset.ts';
-import { testGenesis } from '../util/fixtures.ts';
+import { testGenesis } from './fixtures.ts';
 
 /** corpusContentHash of the Brown corpus as trainer/io/corpus-loader.ts builds it (genesis.json's). */
 export const BROWN_CONTENT_HASH = '4bc96a1fc96a7e1482bc62349e614d444a66bdfc273b16e09961dcd1c5b22eea';

@@ -12,13 +12,11 @@ import { toHex } from '../../consensus/hash.ts';
 import { FullNode, type FullNodeOptions } from '../../src/node/full-node.ts';
 import { transferTemplate } from '../../src/node/block-template.ts';
 import type { RpcCallOptions } from '../../src/rpc/client.ts';
-import { solve, testGenesis, testKeys, type TestKey } from '../util/fixtures.ts';
+import { testClockMs } from './clock.ts';
+import { solve, testGenesis, testKeys, type TestKey } from './fixtures.ts';
 
 export const GENESIS = testGenesis();
 export const KEYS: readonly TestKey[] = testKeys(8);
-/** The node's clock: wall time moved to 1,000 s after the test genesis. */
-const OFFSET_MS = (GENESIS.block.header.timestamp + 1_000) * 1000 - Date.now();
-export const testClockMs = (): number => Date.now() + OFFSET_MS;
 
 export interface TestNode {
   readonly node: FullNode;

@@ -25,6 +25,7 @@ import { checkHeader, checkHeaderSanity } from '../consensus/header-rules.ts';
 import { checkBlockBody } from '../consensus/block-rules.ts';
 import type { AccountMap } from '../consensus/state-transition.ts';
 import { connectBlockState, type ParentState } from '../consensus/connect.ts';
+import { earnedRewards, maturingHeight, type EarnedRewards } from '../consensus/maturity.ts';
 import type { ParentContext } from '../consensus/header-rules.ts';
 import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
@@ -77,6 +78,8 @@ export interface TipState extends ParentContext {
   readonly ratings: RatingMap;
   /** θ after the tip. Never mutated (a new array replaces it), so it is safe to hold. */
   readonly model: Float32Array;
+  /** The rewards the next block credits (consensus/maturity.ts), or null. */
+  readonly maturing: EarnedRewards | null;
 }
 
 export type AddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
@@ -132,6 +135,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #ratings: Map<string, Rating>;
   /** The tip's model; replaced, never written into. */
   #model: Float32Array;
+  /** What a block on the tip credits: the rewards earned maturity blocks before it. */
+  #nextMaturing: EarnedRewards | null = null;
   readonly #dataset: Dataset | null;
   readonly #orphans: OrphanPool;
   readonly #mutex = new Mutex();
@@ -193,6 +198,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       // A crash may have stopped a reorganisation half way: finish it.
       await chain.#mutex.run(async () => {
         await chain.#activate(null);
+        chain.#nextMaturing = await chain.#maturingFor(chain.height() + 1);
         chain.#blocks.clear();
       });
       return chain;
@@ -271,7 +277,13 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** What a block on the current tip builds on (for templates and contributors). */
   tipState(): TipState {
-    return { ...this.#index.context(this.#index.tip), accounts: this.#accounts, ratings: this.#ratings, model: this.#model };
+    return {
+      ...this.#index.context(this.#index.tip),
+      accounts: this.#accounts,
+      ratings: this.#ratings,
+      model: this.#model,
+      maturing: this.#nextMaturing,
+    };
   }
 
   /** Why a block was marked invalid, if it was. */
@@ -446,6 +458,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const to = this.#index.tip;
     if (bytesEqual(from.hash, to.hash)) return null;
+    this.#nextMaturing = await this.#maturingFor(to.height + 1);
     const change = await this.#describe(from, to);
     for (const block of change.disconnected) this.emit('disconnect', block, this.#index.get(headerHash(block.header))!);
     for (const block of change.connected) this.emit('block', block, this.#index.get(headerHash(block.header))!);
@@ -475,7 +488,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (block.contributions.length > 0 && this.#dataset === null) {
       throw new DatasetError('no-dataset', `block ${toHex(entry.hash)} carries contributions, and this chain was opened without the network dataset`);
     }
-    const parent: ParentState = { hash: tip.hash, accounts: this.#accounts, ratings: this.#ratings, model: this.#model, modelHash: tip.header.modelHash };
+    const parent: ParentState = {
+      hash: tip.hash,
+      accounts: this.#accounts,
+      ratings: this.#ratings,
+      model: this.#model,
+      modelHash: tip.header.modelHash,
+      maturing: await this.#maturingFor(entry.height),
+    };
     const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block);
     const modelUndo = diffModel(this.#model, state.model);
     const modelChanged = modelUndo.indices.length > 0;
@@ -546,6 +566,15 @@ export class Chain extends EventEmitter<ChainEvents> {
     const error = new VerifyError('invalid-ancestor', `block ${toHex(hash)} descends from invalid block ${toHex(invalidParent)}`);
     await this.#markFailed(hash, error);
     return error;
+  }
+
+  /** The rewards a block at `height` on the main chain credits (its ancestor there is connected). */
+  async #maturingFor(height: number): Promise<EarnedRewards | null> {
+    const earnedAt = maturingHeight(this.params, height);
+    if (earnedAt === null) return null;
+    const entry = this.#index.atHeight(earnedAt);
+    if (!entry) throw new ChainDBError('corrupt', `datadir ${this.#db.location}: no main-chain entry at height ${earnedAt}`);
+    return earnedRewards(this.params, await this.#loadBlock(entry));
   }
 
   async #loadBlock(entry: ChainEntry): Promise<Block> {

@@ -124,6 +124,8 @@ export function parseGenesis(raw: unknown): GenesisParams {
       initialSubsidy: big(rewards, 'initialSubsidy', 'rewards.', 2n ** 62n),
       halvingInterval: int(rewards, 'halvingInterval', 'rewards.', 1, 2 ** 31),
       minerShareBps,
+      // Optional, so that genesis files made before the rule keep their chain id.
+      ...(rewards['maturity'] === undefined ? {} : { maturity: int(rewards, 'maturity', 'rewards.', 0, 10_000) }),
     }),
     limits: Object.freeze({
       maxBlockBytes: int(limits, 'maxBlockBytes', 'limits.', 1024, 32 * 1024 * 1024),

@@ -4,11 +4,14 @@
  *
  * In order:
  *   1. the contributions pass the Gauntlet's filters (gauntlet/filters.ts);
- *   2. the transfers apply in block order (consensus/state-transition.ts' rules);
- *   3. the miner is credited its share of the subsidy plus every fee;
+ *   2. the rewards earned M blocks ago mature: that block's miner and contributors are credited
+ *      (consensus/maturity.ts; M = the genesis' rewards.maturity, and with M = 0 each reward is
+ *      credited in its own block: the miner's after step 3, the contributors' in step 4);
+ *   3. the transfers apply in block order (consensus/state-transition.ts' rules); the miner earns
+ *      its share of the subsidy plus every fee;
  *   4. the Gauntlet scores the contributions, updates their ratings, divides the contributor pool
- *      and aggregates the best into θ' (gauntlet/gauntlet.ts); each contributor is credited its
- *      reward, in report order; what is not paid is burned;
+ *      and aggregates the best into θ' (gauntlet/gauntlet.ts); each contributor earns its reward,
+ *      in report order; what is not paid is burned;
  *   5. the state root commits to the accounts and ratings after all of it.
  *
  * With `verify` (the default) the block must agree with all of it: its report entry by entry
@@ -25,6 +28,7 @@ import { contributionsRoot, reportRoot, txRoot } from './ids.ts';
 import { AccountOverlay, applyTransfer, mergeAccounts, type AccountMap } from './state-transition.ts';
 import { computeFullStateRoot } from './state-root.ts';
 import { splitReward, subsidy as subsidyAt } from './subsidy.ts';
+import { checkMaturing, rewardMaturity, type EarnedRewards } from './maturity.ts';
 import { checkContributionList, checkContributions, contributorAddress } from './gauntlet/filters.ts';
 import { runGauntlet } from './gauntlet/gauntlet.ts';
 import { checkReport } from './gauntlet/report.ts';
@@ -45,6 +49,11 @@ export interface ParentState {
   readonly model: Float32Array;
   /** modelHash(model); the caller vouches that the two agree. */
   readonly modelHash: Uint8Array;
+  /**
+   * The rewards this block credits: earnedRewards(params, block at height − maturity), or null /
+   * absent where there is none (maturity 0, or the first maturity blocks).
+   */
+  readonly maturing?: EarnedRewards | null;
 }
 
 export interface ConnectOptions {
@@ -102,6 +111,12 @@ function transition(
 ): ConnectedState {
   const { header } = content;
   const accounts = new AccountOverlay(parent.accounts);
+  const immediate = rewardMaturity(params) === 0;
+  const maturing = checkMaturing(params, header.height, parent.maturing);
+  if (maturing !== null) {
+    accounts.credit(toHexKey(maturing.miner.address), maturing.miner.amount);
+    for (const c of maturing.contributors) accounts.credit(toHexKey(c.address), c.amount);
+  }
   let fees = 0n;
   for (const tx of content.txs) {
     applyTransfer(accounts, tx);
@@ -110,7 +125,7 @@ function transition(
   const subsidy = subsidyAt(header.height, params.rewards);
   const split = splitReward(subsidy, params.rewards.minerShareBps);
   const minerReward = split.miner + fees;
-  accounts.credit(toHexKey(header.minerAddress), minerReward);
+  if (immediate) accounts.credit(toHexKey(header.minerAddress), minerReward);
 
   const gauntlet = runGauntlet({
     gauntlet: params.gauntlet,
@@ -125,7 +140,7 @@ function transition(
     pool: split.pool,
     ...(lossBatch === undefined ? {} : { lossBatch }),
   });
-  for (const entry of gauntlet.report) accounts.credit(toHexKey(entry.contributor), entry.reward);
+  if (immediate) for (const entry of gauntlet.report) accounts.credit(toHexKey(entry.contributor), entry.reward);
 
   const previousRatings = new Map<string, Rating | null>();
   for (const key of gauntlet.ratings.keys()) previousRatings.set(key, parent.ratings.get(key) ?? null);

@@ -23,6 +23,11 @@ export interface RewardParams {
   readonly halvingInterval: number;
   /** Miner's share of the subsidy in basis points; the rest is the contributor pool. */
   readonly minerShareBps: number;
+  /**
+   * Blocks before a reward can be spent: what block h earns is credited by block h + maturity
+   * (consensus/maturity.ts). Absent in genesis files older than the rule: 0, credited at once.
+   */
+  readonly maturity?: number;
 }
 
 export interface BlockLimits {

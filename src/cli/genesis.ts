@@ -29,6 +29,7 @@ interface GenesisOptions {
   readonly network?: string;
   readonly prefix?: string;
   readonly blockTime?: number;
+  readonly maturity?: number;
   readonly alloc: string[];
   readonly modelLayers?: number;
   readonly modelWidth?: number;
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--network <name>', 'network name (1 to 32 of a-z, 0-9 and -)')
     .option('--prefix <letters>', 'address prefix (1 to 16 lowercase letters), e.g. gcp for gcp1q… addresses')
     .option('--block-time <seconds>', 'target block time; the starting difficulty is scaled to match', integer(1, 86_400))
+    .option('--maturity <blocks>', "blocks before a mined or contributed reward can be spent (default: the template's)", integer(0, 10_000))
     .option('--alloc <address=GC>', 'credit GC to an address at genesis (repeatable; replaces the template\'s list)', collect, [])
     .option('--model-layers <n>', 'transformer layers', integer(1, 64))
     .option('--model-width <n>', 'residual width (a multiple of the heads)', integer(1, 8192))
@@ -85,6 +87,7 @@ export function register(program: Command): void {
         ...(opts.network !== undefined ? { network: opts.network } : {}),
         ...(opts.prefix !== undefined ? { addressPrefix: opts.prefix } : {}),
         ...(opts.blockTime !== undefined ? { blockTimeSeconds: opts.blockTime } : {}),
+        ...(opts.maturity !== undefined ? { maturity: opts.maturity } : {}),
         ...(opts.alloc.length > 0 ? { allocations } : {}),
         ...(Object.keys(model).length > 0 ? { model } : {}),
         ...(opts.modelSeed !== undefined ? { modelInitSeed: opts.modelSeed } : {}),
@@ -98,7 +101,8 @@ export function register(program: Command): void {
       note(
         `genesis of network "${params.network}" written to ${opts.out}: block time ${params.pow.blockTimeSeconds} s, ` +
           `model ${params.model.layers}x${params.model.width} (${params.model.heads} heads, context ${params.model.contextLength})` +
-          `${corpusNote}, ${params.allocations.length} allocation${params.allocations.length === 1 ? '' : 's'} (${formatAmount(total)} GC)`,
+          `${corpusNote}, ${params.allocations.length} allocation${params.allocations.length === 1 ? '' : 's'} (${formatAmount(total)} GC), ` +
+          `rewards spendable ${params.rewards.maturity ?? 0} blocks after they are earned`,
       );
       if (opts.swarmKey !== undefined) await writeSwarmKey(opts.swarmKey);
       note('chain id:');

@@ -44,6 +44,15 @@ export const DEFAULT_MEMPOOL_OPTIONS: Required<MempoolOptions> = Object.freeze({
   minFee: 0n,
 });
 
+/** A transfer of a disconnected block that could not come back to the pool, and why. */
+export interface DroppedTransfer {
+  readonly tx: Transfer;
+  readonly id: Uint8Array;
+  /** The MempoolError code ('insufficient-balance', 'nonce-too-low', …) and the consensus code under it, if any. */
+  readonly code: string;
+  readonly reason: string;
+}
+
 export interface MempoolAddResult {
   readonly id: Uint8Array;
   /** The pending transfer this one replaced (same sender and nonce, lower fee). */
@@ -147,8 +156,9 @@ export class Mempool {
    * Follows the tip: `disconnected` and `connected` are the blocks the main chain lost and gained
    * (any order), `accounts` the new tip's state. Transfers the new chain included are dropped,
    * those of disconnected blocks come back if still valid, and every sender is checked again.
+   * Returns the disconnected blocks' transfers that are in neither the new chain nor the pool.
    */
-  onReorg(disconnected: readonly Block[], connected: readonly Block[], accounts: AccountMap): void {
+  onReorg(disconnected: readonly Block[], connected: readonly Block[], accounts: AccountMap): DroppedTransfer[] {
     this.#accounts = accounts;
     const included = new Set<string>();
     for (const block of connected) for (const tx of block.txs) included.add(toHexKey(transferId(tx)));
@@ -161,14 +171,17 @@ export class Mempool {
       .flatMap((block) => block.txs)
       .filter((tx) => !included.has(toHexKey(transferId(tx))))
       .sort((a, b) => (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0));
+    const dropped: DroppedTransfer[] = [];
     for (const tx of returning) {
       try {
         // Their signatures and stateless rules were checked when their block was accepted.
         this.#add(tx, true);
       } catch (err) {
         if (!(err instanceof MempoolError)) throw err;
+        dropped.push({ tx, id: transferId(tx), code: err.verifyCode ?? err.code, reason: err.reason });
       }
     }
+    return dropped;
   }
 
   // ---- internals -----------------------------------------------------------------------------

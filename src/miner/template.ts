@@ -15,6 +15,7 @@ import { HEADER_VERSION } from '../../consensus/params.ts';
 import { expectedBits, type ParentContext } from '../../consensus/header-rules.ts';
 import { AccountOverlay, applyTransfer, type AccountMap } from '../../consensus/state-transition.ts';
 import { buildGauntletBlock, type ConnectedState } from '../../consensus/connect.ts';
+import type { EarnedRewards } from '../../consensus/maturity.ts';
 import { selectContributions } from '../../consensus/gauntlet/filters.ts';
 import type { RatingMap } from '../../consensus/gauntlet/state.ts';
 import { medianTimePast } from '../../consensus/pow/timestamps.ts';
@@ -28,6 +29,8 @@ export interface TemplateParent extends ParentContext {
   readonly ratings: RatingMap;
   /** θ after the parent; not modified. */
   readonly model: Float32Array;
+  /** The rewards a block on this parent credits (consensus/maturity.ts); Chain.tipState() has them. */
+  readonly maturing?: EarnedRewards | null;
 }
 
 export interface TemplateOptions {
@@ -78,7 +81,14 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
   const built = buildGauntletBlock(
     params,
     opts.dataset ?? NO_DATASET,
-    { hash: parent.hash, accounts: parent.accounts, ratings: parent.ratings, model: parent.model, modelHash: parent.header.modelHash },
+    {
+      hash: parent.hash,
+      accounts: parent.accounts,
+      ratings: parent.ratings,
+      model: parent.model,
+      modelHash: parent.header.modelHash,
+      maturing: parent.maturing ?? null,
+    },
     {
       header: {
         version: HEADER_VERSION,

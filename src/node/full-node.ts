@@ -41,6 +41,9 @@ import { transferTemplate, type BlockTemplateSource } from './block-template.ts'
 import { DEFAULT_BIND, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, listenAddress } from './config.ts';
 import { ensureDatadir, type DatadirLayout } from './datadir.ts';
 import { formatStatusLine, type StatusSnapshot } from './status-line.ts';
+import { DroppedTransfers } from './dropped-transfers.ts';
+import { addressHash } from '../../consensus/address.ts';
+import { transferId } from '../../consensus/ids.ts';
 
 export const NODE_VERSION = '0.1.0';
 export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
@@ -105,6 +108,8 @@ export class FullNode implements RpcNode {
   readonly version = NODE_VERSION;
   readonly startedAtMs: number;
   readonly networkSettings: NetworkSettings;
+  /** Transfers reorganisations took out of the chain for good (newest first through RPC). */
+  readonly dropped = new DroppedTransfers();
   /** Resolves once the node has stopped (by stop(), the `stop` RPC or a signal): true if every part stopped cleanly. */
   readonly closed: Promise<boolean>;
   readonly #o: FullNodeOptions;
@@ -362,9 +367,31 @@ export class FullNode implements RpcNode {
   // ---- events --------------------------------------------------------------------------------
 
   #onTip(change: TipChange): void {
-    this.mempool.onReorg(change.disconnected, change.connected, this.chain.accounts());
+    const dropped = this.mempool.onReorg(change.disconnected, change.connected, this.chain.accounts());
+    if (dropped.length > 0) this.#recordDropped(change, dropped);
     this.#loop?.tipChanged();
     this.#log.debug({ height: change.to.height, tip: toHex(change.to.hash), connected: change.connected.length }, 'new tip');
+  }
+
+  #recordDropped(change: TipChange, dropped: ReturnType<Mempool['onReorg']>): void {
+    const heights = new Map<string, number>();
+    for (const block of change.disconnected) for (const tx of block.txs) heights.set(toHex(transferId(tx)), block.header.height);
+    for (const d of dropped) {
+      const txid = toHex(d.id);
+      const height = heights.get(txid) ?? change.fork.height + 1;
+      this.dropped.add({ id: d.id, tx: d.tx, height, droppedAtHeight: change.to.height, droppedAtMs: this.#clockMs(), code: d.code, reason: d.reason });
+      this.#log.warn(
+        {
+          txid,
+          from: encodeAddress(this.chain.params.addressPrefix, addressHash(d.tx.senderPublicKey)),
+          nonce: d.tx.nonce.toString(),
+          wasAtHeight: height,
+          code: d.code,
+          reason: d.reason,
+        },
+        'transfer dropped by a reorganisation: its block left the chain and it no longer applies',
+      );
+    }
   }
 
   #announceBlock(bytes: Uint8Array): void {

@@ -48,7 +48,8 @@ export async function readCookie(datadir: string): Promise<RpcCredentials> {
     if (code === 'ENOENT') {
       throw new CookieError(
         'no-cookie',
-        `no RPC cookie at ${path}: is \`gradientcoin node\` running with this --datadir? (or pass --rpc-user and --rpc-password)`,
+        `no RPC cookie at ${path}: is \`gradientcoin node\` running with that data folder? Point to the node's data folder ` +
+          '(`wallet`: --node-datadir, `rpc` and `generate`: --datadir), or pass --rpc-user __cookie__ --rpc-password <what follows ":" in its .cookie>',
       );
     }
     throw new CookieError('no-cookie', `cannot read the RPC cookie ${path}: ${code ?? String(err)}`);

@@ -48,6 +48,8 @@ export interface GenesisOverrides {
   readonly message?: string;
   /** A new model seed; by default the template's (the model is then the same if its shape is). */
   readonly modelInitSeed?: string;
+  /** Blocks before a reward can be spent (rewards.maturity). */
+  readonly maturity?: number;
 }
 
 export interface BuiltGenesis {
@@ -70,6 +72,7 @@ export function deriveGenesisJson(template: GenesisJson, overrides: GenesisOverr
   if (overrides.timestamp !== undefined) json['timestamp'] = overrides.timestamp;
   if (overrides.message !== undefined) json['message'] = overrides.message;
   if (overrides.blockTimeSeconds !== undefined) json = withBlockTime(json, overrides.blockTimeSeconds);
+  if (overrides.maturity !== undefined) json['rewards'] = { ...section(json, 'rewards'), maturity: overrides.maturity };
   if (overrides.model !== undefined || overrides.modelInitSeed !== undefined) {
     const model = { ...section(json, 'model') };
     const m = overrides.model ?? {};

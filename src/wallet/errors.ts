@@ -16,6 +16,8 @@ export type WalletErrorCode =
   | 'cancelled' // the person pressed Ctrl-C at a prompt
   | 'bad-amount'
   | 'insufficient-funds'
+  | 'immature' // enough money, but part of it is rewards that are not spendable yet
+  | 'wrong-network' // the wallet's --genesis is not the network of the node it talks to
   | 'bad-response'; // the node answered with a shape the wallet does not understand
 
 export class WalletError extends CodedError<WalletErrorCode> {}

@@ -16,10 +16,31 @@ export interface AccountView {
   readonly nonce: bigint;
   /** The next nonce counting the node's mempool, when the node reports it. */
   readonly pendingNonce?: bigint;
+  /** Rewards earned in the last `maturity` blocks, not yet in the balance (oldest first). */
+  readonly immature: readonly ImmatureView[];
+  /** The node's tip height. */
+  readonly height?: number;
+}
+
+export interface ImmatureView {
+  readonly height: number;
+  readonly amount: bigint;
+  /** Spendable by a transfer in this block and later. */
+  readonly spendableAt: number;
+}
+
+/** What the wallet needs to know of the node's network. */
+export interface NodeNetwork {
+  readonly network: string;
+  /** The genesis block hash: the chain id every transfer signs. */
+  readonly chainId: Uint8Array;
+  readonly addressPrefix: string;
+  readonly height: number;
 }
 
 export interface HistoryEntry {
   readonly txid: string;
+  readonly status: 'pending' | 'confirmed' | 'dropped';
   /** null while the transfer waits in the mempool. */
   readonly height: number | null;
   readonly blockHash: string | null;
@@ -29,6 +50,9 @@ export interface HistoryEntry {
   readonly to: string;
   readonly amount: bigint;
   readonly fee: bigint;
+  /** For a dropped transfer: the tip after the reorganisation, and why it no longer applies. */
+  readonly droppedAtHeight?: number;
+  readonly reason?: string;
 }
 
 /** RPC `getaccount` {address} → {address, balance, nonce, pendingNonce?}. */
@@ -40,6 +64,35 @@ export async function getAccount(rpc: RpcCallOptions, address: string): Promise<
     balance: parseBaseUnits(result['balance'], 'getaccount balance'),
     nonce: parseBaseUnits(result['nonce'], 'getaccount nonce'),
     ...(pending === undefined || pending === null ? {} : { pendingNonce: parseBaseUnits(pending, 'getaccount pendingNonce') }),
+    ...(typeof result['height'] === 'number' ? { height: result['height'] } : {}),
+    immature: immatureList(result['immatureRewards']),
+  };
+}
+
+function immatureList(value: unknown): ImmatureView[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new WalletError('bad-response', 'getaccount immatureRewards must be a list');
+  return value.map((item: unknown, i) => {
+    const what = `getaccount immatureRewards[${i}]`;
+    const e = record(item, what);
+    return {
+      height: optionalInteger(e['height'], `${what}.height`) ?? 0,
+      amount: parseBaseUnits(e['amount'], `${what}.amount`),
+      spendableAt: optionalInteger(e['spendableAt'], `${what}.spendableAt`) ?? 0,
+    };
+  });
+}
+
+/** RPC `getblockchaininfo` → the node's network: its name, chain id and address prefix. */
+export async function getNodeNetwork(rpc: RpcCallOptions): Promise<NodeNetwork> {
+  const result = record(await rpcCall<unknown>(rpc, 'getblockchaininfo', []), 'getblockchaininfo');
+  const genesis = text(result['genesis'], 'getblockchaininfo genesis');
+  if (!/^[0-9a-f]{64}$/.test(genesis)) throw new WalletError('bad-response', 'getblockchaininfo genesis must be 64 hex digits');
+  return {
+    network: text(result['chain'], 'getblockchaininfo chain'),
+    chainId: Uint8Array.from(Buffer.from(genesis, 'hex')),
+    addressPrefix: text(result['addressprefix'], 'getblockchaininfo addressprefix'),
+    height: optionalInteger(result['blocks'], 'getblockchaininfo blocks') ?? 0,
   };
 }
 
@@ -59,8 +112,11 @@ export async function getAddressHistory(rpc: RpcCallOptions, address: string, li
   return result.map((item: unknown, i) => {
     const what = `getaddresshistory[${i}]`;
     const e = record(item, what);
+    const status = e['status'] ?? (e['height'] === null ? 'pending' : 'confirmed');
+    if (status !== 'pending' && status !== 'confirmed' && status !== 'dropped') throw new WalletError('bad-response', `${what}.status is not known`);
     return {
       txid: text(e['txid'], `${what}.txid`),
+      status,
       height: optionalInteger(e['height'], `${what}.height`),
       blockHash: e['blockHash'] === null || e['blockHash'] === undefined ? null : text(e['blockHash'], `${what}.blockHash`),
       time: optionalInteger(e['time'], `${what}.time`),
@@ -68,6 +124,8 @@ export async function getAddressHistory(rpc: RpcCallOptions, address: string, li
       to: text(e['to'], `${what}.to`),
       amount: parseBaseUnits(e['amount'], `${what}.amount`),
       fee: parseBaseUnits(e['fee'], `${what}.fee`),
+      ...(typeof e['droppedAtHeight'] === 'number' ? { droppedAtHeight: e['droppedAtHeight'] } : {}),
+      ...(typeof e['reason'] === 'string' ? { reason: e['reason'] } : {}),
     };
   });
 }

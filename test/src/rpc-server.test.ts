@@ -355,7 +355,8 @@ describe('accounts, transfers and the mempool', () => {
     assert.equal(funded.nonce, 0n);
     assert.equal(funded.pendingNonce, 0n);
     const raw = await result<Record<string, unknown>>('getaccount', { address: address(6) });
-    assert.deepEqual(raw, { address: address(6), balance: '0', nonce: '0', pendingNonce: '0' });
+    const height = await result<number>('getblockcount');
+    assert.deepEqual(raw, { address: address(6), balance: '0', nonce: '0', pendingNonce: '0', height, maturity: 0, immature: '0', immatureRewards: [] });
     assert.equal(await rpcCode('getaccount', ['gct1qqqqqqqq']), -5);
     assert.equal(await rpcCode('getaccount', [encodeAddress('other', KEYS[0]!.address)]), -5);
   });
@@ -377,7 +378,7 @@ describe('accounts, transfers and the mempool', () => {
     assert.equal(info['bytes'], encodeTransfer(tx).length);
 
     const pending = await getAddressHistory(t.rpc, address(4), 10);
-    assert.deepEqual(pending, [{ txid, height: null, blockHash: null, time: null, from: address(0), to: address(4), amount: 150_000_000n, fee: 10_000n }]);
+    assert.deepEqual(pending, [{ txid, status: 'pending', height: null, blockHash: null, time: null, from: address(0), to: address(4), amount: 150_000_000n, fee: 10_000n }]);
 
     const block = await solvedBlock(t.node);
     assert.deepEqual(block.txs.map((x) => toHex(transferId(x))), [txid]);
@@ -391,6 +392,7 @@ describe('accounts, transfers and the mempool', () => {
     assert.equal(recipient.balance, 150_000_000n);
     const expected = {
       txid,
+      status: 'confirmed',
       height: block.header.height,
       blockHash: toHex(headerHash(block.header)),
       time: block.header.timestamp,

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addressFromPublicKey, decodeAddress } from '../../chain/address.ts';
-import { loadGenesis } from '../../chain/genesis.ts';
+import { DEFAULT_GENESIS_PATH, loadGenesis } from '../../chain/genesis.ts';
 import { keyPairFromSecret } from '../../chain/keys.ts';
 import { decodeTransfer, transferId } from '../../chain/tx.ts';
 import { addressHash } from '../../consensus/address.ts';
@@ -135,21 +135,81 @@ test('balance with no node running prints the unreachable error and exits 1', ()
     );
   }));
 
-test('send refuses a mistyped address or one of another network before contacting a node', () =>
+test('send refuses a mistyped address, one of another network, or a bad amount before signing anything', () =>
   withDatadir(async (dir) => {
     await wallet(['create', '--datadir', dir, '--light-kdf'], withPassword);
-    const typo = RECIPIENT.slice(0, -1) + (RECIPIENT.endsWith('q') ? 'p' : 'q');
-    assertFails(await wallet(['send', typo, '1', '--datadir', dir], withPassword), /invalid address .*bad checksum/);
-    const otherNetwork = addressFromPublicKey('gcx', new Uint8Array(32).fill(42));
-    assertFails(await wallet(['send', otherNetwork, '1', '--datadir', dir], withPassword), /is for network "gcx", this network uses "gct"/);
     assertFails(await wallet(['send', RECIPIENT, '1.000000001', '--datadir', dir], withPassword), /at most 8/);
+    await withNode(dir, async (node) => {
+      const rpc = ['--datadir', dir, '--rpc-port', String(node.port)];
+      node.account = { balance: 100n * 100_000_000n, nonce: 0n };
+      const typo = RECIPIENT.slice(0, -1) + (RECIPIENT.endsWith('q') ? 'p' : 'q');
+      assertFails(await wallet(['send', typo, '1', ...rpc], withPassword), /invalid address .*bad checksum/);
+      const otherNetwork = addressFromPublicKey('gcx', new Uint8Array(32).fill(42));
+      assertFails(await wallet(['send', otherNetwork, '1', ...rpc], withPassword), /is for network "gcx", this network uses "gct"/);
+      assert.ok(!node.calls.includes('sendrawtransaction'));
+    });
+  }));
+
+test('the wallet signs for the network of the node it talks to, and refuses a --genesis of another network', () =>
+  withDatadir(async (dir) => {
+    await wallet(['import', '--datadir', dir, '--light-kdf'], { ...withPassword, stdin: SECRET_HEX });
+    const otherGenesis = join(dir, 'other.json');
+    const json = JSON.parse(await readFile(DEFAULT_GENESIS_PATH, 'utf8')) as Record<string, unknown>;
+    await writeFile(otherGenesis, JSON.stringify({ ...json, network: 'another-net' }));
+    const other = await loadGenesis(otherGenesis);
+    await withNode(dir, async (node) => {
+      const rpc = ['--datadir', dir, '--rpc-port', String(node.port)];
+      node.account = { balance: 100n * 100_000_000n, nonce: 0n };
+      node.genesis = other.hash;
+      const sent = await wallet(['send', RECIPIENT, '1', ...rpc], withPassword);
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.deepEqual(node.accepted[0]!.chainId, other.hash, "signed for the node's chain, with no --genesis given");
+      const refused = await wallet(['send', RECIPIENT, '1', '--genesis', DEFAULT_GENESIS_PATH, ...rpc], withPassword);
+      assertFails(refused, /--genesis .* is network "gradientcoin-testnet" \(chain id [0-9a-f]{12}…\), but the node on RPC port \d+ follows "another-net"/);
+      assert.equal(node.accepted.length, 1);
+    });
+  }));
+
+test('rewards not yet spendable: balance shows them apart, and send says until when', () =>
+  withDatadir(async (dir) => {
+    await wallet(['import', '--datadir', dir, '--light-kdf'], { ...withPassword, stdin: SECRET_HEX });
+    await withNode(dir, async (node) => {
+      const rpc = ['--datadir', dir, '--rpc-port', String(node.port)];
+      node.account = {
+        balance: 100_000_000n,
+        nonce: 0n,
+        immature: [
+          { height: 8, amount: 200_000_000n, spendableAt: 11 },
+          { height: 9, amount: 200_000_000n, spendableAt: 12 },
+        ],
+      };
+      assert.equal((await wallet(['balance', ...rpc])).stdout, '1.00000000 GC (nonce 0)\n4.00000000 GC immature (mining and contribution rewards, spendable from height 11 to 12)\n');
+      assertFails(await wallet(['send', RECIPIENT, '4', ...rpc], withPassword), /^error: 3\.00010000 GC of the 4\.00010000 GC needed is immature until height 12: /);
+      assertFails(await wallet(['send', RECIPIENT, '6', ...rpc], withPassword), /^error: insufficient funds: have 1\.00000000 GC, need 6\.00010000 GC\n$/);
+      assert.ok(!node.calls.includes('sendrawtransaction'));
+    });
+  }));
+
+test('without a cookie the error names --node-datadir and the cookie user', () =>
+  withDatadir(async (dir) => {
+    await wallet(['create', '--datadir', dir, '--light-kdf'], withPassword);
+    const elsewhere = join(dir, 'no-node-here');
+    await withNode(dir, async (node) => {
+      const run = await wallet(['balance', '--datadir', dir, '--node-datadir', elsewhere, '--rpc-port', String(node.port)]);
+      assertFails(run, /no RPC cookie at .*no-node-here\/\.cookie.*--node-datadir.*--rpc-user __cookie__/);
+      assert.equal((await wallet(['balance', '--datadir', elsewhere, '--node-datadir', dir, '--wallet', 'default', '--rpc-port', String(node.port)])).code, 1, 'no wallet in elsewhere');
+      const ok = await wallet(['balance', '--datadir', dir, '--node-datadir', dir, '--rpc-port', String(node.port)]);
+      assert.equal(ok.code, 0, ok.stderr);
+    });
   }));
 
 interface TestNode {
   port: number;
   readonly accepted: Transfer[];
   readonly calls: string[];
-  account: { balance: bigint; nonce: bigint; pendingNonce?: bigint };
+  account: { balance: bigint; nonce: bigint; pendingNonce?: bigint; immature?: { height: number; amount: bigint; spendableAt: number }[] };
+  /** The chain id getblockchaininfo reports (default: the repository's genesis). */
+  genesis?: Uint8Array;
 }
 
 /** A JSON-RPC node on loopback: cookie auth, getaccount, getaddresshistory, and sendrawtransaction with the real rules. */
@@ -182,12 +242,15 @@ async function withNode(dir: string, fn: (node: TestNode) => Promise<void>): Pro
             balance: a.balance.toString(),
             nonce: a.nonce.toString(),
             ...(a.pendingNonce === undefined ? {} : { pendingNonce: a.pendingNonce.toString() }),
+            immatureRewards: (a.immature ?? []).map((r) => ({ ...r, amount: r.amount.toString() })),
           },
         });
+      } else if (request.method === 'getblockchaininfo') {
+        reply({ result: { chain: node.genesis ? 'another-net' : 'gradientcoin-testnet', genesis: toHex(node.genesis ?? genesis.hash), addressprefix: 'gct', blocks: 10 } });
       } else if (request.method === 'sendrawtransaction') {
         try {
           const tx = decodeTransfer(fromHex((request.params as string[])[0]!));
-          checkTransferSanity(genesis.params, tx);
+          checkTransferSanity({ ...genesis.params, chainId: node.genesis ?? genesis.params.chainId }, tx);
           node.accepted.push(tx);
           reply({ result: toHex(transferId(tx)) });
         } catch (err) {
@@ -200,6 +263,7 @@ async function withNode(dir: string, fn: (node: TestNode) => Promise<void>): Pro
             { txid: 'aa'.repeat(32), height: 5, blockHash: 'bb'.repeat(32), time: 1795305700, from: RECIPIENT, to: address, amount: '250000000', fee: '10000' },
             { txid: 'cc'.repeat(32), height: 9, blockHash: 'dd'.repeat(32), time: 1795305800, from: address, to: RECIPIENT, amount: '100000000', fee: '20000' },
             { txid: 'ee'.repeat(32), height: null, blockHash: null, time: null, from: address, to: RECIPIENT, amount: '1', fee: '10000' },
+            { txid: 'ff'.repeat(32), status: 'dropped', height: null, blockHash: null, time: null, from: address, to: RECIPIENT, amount: '2', fee: '10000', droppedAtHeight: 12, reason: 'bad-tx-balance: sender holds 0' },
           ],
         });
       } else {
@@ -228,7 +292,7 @@ test('balance, send and history through a node', () =>
 
       // Too little money: refused before the password is asked and before anything is sent.
       assertFails(await wallet(['send', RECIPIENT, '1.5', ...rpc]), /^error: insufficient funds: have 1\.50000000 GC, need 1\.50010000 GC\n$/);
-      assert.deepEqual(node.calls, ['getaccount', 'getaccount']);
+      assert.deepEqual(node.calls, ['getblockchaininfo', 'getaccount', 'getblockchaininfo', 'getaccount']);
 
       assertFails(await wallet(['send', RECIPIENT, '1', ...rpc], { env: { GC_WALLET_PASSWORD: 'not it' } }), /^error: wrong password \(or the keystore is corrupted\)\n$/);
       assertFails(await wallet(['send', SECRET_ADDRESS, '1', ...rpc], withPassword), /recipient is this wallet itself/);
@@ -259,11 +323,13 @@ test('balance, send and history through a node', () =>
       const history = await wallet(['history', ...rpc]);
       assert.equal(history.code, 0, history.stderr);
       const lines = history.stdout.trimEnd().split('\n');
-      assert.equal(lines.length, 4);
+      assert.equal(lines.length, 5);
+      assert.match(history.stderr, new RegExp(`dropped ${'ff'.repeat(32)}: bad-tx-balance: sender holds 0`));
       assert.match(lines[0]!, /^\s*HEIGHT\s+TIME \(UTC\)\s+AMOUNT GC\s+FEE GC\s+COUNTERPARTY\s+TXID$/);
       assert.match(lines[1]!, new RegExp(`^pending\\s+-\\s+-0\\.00000001\\s+0\\.00010000\\s+${RECIPIENT}\\s+${'ee'.repeat(32)}$`));
-      assert.match(lines[2]!, new RegExp(`^\\s+9\\s+2026-11-22 00:03:20\\s+-1\\.00000000\\s+0\\.00020000\\s+${RECIPIENT}\\s+${'cc'.repeat(32)}$`));
-      assert.match(lines[3]!, new RegExp(`^\\s+5\\s+2026-11-22 00:01:40\\s+\\+2\\.50000000\\s+-\\s+${RECIPIENT}\\s+${'aa'.repeat(32)}$`));
+      assert.match(lines[2]!, new RegExp(`^dropped\\s+-\\s+-0\\.00000002\\s+0\\.00010000\\s+${RECIPIENT}\\s+${'ff'.repeat(32)}$`));
+      assert.match(lines[3]!, new RegExp(`^\\s+9\\s+2026-11-22 00:03:20\\s+-1\\.00000000\\s+0\\.00020000\\s+${RECIPIENT}\\s+${'cc'.repeat(32)}$`));
+      assert.match(lines[4]!, new RegExp(`^\\s+5\\s+2026-11-22 00:01:40\\s+\\+2\\.50000000\\s+-\\s+${RECIPIENT}\\s+${'aa'.repeat(32)}$`));
     });
   }));
 

@@ -13,6 +13,8 @@ import type { RpcNode } from './context.ts';
 import type { RpcMethodTable } from './method.ts';
 import type { Params } from './params.ts';
 import { addressText } from './views.ts';
+import { immatureRewards } from './immature.ts';
+import { rewardMaturity } from '../../../consensus/maturity.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 10_000;
@@ -21,6 +23,8 @@ const ADDRESS = { name: 'address', description: "an address on this network (bec
 
 export interface HistoryItem {
   readonly txid: string;
+  /** pending: in the mempool; confirmed: in a main-chain block; dropped: a reorganisation took it out for good. */
+  readonly status: 'pending' | 'confirmed' | 'dropped';
   readonly height: number | null;
   readonly blockHash: string | null;
   readonly time: number | null;
@@ -28,29 +32,62 @@ export interface HistoryItem {
   readonly to: string;
   readonly amount: string;
   readonly fee: string;
+  /** For dropped transfers: the tip height after the reorganisation, and why it no longer applies. */
+  readonly droppedAtHeight?: number;
+  readonly reason?: string;
 }
 
 export const accountMethods: RpcMethodTable = {
   getaccount: {
-    summary: "an account's confirmed balance and nonce, and the next nonce counting the mempool",
+    summary: "an account's spendable balance and nonce, its rewards not yet spendable, and the next nonce counting the mempool",
     params: [ADDRESS],
-    result: '{address, balance, nonce, pendingNonce}: decimal strings; balance in base units (1 GC = 10^8)',
-    run: (p, node) => {
+    result:
+      '{address, balance, nonce, pendingNonce, height, maturity, immature, immatureRewards: [{height, amount, spendableAt}]}: amounts and nonces as decimal strings ' +
+      'in base units (1 GC = 10^8); balance is spendable now; immature is what the last `maturity` blocks earned the address, each spendable from block spendableAt',
+    run: async (p, node) => {
       const { text, hash } = addressOf(node, p);
       const account = node.chain.getAccount(hash);
+      const height = node.chain.height();
+      const immature = await immatureRewards(node.chain, hash);
       return {
         address: text,
         balance: account.balance.toString(),
         nonce: account.nonce.toString(),
         pendingNonce: node.mempool.nextNonce(hash).toString(),
+        height,
+        maturity: rewardMaturity(node.chain.params),
+        immature: immature.reduce((sum, r) => sum + r.amount, 0n).toString(),
+        immatureRewards: immature.map((r) => ({ height: r.height, amount: r.amount.toString(), spendableAt: r.spendableAt })),
       };
     },
   },
 
+  getdroppedtransfers: {
+    summary: 'the transfers reorganisations took out of the chain that could not return to the mempool (the last 1000, newest first; forgotten on restart)',
+    params: [],
+    result: '[{txid, from, to, amount, fee, nonce, height, droppedAtHeight, time, code, reason}]: height is where its block was; time in seconds',
+    run: (_p, node) =>
+      node.dropped.list().map((d) => ({
+        txid: toHex(d.id),
+        from: addressText(node.chain.params, addressHash(d.tx.senderPublicKey)),
+        to: addressText(node.chain.params, d.tx.recipient),
+        amount: d.tx.amount.toString(),
+        fee: d.tx.fee.toString(),
+        nonce: d.tx.nonce.toString(),
+        height: d.height,
+        droppedAtHeight: d.droppedAtHeight,
+        time: Math.floor(d.droppedAtMs / 1000),
+        code: d.code,
+        reason: d.reason,
+      })),
+  },
+
   getaddresshistory: {
-    summary: "an address's transfers, newest first: pending ones, then the main chain's from the tip down",
+    summary: "an address's transfers, newest first: pending ones, those a reorganisation dropped, then the main chain's from the tip down",
     params: [ADDRESS, { name: 'limit', description: `at most this many (1 to ${MAX_HISTORY_LIMIT}, default ${DEFAULT_HISTORY_LIMIT})`, optional: true }],
-    result: '[{txid, height, blockHash, time, from, to, amount, fee}]; height, blockHash and time are null while pending',
+    result:
+      '[{txid, status, height, blockHash, time, from, to, amount, fee, droppedAtHeight?, reason?}]; status pending, dropped or confirmed; ' +
+      'height, blockHash and time are null unless confirmed',
     run: async (p, node) => {
       const { hash } = addressOf(node, p);
       const limit = p.integer('limit', 1, MAX_HISTORY_LIMIT, DEFAULT_HISTORY_LIMIT);
@@ -62,8 +99,9 @@ export const accountMethods: RpcMethodTable = {
 export async function addressHistory(node: RpcNode, address: Uint8Array, limit: number): Promise<HistoryItem[]> {
   const { chain } = node;
   const out: HistoryItem[] = [];
-  const item = (tx: Transfer, block: { height: number; hash: Uint8Array; time: number } | null): HistoryItem => ({
+  const item = (tx: Transfer, block: { height: number; hash: Uint8Array; time: number } | null, status: HistoryItem['status'] = block ? 'confirmed' : 'pending'): HistoryItem => ({
     txid: toHex(transferId(tx)),
+    status,
     height: block ? block.height : null,
     blockHash: block ? toHex(block.hash) : null,
     time: block ? block.time : null,
@@ -79,6 +117,12 @@ export async function addressHistory(node: RpcNode, address: Uint8Array, limit: 
     if (out.length >= limit) return out;
     out.push(item(tx, null));
   }
+  for (const d of node.dropped.list()) {
+    if (out.length >= limit) return out;
+    // A transfer mined again on the new branch, or back in the pool, is not dropped any more.
+    if (!involves(d.tx, address) || node.mempool.has(d.id) || (await onMainChain(node, d.tx, d.droppedAtHeight))) continue;
+    out.push({ ...item(d.tx, null, 'dropped'), droppedAtHeight: d.droppedAtHeight, reason: `${d.code}: ${d.reason}` });
+  }
   // Walks the tip's ancestry by parent hash, so a reorganisation during the scan cannot mix branches.
   for (let entry = chain.tip(); entry.height > 0 && out.length < limit; ) {
     const block = await chain.getBlock(entry.hash);
@@ -93,6 +137,17 @@ export async function addressHistory(node: RpcNode, address: Uint8Array, limit: 
     entry = parent;
   }
   return out;
+}
+
+/** Whether the main chain above `fromHeight` includes `tx` (a dropped transfer someone sent again unchanged). */
+async function onMainChain(node: RpcNode, tx: Transfer, fromHeight: number): Promise<boolean> {
+  const id = transferId(tx);
+  for (let h = Math.max(1, fromHeight - 1); h <= node.chain.height(); h++) {
+    const hash = node.chain.getHashAtHeight(h);
+    const block = hash && (await node.chain.getBlock(hash));
+    if (block && block.txs.some((t) => bytesEqual(transferId(t), id))) return true;
+  }
+  return false;
 }
 
 function involves(tx: Transfer, address: Uint8Array): boolean {

@@ -7,6 +7,7 @@ import type { AddResult, Chain } from '../../../chain/chain.ts';
 import type { Transfer } from '../../../consensus/types.ts';
 import type { Mempool, MempoolAddResult } from '../../mempool/mempool.ts';
 import type { P2PNetwork } from '../../p2p/network.ts';
+import type { DroppedTransfers } from '../../node/dropped-transfers.ts';
 
 /** The parts of the P2P network the RPC reports on. */
 export type RpcNetwork = Pick<P2PNetwork, 'peerId' | 'addresses' | 'peers' | 'readyPeers' | 'syncState' | 'counters' | 'bans'>;
@@ -33,6 +34,8 @@ export interface RpcNode {
   /** null when the node runs without its P2P network. */
   readonly network: RpcNetwork | null;
   readonly networkSettings: NetworkSettings;
+  /** Transfers reorganisations removed from the chain that could not return to the mempool. */
+  readonly dropped: DroppedTransfers;
   readonly version: string;
   /** When the node started, milliseconds since the epoch. */
   readonly startedAtMs: number;

@@ -17,7 +17,7 @@ import { historyTable } from '../../src/cli/wallet.ts';
 import { DroppedTransfers } from '../../src/node/dropped-transfers.ts';
 import { headerHash } from '../../chain/header.ts';
 import { buildBlock, childParent, genesisParent, transfer } from '../util/fixtures.ts';
-import { blockHex, GENESIS, KEYS, startTestNode } from './node-harness.ts';
+import { blockHex, GENESIS, KEYS, startTestNode } from '../util/node-harness.ts';
 
 const params = GENESIS.params;
 const address = (i: number): string => encodeAddress(params.addressPrefix, KEYS[i]!.address);

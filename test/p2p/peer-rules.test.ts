@@ -138,5 +138,8 @@ test('mempool verdicts: stateless failures reject (ban), state and policy failur
   assert.equal(mempoolVerdict(new MempoolError('insufficient-balance', 'poor', 'bad-tx-balance')), 'ignore');
   assert.equal(mempoolVerdict(new MempoolError('duplicate', 'again')), 'ignore');
   assert.equal(mempoolVerdict(new MempoolError('mempool-full', 'full')), 'ignore');
+  // The relay policy is this node's own: a peer with a lower minimum may relay what we refuse.
+  assert.equal(mempoolVerdict(new MempoolError('fee-rate-too-low', 'no fee')), 'ignore');
+  assert.equal(mempoolVerdict(new MempoolError('dust', 'one unit')), 'ignore');
   assert.throws(() => mempoolVerdict(new Error('not a mempool error')));
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PeerScores, ACTION_POINTS } from '../../src/p2p/peer-score.ts';
 import { BanList, BAN_DURATION_MS } from '../../src/p2p/ban-list.ts';
 import { PeerRateLimiter, TokenBucket } from '../../src/p2p/reqresp/rate-limit.ts';
-import { BoundedQueue } from '../../src/p2p/work-queue.ts';
+import { BoundedQueue } from '../../src/p2p/bounded-queue.ts';
 import { formatDuration, SyncProgress } from '../../src/p2p/sync-progress.ts';
 import { generatePsk, parsePsk, readPskFile, writePskFile } from '../../src/p2p/pnet.ts';
 import { loadOrCreatePeerKey } from '../../src/p2p/peer-key.ts';

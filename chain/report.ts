@@ -1,10 +1,26 @@
-/** The Gauntlet report on the wire: one array per entry, floats as msgpack float64. */
+/**
+ * The Gauntlet report on the wire: one array per entry, floats as msgpack float64 (an integral
+ * value as msgpack's integer, which the canonical decoder insists on).
+ *
+ * −0 has no encoding here: msgpack writes it as the integer 0, which decodes as +0, while the
+ * report root hashes each float's bit pattern (consensus/ids.ts), so a report holding −0 would
+ * reach every peer with another root and its block would be refused as bad-reportroot. The
+ * encoder refuses −0 with an error naming the field, so such a block fails where it is built; the
+ * decoder cannot produce −0 (a float64 −0 on the wire is not canonical and is refused).
+ */
 import type { ReportEntry } from '../consensus/types.ts';
 import type { Encodable } from './encoding.ts';
 import { DecodeError } from './errors.ts';
 import { readArray, readBytes, readFloat, readU64 } from './fields.ts';
 
+const FLOAT_FIELDS = ['lossOwnBefore', 'lossOwnAfter', 'lossRandBefore', 'lossRandAfter', 'score', 'weight'] as const;
+
 export function reportEntryToValue(e: ReportEntry): Encodable {
+  for (const field of FLOAT_FIELDS) {
+    if (Object.is(e[field], -0)) {
+      throw new RangeError(`report entry ${field} is -0, which msgpack writes as +0: the report root would change after a decode`);
+    }
+  }
   return [
     e.contributor,
     e.lossOwnBefore,

@@ -10,9 +10,12 @@
  * at 0 and 1 so that consecutive powers of two join without a step. The result is clamped to
  * [1, powLimit]. Because the schedule is absolute, rounding never accumulates from block to block.
  *
- * This network anchors at its genesis block: anchor height 0, the anchor's target is the genesis
- * target and the anchor's (virtual) parent time is genesis time − idealBlockTime, so that the
- * genesis' first child is asked for exactly the genesis target when it arrives on schedule.
+ * This network anchors at block 1, not at the genesis block (docs/pow.md): block 1 carries the
+ * genesis bits, and every later block is scheduled with anchor height 1, the genesis target, and a
+ * virtual anchor parent one idealBlockTime before block 1's timestamp, so that block 2, arriving on
+ * schedule, is asked for exactly the genesis target. consensus/header-rules.ts (expectedBits)
+ * builds that anchor with genesisAnchor(block 1's timestamp) and sets the height to 1; the
+ * functions here take any anchor.
  */
 import { bitsToTarget, targetToBits } from './compact.ts';
 import { MAX_TARGET } from './target.ts';
@@ -83,7 +86,11 @@ export function nextBits(params: AsertParams, parent: AsertParent): number {
   return targetToBits(nextTarget(params, parent));
 }
 
-/** This network's anchor: the genesis block itself (see the module comment). */
+/**
+ * An anchor at height 0 whose block has `timestamp` and `bits`: the anchor parent one ideal block
+ * time earlier. expectedBits passes block 1's timestamp and the genesis bits and moves the height
+ * to 1 (see the module comment).
+ */
 export function genesisAnchor(
   genesis: { readonly timestamp: number; readonly bits: number },
   schedule: { readonly idealBlockTime: number; readonly halfLife: number; readonly powLimit: bigint },

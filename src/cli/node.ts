@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { decodeAddress } from '../../chain/address.ts';
 import { loadGenesis } from '../../chain/genesis.ts';
 import { DEFAULT_RPC_PORT } from '../rpc/client.ts';
+import { DEFAULT_NETWORK_OPTIONS } from '../p2p/network-options.ts';
+import { integer } from './options.ts';
 import {
   ConfigError,
   DEFAULT_BIND,
@@ -31,6 +33,7 @@ interface NodeCommandOptions {
   readonly port: number;
   readonly bind: string;
   readonly bootnodes?: string[];
+  readonly targetPeers: number;
   readonly mdns: boolean;
   readonly psk?: string;
   readonly rpcPort: number;
@@ -56,6 +59,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'P2P port', checked((t) => parsePort(t, '--port', true)), DEFAULT_P2P_PORT)
     .option('--bind <ip>', 'interface the P2P port listens on', checked(parseBind), DEFAULT_BIND)
     .option('--bootnodes <multiaddr,...>', 'peers to dial, comma-separated, each ending in /p2p/<peer id>', checked(parseBootnodes))
+    .option('--target-peers <n>', 'keep dialling peers while fewer are connected', integer(1, 1_000), DEFAULT_NETWORK_OPTIONS.targetPeers)
     .option('--no-mdns', 'no mDNS peer discovery on the local network')
     .option('--psk <file>', 'swarm key of a private network (default: <datadir>/swarm.key when present)')
     .option('--rpc-port <port>', 'JSON-RPC port on 127.0.0.1', checked((t) => parsePort(t, '--rpc-port', true)), DEFAULT_RPC_PORT)
@@ -95,6 +99,7 @@ export function register(program: Command): void {
         genesis,
         listen: [listenAddress(opts.bind, opts.port)],
         bootnodes: opts.bootnodes ?? [],
+        networkOptions: { targetPeers: opts.targetPeers },
         mdns: opts.mdns,
         ...(psk ? { psk } : {}),
         rpcPort: opts.rpcPort,

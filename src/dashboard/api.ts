@@ -8,7 +8,8 @@ import type { Block } from '../../consensus/types.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bitsToTarget } from '../../consensus/pow/compact.ts';
 import type { RpcNode } from '../rpc/methods/context.ts';
-import type { ModelInsight } from './model-insight.ts';
+import { historyHeights, type ModelInsight } from './model-insight.ts';
+import type { Computed } from './tip-cache.ts';
 
 export const MAX_BLOCKS = 100;
 const LOSS_POINTS = 64;
@@ -65,13 +66,17 @@ export async function recentBlocks({ node }: DashboardSources, count: number): P
   return out;
 }
 
-export async function loss({ insight }: DashboardSources): Promise<Record<string, unknown>> {
+/**
+ * The tip's held-out loss and its history; `complete` once every point of the history is measured
+ * (the dashboard caches it per tip, see tip-cache.ts).
+ */
+export async function loss({ insight }: DashboardSources): Promise<Computed<Record<string, unknown>>> {
   const at = await insight.modelAt();
+  const history = await insight.lossHistory(at.entry.height, LOSS_POINTS);
+  const complete = !insight.heldOut || history.length === historyHeights(at.entry.height, LOSS_POINTS).length;
   return {
-    height: at.entry.height,
-    heldOutLoss: insight.lossOf(at),
-    positions: insight.heldOut?.positions ?? 0,
-    history: await insight.lossHistory(at.entry.height, LOSS_POINTS),
+    value: { height: at.entry.height, heldOutLoss: insight.lossOf(at), positions: insight.heldOut?.positions ?? 0, history },
+    complete,
   };
 }
 

@@ -14,6 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contributors, loss, MAX_BLOCKS, peers, recentBlocks, summary, type DashboardSources } from './api.ts';
+import { TipCache } from './tip-cache.ts';
+import { toHex } from '../../consensus/hash.ts';
 
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -45,10 +47,11 @@ const SECURITY_HEADERS = {
 
 export function createDashboardHandler(sources: DashboardSources): DashboardHandler {
   const cache = new Map<string, Buffer>();
+  const lossPerTip = new TipCache(() => loss(sources), () => sources.node.nowMs());
   const api: Readonly<Record<string, (url: URL) => unknown>> = {
     '/api/summary.json': () => summary(sources),
     '/api/blocks.json': (url) => recentBlocks(sources, clampCount(url.searchParams.get('count'))),
-    '/api/loss.json': () => loss(sources),
+    '/api/loss.json': () => lossPerTip.get(toHex(sources.node.chain.tip().hash)),
     '/api/contributors.json': () => contributors(sources),
     '/api/peers.json': () => peers(sources),
   };

@@ -9,7 +9,8 @@ import { CodedError } from '../../trainer/coded-error.ts';
 export type MempoolCode =
   | 'duplicate' // already in the pool
   | 'invalid' // breaks a consensus rule on its own (see verifyCode)
-  | 'fee-too-low' // below the pool's minimum fee
+  | 'fee-rate-too-low' // pays less per byte than the minimum relay fee rate
+  | 'dust' // moves less than the dust amount
   | 'nonce-too-low' // the sender's account has moved past this nonce
   | 'nonce-too-high' // too far ahead of the sender's account nonce to hold
   | 'insufficient-balance' // the sender cannot pay it after its earlier pending transfers

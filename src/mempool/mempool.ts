@@ -8,6 +8,10 @@
  *   pool). Further ahead is refused ('nonce-too-high').
  * - All of a sender's pending transfers, applied in nonce order, must be payable from its balance
  *   under the consensus rules (checkTransferAgainstState).
+ * - Relay policy: a transfer pays at least minFeeRate base units per encoded byte
+ *   ('fee-rate-too-low'), and moves at least the dust amount ('dust'): an amount that would cost
+ *   more than a third of itself to spend again at the minimum fee rate (Bitcoin's dust rule). Each
+ *   new account is state every node keeps for ever, so creating one costs a fee and a real amount.
  * - The same (sender, nonce) replaces a pending transfer only with a strictly higher fee.
  * - The pool is bounded in bytes. When full, the transfer paying the least per byte among each
  *   sender's last one (so no sender is left with a gap) is evicted, if the newcomer pays more per
@@ -34,14 +38,31 @@ export interface MempoolOptions {
   readonly maxBytes?: number;
   /** How far past the account nonce a transfer may be held (also the most a sender may queue). */
   readonly maxPerSender?: number;
-  /** The lowest fee accepted, in base units. */
-  readonly minFee?: bigint;
+  /** The lowest fee per encoded byte accepted, in base units (the minimum relay fee rate). */
+  readonly minFeeRate?: bigint;
+  /** The smallest amount a transfer may move (default: dustAmount(minFeeRate)). */
+  readonly dustAmount?: bigint;
+}
+
+/**
+ * 10 base units per byte: a transfer (184 bytes) pays at least 1,840 base units, 0.0000184 GC,
+ * well under the wallet's default fee (0.0001 GC), and 100,000 new accounts cost 1.84 GC in fees.
+ */
+export const DEFAULT_MIN_FEE_RATE = 10n;
+
+/** Every transfer encodes to this many bytes (chain/tx.ts writes each integer at full width). */
+const TRANSFER_BYTES = 184;
+
+/** Dust: less than three times what the transfer that spends it pays at `minFeeRate`. */
+export function dustAmount(minFeeRate: bigint): bigint {
+  return 3n * BigInt(TRANSFER_BYTES) * minFeeRate;
 }
 
 export const DEFAULT_MEMPOOL_OPTIONS: Required<MempoolOptions> = Object.freeze({
   maxBytes: 32 * 1024 * 1024,
   maxPerSender: 64,
-  minFee: 0n,
+  minFeeRate: DEFAULT_MIN_FEE_RATE,
+  dustAmount: dustAmount(DEFAULT_MIN_FEE_RATE),
 });
 
 /** A transfer of a disconnected block that could not come back to the pool, and why. */
@@ -81,7 +102,11 @@ export class Mempool {
   /** `accounts`: the tip's state (a live map may be passed; onReorg replaces it). */
   constructor(params: ChainParams, accounts: AccountMap, options: MempoolOptions = {}) {
     this.params = params;
-    this.options = { ...DEFAULT_MEMPOOL_OPTIONS, ...options };
+    const minFeeRate = options.minFeeRate ?? DEFAULT_MIN_FEE_RATE;
+    if (minFeeRate < 0n) throw new RangeError(`minFeeRate must not be negative, got ${minFeeRate}`);
+    const dust = options.dustAmount ?? dustAmount(minFeeRate);
+    if (dust < 0n) throw new RangeError(`dustAmount must not be negative, got ${dust}`);
+    this.options = Object.freeze({ ...DEFAULT_MEMPOOL_OPTIONS, ...options, minFeeRate, dustAmount: dust });
     this.#accounts = accounts;
   }
 
@@ -190,7 +215,8 @@ export class Mempool {
     const id = transferId(tx);
     const key = toHexKey(id);
     if (this.#byId.has(key)) throw new MempoolError('duplicate', `transfer ${key} is already pending`);
-    if (tx.fee < this.options.minFee) throw new MempoolError('fee-too-low', `fee ${tx.fee} is below the minimum ${this.options.minFee}`);
+    const size = encodeTransfer(tx).length;
+    this.#checkRelayPolicy(tx, size);
     if (!trusted) {
       try {
         checkTransferSanity(this.params, tx);
@@ -215,7 +241,7 @@ export class Mempool {
     if (existing && tx.fee <= existing.tx.fee) {
       throw new MempoolError('replacement-fee-too-low', `a pending transfer with nonce ${tx.nonce} pays ${existing.tx.fee}; a replacement must pay more`);
     }
-    const entry: PoolEntry = { tx, id, key, sender, size: encodeTransfer(tx).length, sequence: this.#sequence++ };
+    const entry: PoolEntry = { tx, id, key, sender, size, sequence: this.#sequence++ };
     const candidate = new Map(queue ?? []);
     candidate.set(tx.nonce, entry);
     const unpaid = firstUnpayable(sender, account, sortedByNonce(candidate));
@@ -229,6 +255,18 @@ export class Mempool {
     if (existing) this.#remove(existing);
     this.#insert(entry);
     return { id, replaced: existing?.tx ?? null };
+  }
+
+  /** The minimum fee rate and the dust rule (see the file comment). */
+  #checkRelayPolicy(tx: Transfer, size: number): void {
+    const { minFeeRate, dustAmount: dust } = this.options;
+    if (tx.fee < minFeeRate * BigInt(size)) {
+      throw new MempoolError(
+        'fee-rate-too-low',
+        `fee ${tx.fee} for ${size} bytes is below the minimum relay fee rate of ${minFeeRate} per byte (${minFeeRate * BigInt(size)})`,
+      );
+    }
+    if (tx.amount < dust) throw new MempoolError('dust', `amount ${tx.amount} is dust: the smallest amount relayed is ${dust}`);
   }
 
   /**

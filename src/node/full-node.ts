@@ -92,7 +92,7 @@ export interface FullNodeOptions {
   /** More RPC methods and an HTTP handler in front of JSON-RPC (the Gauntlet's, the dashboard), made once the node exists. */
   readonly rpcExtensions?: (node: FullNode) => RpcExtensions;
   /** Further RPC server options (tests: request size, auth delay). */
-  readonly rpcOptions?: Partial<Pick<RpcServerOptions, 'maxRequestBytes' | 'maxBatch' | 'authFailureDelayMs'>>;
+  readonly rpcOptions?: Partial<Pick<RpcServerOptions, 'maxRequestBytes' | 'maxBatch' | 'maxBatchResponseBytes' | 'authFailureDelayMs'>>;
 }
 
 export type NodeStartCode = 'p2p-port-in-use' | 'p2p-listen-failed';

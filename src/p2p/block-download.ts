@@ -18,7 +18,7 @@ import type { Logger } from '../log.ts';
 import { describeError } from './errors.ts';
 import type { CheckedHeader } from './header-chain.ts';
 import type { PeerAction } from './peer-score.ts';
-import type { PeerRecord } from './peers.ts';
+import type { PeerRecord } from './peer-table.ts';
 import type { NetworkChain } from './seams.ts';
 import { requestBlocksByHash } from './reqresp/blocks.ts';
 import { MAX_BLOCKS_PER_REQUEST } from './reqresp/limits.ts';

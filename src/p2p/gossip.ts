@@ -19,7 +19,7 @@ import type { ValidatingGossipSub } from './node.ts';
 import type { PeerAction } from './peer-score.ts';
 import { TOPIC_KINDS, type GossipTopics, type TopicKind } from './protocols.ts';
 import type { Verdict } from './seams.ts';
-import { BoundedQueue, type QueueCounters } from './work-queue.ts';
+import { BoundedQueue, type QueueCounters } from './bounded-queue.ts';
 
 /**
  * gossipsub frames each RPC with it-length-prefixed's default limit, 4 MiB, and cannot send a

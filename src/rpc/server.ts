@@ -7,7 +7,9 @@
  *   compared in constant time, and a failure is answered after a short pause, so guessing is slow.
  * - A request's size is limited (checked against Content-Length before reading, and while reading).
  * - A body is one request or a batch (an array, answered by an array in the same order, without the
- *   notifications). Parameters go by position or by name.
+ *   notifications). Parameters go by position or by name, nested at most MAX_PARAMS_DEPTH deep.
+ * - A batch's answers are bounded in bytes in all (maxBatchResponseBytes): once they pass it, the
+ *   requests left are not run and each is answered with an error that says so.
  * - Every JSON-RPC answer has HTTP status 200, errors included; the error object carries the code:
  *   -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid params,
  *   -32603 internal error, and bitcoind's application codes (src/rpc/errors.ts).
@@ -26,6 +28,7 @@ import type { RpcNode } from './methods/context.ts';
 import type { RpcMethodTable } from './methods/method.ts';
 import { Params } from './methods/params.ts';
 import { rpcMethods } from './methods/registry.ts';
+import { MAX_PARAMS_DEPTH, nestsDeeperThan } from './json-depth.ts';
 
 export interface RpcServerOptions {
   readonly node: RpcNode;
@@ -40,6 +43,8 @@ export interface RpcServerOptions {
   readonly maxRequestBytes?: number;
   /** Most requests in one batch (default 1,000). */
   readonly maxBatch?: number;
+  /** Most bytes of answers one batch may produce (default 64 MiB). */
+  readonly maxBatchResponseBytes?: number;
   /** Pause before answering a request with wrong credentials (default 250 ms, as bitcoind). */
   readonly authFailureDelayMs?: number;
   readonly log?: Logger;
@@ -63,6 +68,8 @@ interface JsonRpcResponse {
 }
 
 const DEFAULT_MAX_BATCH = 1_000;
+/** Room for dozens of the largest answers (a block, the model) and far below what hurts a node. */
+const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_AUTH_FAILURE_DELAY_MS = 250;
 /** Time given to open connections to finish their request when the server closes. */
 const CLOSE_GRACE_MS = 2_000;
@@ -77,6 +84,7 @@ export class RpcServer {
   readonly #credentials: readonly Buffer[];
   readonly #maxRequestBytes: number;
   readonly #maxBatch: number;
+  readonly #maxBatchResponseBytes: number;
   readonly #authDelayMs: number;
   readonly #log: Logger;
   #closing: Promise<void> | null = null;
@@ -88,6 +96,7 @@ export class RpcServer {
     this.#credentials = options.credentials.map((c) => digest(`${c.user}:${c.password}`));
     this.#maxRequestBytes = options.maxRequestBytes ?? 2 * options.node.chain.params.limits.maxBlockBytes + 1024 * 1024;
     this.#maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.#maxBatchResponseBytes = options.maxBatchResponseBytes ?? DEFAULT_MAX_BATCH_RESPONSE_BYTES;
     this.#authDelayMs = options.authFailureDelayMs ?? DEFAULT_AUTH_FAILURE_DELAY_MS;
     this.#log = options.log ?? silentLogger();
     this.#server = createServer((req, res) => {
@@ -174,12 +183,11 @@ export class RpcServer {
     if (declared > this.#maxRequestBytes) return this.#tooLarge(req, res);
     const body = await readBody(req, this.#maxRequestBytes);
     if (body === null) return this.#tooLarge(req, res);
-    const answer = await this.#answer(body);
-    if (answer === null) {
+    const text = await this.#answer(body);
+    if (text === null) {
       res.writeHead(204).end();
       return;
     }
-    const text = JSON.stringify(answer, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
     send(res, 200, text, { 'content-type': 'application/json' });
   }
 
@@ -199,26 +207,46 @@ export class RpcServer {
     return ok;
   }
 
-  /** The response body for a request body: one response, a list (batch), or null (notifications only). */
-  async #answer(body: Buffer): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
+  /**
+   * The response body for a request body, as JSON text: one response, a list (batch), or null
+   * (notifications only). A batch's answers are serialised one by one as they come, so what is
+   * held is the text counted against the cap, not the objects behind it.
+   */
+  async #answer(body: Buffer): Promise<string | null> {
     let request: unknown;
     try {
       request = JSON.parse(body.toString('utf8'));
     } catch (err) {
-      return failure(null, new RpcServerError('parse-error', `parse error: ${describeError(err)}`));
+      return toJson(failure(null, new RpcServerError('parse-error', `parse error: ${describeError(err)}`)));
     }
-    if (!Array.isArray(request)) return this.#call(request);
-    if (request.length === 0) return failure(null, new RpcServerError('invalid-request', 'a batch must hold at least one request'));
+    if (!Array.isArray(request)) {
+      const response = await this.#call(request);
+      return response ? toJson(response) : null;
+    }
+    if (request.length === 0) return toJson(failure(null, new RpcServerError('invalid-request', 'a batch must hold at least one request')));
     if (request.length > this.#maxBatch) {
-      return failure(null, new RpcServerError('invalid-request', `a batch holds at most ${this.#maxBatch} requests, got ${request.length}`));
+      return toJson(failure(null, new RpcServerError('invalid-request', `a batch holds at most ${this.#maxBatch} requests, got ${request.length}`)));
     }
-    const out: JsonRpcResponse[] = [];
+    const out: string[] = [];
+    let bytes = 0;
     // In order, one after another: a batch is a script, and "stop" at its end must come last.
-    for (const item of request) {
-      const response = await this.#call(item);
-      if (response) out.push(response);
+    for (const [index, item] of request.entries()) {
+      const response = bytes > this.#maxBatchResponseBytes ? this.#overflow(item, index, request.length) : await this.#call(item);
+      if (!response) continue;
+      const text = toJson(response);
+      bytes += Buffer.byteLength(text);
+      out.push(text);
     }
-    return out.length > 0 ? out : null;
+    return out.length > 0 ? `[${out.join(',')}]` : null;
+  }
+
+  /** The answer to a batch request left unrun because the answers before it passed the cap. */
+  #overflow(item: unknown, index: number, count: number): JsonRpcResponse | null {
+    const r = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : {};
+    if (!('id' in r)) return null;
+    const id = typeof r['id'] === 'string' || typeof r['id'] === 'number' ? r['id'] : null;
+    const reason = `not run: the batch's answers passed ${this.#maxBatchResponseBytes} bytes before request ${index + 1} of ${count}; send it in a smaller batch`;
+    return failure(id, new RpcServerError('invalid-request', reason));
   }
 
   /** Runs one request; null for a notification (a request without an id is not answered). */
@@ -249,6 +277,10 @@ export class RpcServer {
     const method = Object.hasOwn(this.#methods, name) ? this.#methods[name] : undefined;
     if (!method) return failure(id, new RpcServerError('method-not-found', `method not found: ${name.slice(0, 64)} (see "help")`));
     const started = performance.now();
+    if (nestsDeeperThan(rawParams, MAX_PARAMS_DEPTH)) {
+      this.#log.debug({ method: name }, 'rpc params nested too deeply');
+      return failure(id, new RpcServerError('invalid-params', `${name}: params nest deeper than ${MAX_PARAMS_DEPTH} levels`));
+    }
     try {
       const params = Params.bind(name, method.params, rawParams);
       const result = await method.run(params, this.#node);
@@ -272,6 +304,11 @@ function asServerError(err: unknown): RpcServerError | null {
   if (err instanceof MempoolError) return new RpcServerError('verify-rejected', err.message, { reason: err.code });
   if (isVerifyError(err)) return new RpcServerError('verify-error', err.message, { reason: err.code });
   return null;
+}
+
+/** JSON text of an answer; bigints are written as decimal strings. */
+function toJson(value: JsonRpcResponse): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 function failure(id: JsonRpcId, err: RpcServerError): JsonRpcResponse {

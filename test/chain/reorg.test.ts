@@ -48,7 +48,7 @@ async function assertDbConsistent(chain: Chain, location: string, tree: BlockTre
 }
 
 function attachMempool(chain: Chain): { mempool: Mempool; changes: TipChange[] } {
-  const mempool = new Mempool(chain.params, chain.accounts());
+  const mempool = new Mempool(chain.params, chain.accounts(), { minFeeRate: 0n, dustAmount: 0n });
   const changes: TipChange[] = [];
   chain.on('tip', (change) => {
     changes.push(change);

@@ -18,7 +18,7 @@ test('a transfer announced before any peer subscribes is delivered once one does
   const pools = new Map<string, Mempool>();
   const withPool = (name: string): Promise<TestNode> => nodeWithMempool(harness, tree, name, pools);
   const a = await withPool('a');
-  const tx = tree.pay(0, 3, 5n * 100_000_000n, 1_000n, 0n);
+  const tx = tree.pay(0, 3, 5n * 100_000_000n, 10_000n, 0n);
   pools.get('a')!.add(tx);
   // Nobody listens yet: nothing is sent, and the message waits.
   assert.equal(await a.net.announceTransfer(tx), 0);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PeerScores, ACTION_POINTS } from '../../src/p2p/peer-score.ts';
 import { BanList, BAN_DURATION_MS } from '../../src/p2p/ban-list.ts';
 import { PeerRateLimiter, TokenBucket } from '../../src/p2p/reqresp/rate-limit.ts';
-import { BoundedQueue } from '../../src/p2p/work-queue.ts';
+import { BoundedQueue } from '../../src/p2p/bounded-queue.ts';
 import { formatDuration, SyncProgress } from '../../src/p2p/sync-progress.ts';
 import { generatePsk, parsePsk, readPskFile, writePskFile } from '../../src/p2p/pnet.ts';
 import { loadOrCreatePeerKey } from '../../src/p2p/peer-key.ts';
@@ -138,5 +138,8 @@ test('mempool verdicts: stateless failures reject (ban), state and policy failur
   assert.equal(mempoolVerdict(new MempoolError('insufficient-balance', 'poor', 'bad-tx-balance')), 'ignore');
   assert.equal(mempoolVerdict(new MempoolError('duplicate', 'again')), 'ignore');
   assert.equal(mempoolVerdict(new MempoolError('mempool-full', 'full')), 'ignore');
+  // The relay policy is this node's own: a peer with a lower minimum may relay what we refuse.
+  assert.equal(mempoolVerdict(new MempoolError('fee-rate-too-low', 'no fee')), 'ignore');
+  assert.equal(mempoolVerdict(new MempoolError('dust', 'one unit')), 'ignore');
   assert.throws(() => mempoolVerdict(new Error('not a mempool error')));
 });

@@ -52,7 +52,7 @@ test('blocks, transfers and a late node: three nodes in a line, then a fourth th
   assert.equal(c.chain.height(), 1);
 
   // A transfer created at A reaches C's mempool through B's.
-  const tx = tree.pay(0, 3, 7n * 100_000_000n, 1_000n, 0n);
+  const tx = tree.pay(0, 3, 7n * 100_000_000n, 10_000n, 0n);
   pools.get('a')!.add(tx);
   assert.ok((await a.net.announceTransfer(tx)) >= 1);
   await waitFor(() => pools.get('c')!.has(transferId(tx)), 'the transfer in c\'s mempool');

@@ -6,7 +6,7 @@ import { toHexKey } from '../../consensus/bytes.ts';
 import { transferId } from '../../consensus/ids.ts';
 import { applyBlock } from '../../consensus/state-transition.ts';
 import { encodeTransfer } from '../../chain/tx.ts';
-import { Mempool } from '../../src/mempool/mempool.ts';
+import { DEFAULT_MIN_FEE_RATE, dustAmount, Mempool, type MempoolOptions } from '../../src/mempool/mempool.ts';
 import { MempoolError, type MempoolCode } from '../../src/mempool/errors.ts';
 import { testGenesis, testKeys, testParams, transfer, type TestKey } from '../util/fixtures.ts';
 
@@ -17,6 +17,13 @@ const key = (k: TestKey): string => toHexKey(k.address);
 function accounts(entries: readonly [TestKey, bigint, bigint?][]): Map<string, Account> {
   return new Map(entries.map(([k, balance, nonce]) => [key(k), { balance, nonce: nonce ?? 0n }]));
 }
+
+/**
+ * Most tests here exercise ordering, gaps, balances and eviction with small round numbers, so their
+ * pools relay for free; the relay-policy test below runs with the defaults.
+ */
+const FREE: MempoolOptions = { minFeeRate: 0n, dustAmount: 0n };
+const freePool = (state: Map<string, Account>, options: MempoolOptions = {}): Mempool => new Mempool(params, state, { ...FREE, ...options });
 
 const pay = (from: number, nonce: bigint, fee: bigint, amount = 100n, to = 7): Transfer =>
   transfer(params, keys[from]!, keys[to]!.address, amount, fee, nonce);
@@ -31,7 +38,7 @@ const nonces = (txs: readonly Transfer[]): string[] => txs.map((tx) => `${keys.f
 const blockOf = (txs: readonly Transfer[]): Block => ({ header: testGenesis().block.header, txs, contributions: [], report: [] });
 
 test('nonce order: a transfer ahead of the account waits for the gap to fill', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 10_000n, 3n]]));
+  const pool = freePool(accounts([[keys[0]!, 10_000n, 3n]]));
   pool.add(pay(0, 4n, 5n));
   assert.deepEqual(pool.selectForBlock(10), [], 'nonce 4 cannot go before 3');
   assert.equal(pool.nextNonce(keys[0]!.address), 3n);
@@ -44,7 +51,7 @@ test('nonce order: a transfer ahead of the account waits for the gap to fill', (
 });
 
 test('gaps: held up to maxPerSender past the account nonce, refused beyond', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 10_000n]]), { maxPerSender: 4 });
+  const pool = freePool(accounts([[keys[0]!, 10_000n]]), { maxPerSender: 4 });
   pool.add(pay(0, 3n, 1n));
   refuses(() => pool.add(pay(0, 4n, 1n)), 'nonce-too-high');
   pool.add(pay(0, 0n, 1n));
@@ -55,7 +62,7 @@ test('gaps: held up to maxPerSender past the account nonce, refused beyond', () 
 });
 
 test('balance: every pending transfer of a sender must be payable after the ones before it', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 1_000n]]));
+  const pool = freePool(accounts([[keys[0]!, 1_000n]]));
   pool.add(pay(0, 0n, 10n, 500n));
   pool.add(pay(0, 1n, 10n, 400n));
   refuses(() => pool.add(pay(0, 2n, 10n, 100n)), 'insufficient-balance');
@@ -64,12 +71,12 @@ test('balance: every pending transfer of a sender must be payable after the ones
   pool.add(pay(0, 2n, 0n, 60n));
   // A replacement that would leave a later transfer unpaid is refused too.
   refuses(() => pool.add(pay(0, 0n, 11n, 520n)), 'insufficient-balance');
-  const empty = new Mempool(params, new Map());
+  const empty = freePool(new Map());
   refuses(() => empty.add(pay(3, 0n, 0n, 1n)), 'insufficient-balance');
 });
 
 test('stateless rules: a bad signature or another network is invalid, with the rule named', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 1_000n]]));
+  const pool = freePool(accounts([[keys[0]!, 1_000n]]));
   const tx = pay(0, 0n, 1n);
   const forged = { ...tx, amount: 101n };
   assert.throws(
@@ -78,13 +85,11 @@ test('stateless rules: a bad signature or another network is invalid, with the r
   );
   const otherNet = transfer({ ...params, chainId: new Uint8Array(32).fill(1) }, keys[0]!, keys[1]!.address, 1n, 1n, 0n);
   assert.throws(() => pool.add(otherNet), (err: unknown) => err instanceof MempoolError && err.verifyCode === 'bad-tx-chainid');
-  const minFee = new Mempool(params, accounts([[keys[0]!, 1_000n]]), { minFee: 5n });
-  refuses(() => minFee.add(pay(0, 0n, 4n)), 'fee-too-low');
   assert.equal(pool.size, 0);
 });
 
 test('replace-by-fee: same sender and nonce, strictly higher fee only', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 10_000n]]));
+  const pool = freePool(accounts([[keys[0]!, 10_000n]]));
   const first = pay(0, 0n, 10n);
   pool.add(first);
   refuses(() => pool.add(pay(0, 0n, 10n, 99n)), 'replacement-fee-too-low');
@@ -101,7 +106,7 @@ test('replace-by-fee: same sender and nonce, strictly higher fee only', () => {
 test('eviction: a full pool drops the lowest fee rate among senders\' last transfers, or refuses', () => {
   const size = encodeTransfer(pay(0, 0n, 1n)).length;
   const funded = accounts(keys.slice(0, 6).map((k) => [k, 10_000n] as [TestKey, bigint]));
-  const pool = new Mempool(params, funded, { maxBytes: 3 * size });
+  const pool = freePool(funded, { maxBytes: 3 * size });
   pool.add(pay(0, 0n, 3n));
   pool.add(pay(1, 0n, 1n));
   pool.add(pay(1, 1n, 2n));
@@ -117,7 +122,7 @@ test('eviction: a full pool drops the lowest fee rate among senders\' last trans
 });
 
 test('selectForBlock: highest fee first across senders, each sender in nonce order, ties by arrival', () => {
-  const pool = new Mempool(params, accounts([[keys[0]!, 10_000n], [keys[1]!, 10_000n], [keys[2]!, 10_000n]]));
+  const pool = freePool(accounts([[keys[0]!, 10_000n], [keys[1]!, 10_000n], [keys[2]!, 10_000n]]));
   pool.add(pay(0, 1n, 50n));
   pool.add(pay(0, 0n, 1n));
   pool.add(pay(1, 0n, 5n));
@@ -130,7 +135,7 @@ test('selectForBlock: highest fee first across senders, each sender in nonce ord
 
 test('onReorg: included transfers leave, disconnected ones come back if still valid, the rest is rechecked', () => {
   const before = accounts([[keys[0]!, 1_000n], [keys[1]!, 1_000n]]);
-  const pool = new Mempool(params, before);
+  const pool = freePool(before);
   const a0 = pay(0, 0n, 1n, 100n);
   const a1 = pay(0, 1n, 1n, 100n);
   const b0 = pay(1, 0n, 1n, 100n);
@@ -163,7 +168,7 @@ test('property: whatever is offered, the pool stays within its bound and selects
   const offer = fc.record({ from: fc.nat(2), nonce: fc.nat(5), fee: fc.nat(30), amount: fc.integer({ min: 1, max: 400 }) });
   fc.assert(
     fc.property(fc.array(offer, { maxLength: 14 }), fc.integer({ min: 2, max: 8 }), (offers, slots) => {
-      const pool = new Mempool(params, funded, { maxBytes: slots * size, maxPerSender: 4 });
+      const pool = freePool(funded, { maxBytes: slots * size, maxPerSender: 4 });
       for (const o of offers) {
         try {
           pool.add(pay(o.from, BigInt(o.nonce), BigInt(o.fee), BigInt(o.amount)));
@@ -179,4 +184,29 @@ test('property: whatever is offered, the pool stays within its bound and selects
     }),
     { numRuns: 25 },
   );
+});
+
+test('relay policy: zero-fee, low-fee-rate and dust transfers are refused with their codes', () => {
+  const pool = new Mempool(params, accounts([[keys[0]!, 100_000_000n]]));
+  const size = BigInt(encodeTransfer(pay(0, 0n, 0n)).length);
+  const minFee = DEFAULT_MIN_FEE_RATE * size;
+  const dust = dustAmount(DEFAULT_MIN_FEE_RATE);
+  assert.equal(pool.options.minFeeRate, DEFAULT_MIN_FEE_RATE);
+  assert.equal(pool.options.dustAmount, dust);
+  assert.equal(dust, 3n * minFee, 'dust is three times the fee of the transfer that would spend it');
+  refuses(() => pool.add(pay(0, 0n, 0n, 1_000_000n)), 'fee-rate-too-low');
+  refuses(() => pool.add(pay(0, 0n, minFee - 1n, 1_000_000n)), 'fee-rate-too-low');
+  refuses(() => pool.add(pay(0, 0n, minFee, 1n)), 'dust');
+  refuses(() => pool.add(pay(0, 0n, minFee, dust - 1n)), 'dust');
+  assert.equal(pool.size, 0);
+  pool.add(pay(0, 0n, minFee, dust));
+  assert.equal(pool.size, 1);
+  // The messages say what was refused and why.
+  assert.throws(() => pool.add(pay(0, 1n, 0n, dust)), /fee-rate-too-low: fee 0 for 184 bytes is below the minimum relay fee rate of 10 per byte/);
+  assert.throws(() => pool.add(pay(0, 1n, minFee, 5n)), /dust: amount 5 is dust: the smallest amount relayed is 5520/);
+  // A higher rate raises both thresholds; negative settings are refused.
+  const strict = new Mempool(params, accounts([[keys[0]!, 100_000_000n]]), { minFeeRate: 100n });
+  assert.equal(strict.options.dustAmount, dustAmount(100n));
+  refuses(() => strict.add(pay(0, 0n, minFee, 1_000_000n)), 'fee-rate-too-low');
+  assert.throws(() => new Mempool(params, new Map(), { minFeeRate: -1n }), /minFeeRate must not be negative/);
 });

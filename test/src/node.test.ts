@@ -41,7 +41,7 @@ test('mining: blocks are found on the tip, carry the mempool transfers, and pay 
   try {
     const { node } = t;
     await waitFor(() => node.chain.height() >= 2, 'two mined blocks');
-    const tx = transfer(genesis.params, KEYS[0]!, KEYS[5]!.address, 12_345n, 100n, 0n);
+    const tx = transfer(genesis.params, KEYS[0]!, KEYS[5]!.address, 12_345n, 2_000n, 0n);
     node.submitTransfer(tx);
     assert.equal(node.mempool.size, 1);
     await waitFor(() => node.chain.getAccount(KEYS[5]!.address).balance === 12_345n, 'the transfer mined');
@@ -83,7 +83,7 @@ test('blocks and transfers submitted by RPC reach a peer', { timeout: 60_000 }, 
     const block = await solvedBlock(a.node);
     await a.node.submitBlock(Uint8Array.from(Buffer.from(blockHex(block), 'hex')));
     await waitFor(() => bytesEqual(b.node.chain.tip().hash, headerHash(block.header)), 'the block at the peer');
-    const tx = transfer(GENESIS.params, KEYS[1]!, KEYS[2]!.address, 777n, 5n, 0n);
+    const tx = transfer(GENESIS.params, KEYS[1]!, KEYS[2]!.address, 7_777n, 2_000n, 0n);
     a.node.submitTransfer(tx);
     await waitFor(() => b.node.mempool.has(transferId(tx)), 'the transfer at the peer');
     assert.equal(b.node.mempool.size, 1);

@@ -408,7 +408,7 @@ describe('accounts, transfers and the mempool', () => {
   });
 
   test('history is newest first and honours the limit', async () => {
-    const txs = [0n, 1n, 2n].map((i) => transfer(params, KEYS[1]!, KEYS[5]!.address, 1000n + i, 1n, i));
+    const txs = [0n, 1n, 2n].map((i) => transfer(params, KEYS[1]!, KEYS[5]!.address, 10_000n + i, 2_000n, i));
     await sendRawTransaction(t.rpc, txs[0]!);
     assert.equal(await result('submitblock', [blockHex(await solvedBlock(t.node))]), null);
     await sendRawTransaction(t.rpc, txs[1]!);
@@ -416,14 +416,14 @@ describe('accounts, transfers and the mempool', () => {
     const all = await getAddressHistory(t.rpc, address(5), 100);
     assert.deepEqual(
       all.map((e) => [e.amount, e.height === null]),
-      [[1002n, true], [1001n, true], [1000n, false]],
+      [[10_002n, true], [10_001n, true], [10_000n, false]],
     );
     assert.equal((await getAddressHistory(t.rpc, address(5), 2)).length, 2);
     assert.equal(await rpcCode('getaddresshistory', [address(5), 0]), -8);
   });
 
   test('refused transfers: -26 with the mempool reason, -22 for bytes that do not decode', async () => {
-    const reused = transfer(params, KEYS[0]!, KEYS[4]!.address, 1n, 1n, 0n);
+    const reused = transfer(params, KEYS[0]!, KEYS[4]!.address, 10_000n, 10_000n, 0n);
     await assert.rejects(sendRawTransaction(t.rpc, reused), (err: unknown) => {
       assert.ok(err instanceof RpcError);
       assert.equal(err.rpcCode, -26);
@@ -432,7 +432,7 @@ describe('accounts, transfers and the mempool', () => {
       return true;
     });
     const otherChain = signTransfer(
-      { chainId: new Uint8Array(32).fill(9), senderPublicKey: KEYS[2]!.publicKey, recipient: KEYS[3]!.address, amount: 5n, fee: 1n, nonce: 0n },
+      { chainId: new Uint8Array(32).fill(9), senderPublicKey: KEYS[2]!.publicKey, recipient: KEYS[3]!.address, amount: 10_000n, fee: 10_000n, nonce: 0n },
       KEYS[2]!.secretKey,
     );
     await assert.rejects(sendRawTransaction(t.rpc, otherChain), (err: unknown) => {
@@ -441,8 +441,20 @@ describe('accounts, transfers and the mempool', () => {
       assert.deepEqual(err.data, { reason: 'invalid', verifyCode: 'bad-tx-chainid' });
       return true;
     });
-    const poor = transfer(params, KEYS[6]!, KEYS[3]!.address, 5n, 1n, 0n);
+    const poor = transfer(params, KEYS[6]!, KEYS[3]!.address, 10_000n, 10_000n, 0n);
     assert.equal(await rpcCode('sendrawtransaction', [toHex(encodeTransfer(poor))]), -26);
+    // The relay policy: no fee, or an amount that is dust.
+    for (const [tx, reason] of [
+      [transfer(params, KEYS[2]!, KEYS[3]!.address, 10_000n, 0n, 0n), 'fee-rate-too-low'],
+      [transfer(params, KEYS[2]!, KEYS[3]!.address, 1n, 10_000n, 0n), 'dust'],
+    ] as const) {
+      await assert.rejects(sendRawTransaction(t.rpc, tx), (err: unknown) => {
+        assert.ok(err instanceof RpcError);
+        assert.equal(err.rpcCode, -26);
+        assert.deepEqual(err.data, { reason });
+        return true;
+      });
+    }
     assert.equal(await rpcCode('sendrawtransaction', ['00ff']), -22);
   });
 });

@@ -314,11 +314,11 @@ test('balance, send and history through a node', () =>
       // With transfers waiting in the mempool the next nonce follows them.
       node.account = { balance: 150_000_000n, nonce: 3n, pendingNonce: 5n };
       assert.equal((await wallet(['balance', ...rpc])).stdout, '1.50000000 GC (nonce 3, 2 pending)\n');
-      const second = await wallet(['send', RECIPIENT, '0.00000001', '--fee', '0', ...rpc], withPassword);
+      const second = await wallet(['send', RECIPIENT, '0.0000552', '--fee', '0.0000184', ...rpc], withPassword);
       assert.equal(second.code, 0, second.stderr);
       assert.equal(node.accepted[1]!.nonce, 5n);
-      assert.equal(node.accepted[1]!.fee, 0n);
-      assert.equal(node.accepted[1]!.amount, 1n);
+      assert.equal(node.accepted[1]!.fee, 1_840n); // the minimum relay fee of a transfer
+      assert.equal(node.accepted[1]!.amount, 5_520n); // the smallest amount that is not dust
 
       const history = await wallet(['history', ...rpc]);
       assert.equal(history.code, 0, history.stderr);

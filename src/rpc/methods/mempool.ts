@@ -41,14 +41,15 @@ export const mempoolMethods: RpcMethodTable = {
   getmempoolinfo: {
     summary: "the mempool's size and policy",
     params: [],
-    result: '{size, bytes, maxbytes, minfee, maxpersender}',
+    result: '{size, bytes, maxbytes, minfeerate, dustamount, maxpersender}',
     run: (_p, node) => {
       const pool = node.mempool;
       return {
         size: pool.size,
         bytes: pool.bytes,
         maxbytes: pool.options.maxBytes,
-        minfee: pool.options.minFee.toString(),
+        minfeerate: pool.options.minFeeRate.toString(),
+        dustamount: pool.options.dustAmount.toString(),
         maxpersender: pool.options.maxPerSender,
       };
     },

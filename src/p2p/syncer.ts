@@ -22,7 +22,7 @@ import { downloadBlocks } from './block-download.ts';
 import { describeError, isP2PError } from './errors.ts';
 import { checkHeaderChain, type CheckedHeader, type HeaderChainResult, type HeaderRunStart } from './header-chain.ts';
 import type { PeerAction } from './peer-score.ts';
-import type { PeerRecord, PeerTable } from './peers.ts';
+import type { PeerRecord, PeerTable } from './peer-table.ts';
 import type { NetworkChain } from './seams.ts';
 import { SyncProgress, type ProgressReport } from './sync-progress.ts';
 import { requestHeaders } from './reqresp/headers.ts';

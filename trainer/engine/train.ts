@@ -1,7 +1,7 @@
 /**
  * The contributor's inner loop: start from the chain's model θ, take H AdamW steps on its own
  * batches, and hand back θ_end; the pseudo-gradient it sends is θ_start − θ_end. Runs on the
- * selected backend (wasm if none was selected). Training is not consensus: only the pure
+ * selected backend (the fast engine, trainer/fast/, if none was selected; tfjs on the others). Training is not consensus: only the pure
  * reference evaluator is, so float32 kernels and any backend are fine here.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +11,7 @@ import { ensureBackend } from './backends.ts';
 import { EngineError } from './errors.ts';
 import { checkSequences, meanCrossEntropy, predictedPositions } from './gpt.ts';
 import { batchReader, checkOptions } from './train-options.ts';
+import { fastTrainInner } from '../fast/train.ts';
 import type { TrainOptions, TrainResult } from './train-options.ts';
 
 export type { BatchSource, TrainOptions, TrainResult } from './train-options.ts';
@@ -33,7 +34,7 @@ async function readParams(layout: ParamLayout, variables: readonly tf.Variable[]
 
 export async function trainInner(opts: TrainOptions): Promise<TrainResult> {
   checkOptions(opts);
-  await ensureBackend();
+  if ((await ensureBackend()).name === 'fast') return fastTrainInner(opts);
   const { layout, params } = opts;
   const started = performance.now();
   // tidy() frees the upload tensors; the variables, which hold their own reference, survive it.

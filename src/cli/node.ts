@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--train', 'contribute: train a pseudo-gradient for every tip and submit it (paid by the Gauntlet to --wallet)')
     .option('--wallet <name>', 'with --train: the wallet in <datadir>/wallets whose key signs and is paid', 'default')
     .option('--password-file <path>', `with --train: the wallet's password (else ${PASSWORD_ENV}, else a prompt)`)
-    .option('--backend <name>', 'with --train: wasm, cpu, tensorflow, gpu, webgpu or auto', 'wasm')
+    .option('--backend <name>', 'with --train: fast, wasm, cpu, tensorflow, gpu, webgpu or auto', 'fast')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--no-log-file', 'do not append the log to <datadir>/debug.log')
     .action(async (opts: NodeCommandOptions) => {

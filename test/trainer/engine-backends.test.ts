@@ -14,12 +14,11 @@ import type { BackendChoice } from '../../trainer/engine/backends.ts';
 import { EngineError, isEngineError } from '../../trainer/engine/errors.ts';
 import { isInstalled } from '../../trainer/engine/packages.ts';
 
-test('with nothing selected, the engine runs on wasm (SIMD, single-threaded)', async () => {
+test('with nothing selected, the engine runs on the fast engine (WebAssembly SIMD, single-threaded)', async () => {
   assert.equal(currentBackend(), null);
   const selected = await ensureBackend();
-  assert.equal(selected.name, 'wasm');
-  assert.equal(tf.getBackend(), 'wasm');
-  assert.match(selected.description, /WebAssembly .*SIMD, 1 thread/);
+  assert.equal(selected.name, 'fast');
+  assert.match(selected.description, /WebAssembly SIMD, float32.*1 thread \(trainer\/fast\)/);
 });
 
 test('cpu and wasm load by name and become the current backend', async () => {
@@ -31,7 +30,7 @@ test('cpu and wasm load by name and become the current backend', async () => {
 });
 
 test('an unknown backend name is a typed error listing the valid ones', async () => {
-  assert.throws(() => parseBackendChoice('cuda'), (e: unknown) => isEngineError(e, 'backend-unknown') && /auto, wasm, cpu, tensorflow, gpu, webgpu/.test(e.reason));
+  assert.throws(() => parseBackendChoice('cuda'), (e: unknown) => isEngineError(e, 'backend-unknown') && /auto, fast, wasm, cpu, tensorflow, gpu, webgpu/.test(e.reason));
   assert.equal(parseBackendChoice('auto'), 'auto');
   await assert.rejects(selectBackend('cuda' as BackendChoice), (e: unknown) => isEngineError(e, 'backend-unknown'));
 });
@@ -71,6 +70,7 @@ test('availableBackends reports every backend, and a reason for each one that is
     if (s.status === 'ready') assert.ok(s.description !== undefined && s.description.length > 0, s.name);
     else assert.ok(s.reason !== undefined && s.reason.length > 0, s.name);
   }
+  assert.equal(statuses.find((s) => s.name === 'fast')?.status, 'ready');
   assert.equal(statuses.find((s) => s.name === 'wasm')?.status, 'ready');
   assert.equal(statuses.find((s) => s.name === 'cpu')?.status, 'ready');
   if (!isInstalled('@tensorflow/tfjs-node')) assert.equal(statuses.find((s) => s.name === 'tensorflow')?.status, 'missing');
@@ -79,13 +79,15 @@ test('availableBackends reports every backend, and a reason for each one that is
   assert.equal(tf.getBackend(), 'cpu');
 });
 
-test('auto takes the first backend of gpu, tensorflow, webgpu, wasm, cpu that is ready', async () => {
-  assert.deepEqual(AUTO_ORDER, ['gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+test('auto takes the first backend of gpu, webgpu, fast, tensorflow, wasm, cpu that is ready', async () => {
+  assert.deepEqual(AUTO_ORDER, ['gpu', 'webgpu', 'fast', 'tensorflow', 'wasm', 'cpu']);
   const statuses = await availableBackends();
   const selected = await selectBackend('auto');
   const ready = AUTO_ORDER.filter((name) => statuses.find((s) => s.name === name)?.status === 'ready');
   // auto refuses software WebGPU adapters that availableBackends would call ready.
   const expected = ready.filter((name) => name !== 'webgpu' || !/swiftshader|llvmpipe|lavapipe/i.test(statuses.find((s) => s.name === name)?.description ?? ''));
   assert.equal(selected.name, expected[0]);
+  // Without a GPU, auto is the fast engine; tfjs stays on the backend it had.
+  if (statuses.every((s) => (s.name !== 'gpu' && s.name !== 'webgpu') || s.status !== 'ready')) assert.equal(selected.name, 'fast');
   await selectBackend('wasm');
 });

@@ -3,12 +3,15 @@
  * evaluator is), so a contributor may use whatever is fastest on its machine; the backend only has
  * to compute correctly, which a tiny self-check verifies before the engine trusts it.
  *
- *   wasm        tfjs-backend-wasm, SIMD, single-threaded in Node. The default: always installed.
+ *   fast        trainer/fast: the GPT's own float32 kernels in WebAssembly SIMD, no tfjs. The
+ *               default: about 3× tfjs-wasm on the default model (docs/training-engine.md).
+ *   wasm        tfjs-backend-wasm, SIMD, single-threaded in Node. Always installed.
  *   cpu         tfjs-backend-cpu, plain JavaScript. Always installed, slowest.
  *   tensorflow  @tensorflow/tfjs-node, libtensorflow on the CPU (optional dependency).
  *   gpu         @tensorflow/tfjs-node-gpu, libtensorflow with CUDA (optional dependency).
  *   webgpu      tfjs-backend-webgpu on Dawn from the optional `webgpu` package.
- *   auto        the first of gpu, tensorflow, webgpu, wasm, cpu that loads and passes the check.
+ *   auto        the first of gpu, webgpu, fast, tensorflow, wasm, cpu that loads and passes the check:
+ *               a GPU if there is one, else the fast engine.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadCpu, loadWasm } from './backend-builtin.ts';
@@ -17,14 +20,19 @@ import { loadWebGpu, releaseWebGpu } from './backend-webgpu.ts';
 import { EngineError, isEngineError, describeThrown } from './errors.ts';
 import type { EngineErrorCode } from './errors.ts';
 import { selfCheck } from './self-check.ts';
+import { loadFast } from '../fast/backend.ts';
+import { fastSelfCheck } from '../fast/self-check.ts';
 
-export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow', 'gpu', 'webgpu'] as const;
+export const BACKEND_NAMES = ['fast', 'wasm', 'cpu', 'tensorflow', 'gpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = BackendName | 'auto';
 
-export const DEFAULT_BACKEND: BackendName = 'wasm';
-/** Fastest first; where two GPU paths exist, CUDA through libtensorflow beats WebGPU. */
-export const AUTO_ORDER: readonly BackendName[] = ['gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const DEFAULT_BACKEND: BackendName = 'fast';
+/**
+ * Fastest first: a GPU, then the fast CPU engine, then tfjs on the CPU. Where two GPU paths
+ * exist, CUDA through libtensorflow beats WebGPU.
+ */
+export const AUTO_ORDER: readonly BackendName[] = ['gpu', 'webgpu', 'fast', 'tensorflow', 'wasm', 'cpu'];
 
 export interface SelectedBackend {
   readonly name: BackendName;
@@ -45,8 +53,12 @@ export interface SelectOptions {
   readonly dawnOptions?: readonly string[];
 }
 
-/** The tfjs registry name behind each engine backend ('gpu' is tfjs-node-gpu's 'tensorflow'). */
-const TFJS_NAME: Readonly<Record<BackendName, string>> = {
+/**
+ * The tfjs registry name behind each engine backend ('gpu' is tfjs-node-gpu's 'tensorflow');
+ * null for the fast engine, which does not use tfjs.
+ */
+const TFJS_NAME: Readonly<Record<BackendName, string | null>> = {
+  fast: null,
   wasm: 'wasm',
   cpu: 'cpu',
   tensorflow: 'tensorflow',
@@ -80,6 +92,8 @@ async function load(name: BackendName, options: SelectOptions, forAuto: boolean)
     prodModeSet = true;
   }
   switch (name) {
+    case 'fast':
+      return loadFast();
     case 'wasm':
       return loadWasm();
     case 'cpu':
@@ -103,7 +117,7 @@ async function loadChecked(name: BackendName, options: SelectOptions, forAuto: b
     throw new EngineError('backend-failed', `the ${name} backend failed to load: ${describeThrown(err)}`);
   }
   if (!checked.has(name)) {
-    const problem = await selfCheck();
+    const problem = name === 'fast' ? fastSelfCheck() : await selfCheck();
     if (problem !== null) {
       if (name === 'webgpu') releaseWebGpu();
       throw new EngineError('backend-failed', `the ${name} backend (${description}) computes wrongly: ${problem}`);
@@ -115,7 +129,8 @@ async function loadChecked(name: BackendName, options: SelectOptions, forAuto: b
 
 /** Puts tfjs back on the engine's selected backend after a probe or a failed switch. */
 async function restore(): Promise<void> {
-  if (current !== null && tf.getBackend() !== TFJS_NAME[current.name]) await tf.setBackend(TFJS_NAME[current.name]);
+  const wanted = current === null ? null : TFJS_NAME[current.name];
+  if (wanted !== null && tf.getBackend() !== wanted) await tf.setBackend(wanted);
 }
 
 function parseChoice(choice: BackendChoice): BackendChoice {
@@ -152,11 +167,12 @@ export function currentBackend(): SelectedBackend | null {
   return current;
 }
 
-/** The selected backend, selecting the default (wasm) first if nothing has been chosen. */
+/** The selected backend, selecting the default (fast) first if nothing has been chosen. */
 export async function ensureBackend(): Promise<SelectedBackend> {
   if (current !== null) {
     const selected = current;
-    if (tf.getBackend() !== TFJS_NAME[selected.name]) await serially(restore);
+    const wanted = TFJS_NAME[selected.name];
+    if (wanted !== null && tf.getBackend() !== wanted) await serially(restore);
     return selected;
   }
   return selectBackend(DEFAULT_BACKEND);

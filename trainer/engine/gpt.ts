@@ -18,6 +18,7 @@ import type { ParamLayout } from '../layout.ts';
 import type { ModelSpec } from '../spec.ts';
 import { ensureBackend } from './backends.ts';
 import { EngineError } from './errors.ts';
+import { fastLoss } from '../fast/train.ts';
 
 /** One tensor per layout slot, by name (tf.Variables when training). */
 export type Weights = ReadonlyMap<string, tf.Tensor>;
@@ -209,11 +210,11 @@ export function meanCrossEntropy(weights: Weights, spec: ModelSpec, sequences: r
 
 /**
  * The engine's loss, with the contract of the reference evaluator's referenceLoss: mean
- * cross-entropy over every predicted position of the sequences, on the selected backend (wasm if
- * none was selected). For watching training and cross-checking; consensus never calls it.
+ * cross-entropy over every predicted position of the sequences, on the selected backend (the fast
+ * engine if none was selected). For watching training and cross-checking; consensus never calls it.
  */
 export async function tfjsLoss(layout: ParamLayout, params: Float32Array, sequences: readonly Uint8Array[]): Promise<number> {
-  await ensureBackend();
+  if ((await ensureBackend()).name === 'fast') return fastLoss(layout, params, sequences);
   checkSequences(layout.spec, sequences);
   const weights = weightsFromParams(layout, params);
   try {

@@ -1,0 +1,52 @@
+/**
+ * Compiles the fast engine's WebAssembly kernels once per process and binds them to a memory.
+ * The fused build (relaxed-SIMD multiply-add) is tried first; an engine without relaxed SIMD
+ * rejects it at compile time and gets the build with a separate multiply and add.
+ */
+import type { WasmMemory } from '../reference/wasm-builder.ts';
+import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
+import { EngineError } from '../engine/errors.ts';
+import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
+import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
+import type { MatmulTiles } from './matmul-kernel.ts';
+import { matmulTilesFunction } from './matmul-kernel.ts';
+
+export interface Kernels {
+  readonly matmulTiles: MatmulTiles;
+  readonly geluForward: GeluForward;
+  readonly geluBackward: GeluBackward;
+  /** Whether the multiply-adds are the relaxed-SIMD fused ones. */
+  readonly fused: boolean;
+}
+
+interface Compiled {
+  readonly module: object;
+  readonly fused: boolean;
+}
+
+let compiled: Compiled | undefined;
+
+function compile(): Compiled {
+  if (compiled !== undefined) return compiled;
+  if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
+  for (const fused of [true, false]) {
+    try {
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction])), fused };
+      return compiled;
+    } catch {
+      // Without relaxed SIMD the fused build does not validate; try the plain one.
+    }
+  }
+  throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly SIMD (f32x4)');
+}
+
+export function instantiateKernels(memory: WasmMemory): Kernels {
+  const { module, fused } = compile();
+  const instance = new wasmApi!.Instance(module, { env: { memory } });
+  return {
+    matmulTiles: instance.exports['matmulTiles'] as MatmulTiles,
+    geluForward: instance.exports['geluForward'] as GeluForward,
+    geluBackward: instance.exports['geluBackward'] as GeluBackward,
+    fused,
+  };
+}

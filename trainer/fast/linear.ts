@@ -1,0 +1,53 @@
+/**
+ * The three products of a linear layer y = x·W + b (W row-major [in, out]) and its bias
+ * gradient, on the matrix kernel (llm.c's matmul_forward/matmul_backward):
+ *
+ *   forward      y (+)= x·W + b
+ *   weight grad  dW += xᵀ·dy      (x read by columns: no transpose)
+ *   input grad   dx (+)= dy·Wᵀ    (W transposed once into scratch, a small copy)
+ */
+import type { Buf } from './arena.ts';
+import { matmul } from './matmul.ts';
+import type { Workspace } from './workspace.ts';
+
+export function linearForward(
+  ws: Workspace, y: Buf, x: Buf, w: Buf, bias: Buf | null, rows: number, inputs: number, outputs: number, accumulate = false,
+): void {
+  matmul(ws.kernels, ws.arena.f32, {
+    out: y.ptr, outStride: outputs, a: x.ptr, aRow: inputs, aCol: 1, b: w.ptr, bStride: outputs,
+    bias: bias === null ? 0 : bias.ptr, rows, inner: inputs, cols: outputs, accumulate,
+  });
+}
+
+/** dW += xᵀ·dy over the first `rows` rows. */
+export function weightGrad(ws: Workspace, dw: Buf, x: Buf, dy: Buf, rows: number, inputs: number, outputs: number): void {
+  matmul(ws.kernels, ws.arena.f32, {
+    out: dw.ptr, outStride: outputs, a: x.ptr, aRow: 1, aCol: inputs, b: dy.ptr, bStride: outputs,
+    bias: 0, rows: inputs, inner: rows, cols: outputs, accumulate: true,
+  });
+}
+
+/** dx (+)= dy·Wᵀ. */
+export function inputGrad(
+  ws: Workspace, dx: Buf, dy: Buf, w: Buf, rows: number, inputs: number, outputs: number, accumulate = false,
+): void {
+  const wt = ws.weightT.view;
+  const src = w.view;
+  for (let i = 0; i < inputs; i++) {
+    for (let o = 0; o < outputs; o++) wt[o * inputs + i] = src[i * outputs + o]!;
+  }
+  matmul(ws.kernels, ws.arena.f32, {
+    out: dx.ptr, outStride: inputs, a: dy.ptr, aRow: outputs, aCol: 1, b: ws.weightT.ptr, bStride: inputs,
+    bias: 0, rows, inner: outputs, cols: inputs, accumulate,
+  });
+}
+
+/** db += Σ over the first `rows` rows of dy. */
+export function biasGrad(db: Buf, dy: Buf, rows: number, outputs: number): void {
+  const g = db.view;
+  const d = dy.view;
+  for (let r = 0; r < rows; r++) {
+    const o = r * outputs;
+    for (let j = 0; j < outputs; j++) g[j] = g[j]! + d[o + j]!;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The fast engine's matrix product as a WebAssembly SIMD kernel (four float32 lanes):
+ *
+ *   out[r][j] (+)= bias[j] + Σ_i A(r, i) · B[i][j]
+ *
+ * where A(r, i) is read through two byte strides (row, column), so the same kernel computes
+ * x·W (A = x read by rows) and the weight gradient xᵀ·dy (A = x read by columns) without a
+ * transpose; B is always read by rows. It fills 4 × 8 tiles of the output: each inner step loads
+ * eight B values (two registers) and four A values (splat across lanes) and does eight fused
+ * multiply-adds into eight accumulators, which fit the sixteen SIMD registers of x86-64 with room
+ * for the operands. Columns go outside and rows inside, so one strip of B (inner × 8 floats) stays
+ * in the L1 cache while every block of rows passes over it.
+ *
+ * The kernel covers whole tiles; matmul.ts computes any leftover rows and columns in JavaScript.
+ */
+import type { Code, WasmFunction } from '../reference/wasm-builder.ts';
+import { I32, V128, buildModule, op } from '../reference/wasm-builder.ts';
+import { simd32 } from './wasm-simd.ts';
+
+// Parameters (i32; pointers and strides in bytes).
+const OUT = 0;
+const OUT_STRIDE = 1;
+const A = 2;
+const A_ROW = 3;
+const A_COL = 4;
+const B = 5;
+const B_STRIDE = 6;
+const BIAS = 7; // 0: no bias
+const ROWS = 8; // a multiple of 4
+const INNER = 9; // ≥ 1
+const COLS = 10; // a multiple of 8
+const ACCUMULATE = 11; // 0: out = y, 1: out += y
+// i32 locals.
+const J = 12;
+const R = 13;
+const K = 14;
+const BP = 15;
+const PTR = 16;
+const AP = [17, 18, 19, 20] as const;
+// v128 locals: ACC[row][half].
+const ACC = [[21, 22], [23, 24], [25, 26], [27, 28]] as const;
+const B0 = 29;
+const B1 = 30;
+const XS = 31;
+
+const { localGet: get, localSet: set, localTee: tee, i32Const: int } = op;
+
+type Row = 0 | 1 | 2 | 3;
+const ROWS_OF_TILE: readonly Row[] = [0, 1, 2, 3];
+
+function multiplyAdd(fused: boolean, acc: number, b: number): Code {
+  return fused
+    ? [...get(XS), ...get(b), ...get(acc), ...simd32.f32x4RelaxedMadd, ...set(acc)]
+    : [...get(acc), ...get(XS), ...get(b), ...simd32.f32x4Mul, ...simd32.f32x4Add, ...set(acc)];
+}
+
+function tileStep(fused: boolean, row: Row): Code {
+  return [
+    ...get(AP[row]), ...simd32.v128Load32Splat(0), ...set(XS),
+    ...multiplyAdd(fused, ACC[row][0], B0),
+    ...multiplyAdd(fused, ACC[row][1], B1),
+    ...get(AP[row]), ...get(A_COL), ...op.i32Add, ...set(AP[row]),
+  ];
+}
+
+function storeRow(row: Row): Code {
+  const [left, right] = ACC[row];
+  return [
+    ...get(ACCUMULATE), ...op.if,
+    ...get(left), ...get(PTR), ...simd32.v128Load(0), ...simd32.f32x4Add, ...set(left),
+    ...get(right), ...get(PTR), ...simd32.v128Load(16), ...simd32.f32x4Add, ...set(right),
+    ...op.end,
+    ...get(PTR), ...get(left), ...simd32.v128Store(0),
+    ...get(PTR), ...get(right), ...simd32.v128Store(16),
+    ...get(PTR), ...get(OUT_STRIDE), ...op.i32Add, ...set(PTR),
+  ];
+}
+
+/** Every accumulator starts at the bias of its column, or at zero. */
+const startTile: Code = [
+  ...get(BIAS), ...op.if,
+  ...get(BIAS), ...get(J), ...int(2), ...op.i32Shl, ...op.i32Add, ...set(PTR),
+  ...get(PTR), ...simd32.v128Load(0), ...tee(ACC[0][0]), ...tee(ACC[1][0]), ...tee(ACC[2][0]), ...set(ACC[3][0]),
+  ...get(PTR), ...simd32.v128Load(16), ...tee(ACC[0][1]), ...tee(ACC[1][1]), ...tee(ACC[2][1]), ...set(ACC[3][1]),
+  ...op.else,
+  ...simd32.v128Zero, ...tee(ACC[0][0]), ...tee(ACC[1][0]), ...tee(ACC[2][0]), ...set(ACC[3][0]),
+  ...simd32.v128Zero, ...tee(ACC[0][1]), ...tee(ACC[1][1]), ...tee(ACC[2][1]), ...set(ACC[3][1]),
+  ...op.end,
+];
+
+function body(fused: boolean): Code {
+  return [
+    ...int(0), ...set(J),
+    ...op.block, ...op.loop, // for j in 0, 8, … < COLS
+    ...get(J), ...get(COLS), ...op.i32GeU, ...op.brIf(1),
+    ...int(0), ...set(R),
+    ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
+    ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
+    ...startTile,
+    ...get(A), ...get(R), ...get(A_ROW), ...op.i32Mul, ...op.i32Add, ...tee(AP[0]),
+    ...get(A_ROW), ...op.i32Add, ...tee(AP[1]),
+    ...get(A_ROW), ...op.i32Add, ...tee(AP[2]),
+    ...get(A_ROW), ...op.i32Add, ...set(AP[3]),
+    ...get(B), ...get(J), ...int(2), ...op.i32Shl, ...op.i32Add, ...set(BP),
+    ...get(INNER), ...set(K),
+    ...op.loop, // for i in 0 … INNER−1
+    ...get(BP), ...simd32.v128Load(0), ...set(B0),
+    ...get(BP), ...simd32.v128Load(16), ...set(B1),
+    ...ROWS_OF_TILE.flatMap((row) => tileStep(fused, row)),
+    ...get(BP), ...get(B_STRIDE), ...op.i32Add, ...set(BP),
+    ...get(K), ...int(1), ...simd32.i32Sub, ...tee(K), ...op.brIf(0),
+    ...op.end,
+    ...get(OUT), ...get(R), ...get(OUT_STRIDE), ...op.i32Mul, ...op.i32Add,
+    ...get(J), ...int(2), ...op.i32Shl, ...op.i32Add, ...set(PTR),
+    ...ROWS_OF_TILE.flatMap(storeRow),
+    ...get(R), ...int(4), ...op.i32Add, ...set(R),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    ...get(J), ...int(8), ...op.i32Add, ...set(J),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+}
+
+export function matmulTilesFunction(fused: boolean): WasmFunction {
+  return {
+    name: 'matmulTiles',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32],
+    locals: [[9, I32], [11, V128]],
+    body: body(fused),
+  };
+}
+
+export type MatmulTiles = (
+  out: number, outStride: number, a: number, aRow: number, aCol: number, b: number, bStride: number,
+  bias: number, rows: number, inner: number, cols: number, accumulate: number,
+) => void;
+
+export const TILE_ROWS = 4;
+export const TILE_COLS = 8;
+
+export { buildModule };

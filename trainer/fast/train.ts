@@ -1,0 +1,71 @@
+/**
+ * The fast engine's entry points, with the contracts of the tfjs engine's: trainInner (H AdamW
+ * steps from θ_start on the given batches), the mean loss of a batch, and its gradient (for tests
+ * and the self-check). Synchronous work in one thread; the promises are there so callers treat
+ * every engine alike.
+ */
+import { EngineError } from '../engine/errors.ts';
+import type { TrainOptions, TrainResult } from '../engine/train-options.ts';
+import { batchReader, checkOptions } from '../engine/train-options.ts';
+import type { ParamLayout } from '../layout.ts';
+import { AdamWState, clipGlobalNorm } from './adamw.ts';
+import { FastModel } from './step.ts';
+
+function checkParams(layout: ParamLayout, params: Float32Array): void {
+  if (params.length !== layout.total) {
+    throw new EngineError('invalid-argument', `parameter vector has ${params.length} floats, the layout needs ${layout.total}`);
+  }
+}
+
+export function fastTrain(opts: TrainOptions): TrainResult {
+  checkOptions(opts);
+  const { layout } = opts;
+  const started = performance.now();
+  const model = new FastModel(layout, opts.params);
+  const optimizer = new AdamWState(layout);
+  const batches = batchReader(opts.batches);
+  const losses: number[] = [];
+  let positions = 0;
+  try {
+    for (let step = 0; step < opts.steps; step++) {
+      const batch = batches.next(step);
+      const loss = model.pass(batch, true);
+      if (!Number.isFinite(loss)) {
+        throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
+      }
+      const grads = model.grads!;
+      if (opts.gradClip !== undefined) clipGlobalNorm(grads, opts.gradClip);
+      optimizer.update(model.params, grads, opts);
+      losses.push(loss);
+      positions += batch.reduce((n, seq) => n + seq.length - 1, 0);
+      opts.onStep?.(step, loss);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { params: model.params.slice(), losses, tokensPerSecond: seconds > 0 ? positions / seconds : 0 };
+  } finally {
+    batches.close();
+  }
+}
+
+/** trainInner's shape: the same options and result as the tfjs engine's. */
+export function fastTrainInner(opts: TrainOptions): Promise<TrainResult> {
+  try {
+    return Promise.resolve(fastTrain(opts));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** Mean cross-entropy over every predicted position of the sequences (as referenceLoss). */
+export function fastLoss(layout: ParamLayout, params: Float32Array, sequences: readonly Uint8Array[]): number {
+  checkParams(layout, params);
+  return new FastModel(layout, params).pass(sequences, false);
+}
+
+/** The mean loss and its gradient with respect to every parameter, in layout order. */
+export function fastGradient(layout: ParamLayout, params: Float32Array, sequences: readonly Uint8Array[]): { loss: number; grads: Float32Array } {
+  checkParams(layout, params);
+  const model = new FastModel(layout, params);
+  const loss = model.pass(sequences, true);
+  return { loss, grads: model.grads!.slice() };
+}

@@ -1,0 +1,41 @@
+/**
+ * The float32 SIMD instructions the fast engine's kernels use, encoded as trainer/reference's
+ * wasm-builder encodes its float64 ones (same module writer, same prefix rules). Training is not
+ * consensus, so the kernels may use the relaxed-SIMD fused multiply-add (f32x4.relaxed_madd),
+ * which the engine rounds once or twice as the CPU does; where an engine lacks relaxed SIMD the
+ * kernels are built again with a separate multiply and add.
+ */
+import { uleb128 } from '../reference/wasm-builder.ts';
+
+const SIMD_PREFIX = 0xfd;
+const simd = (opcode: number, ...immediates: number[]): number[] => [SIMD_PREFIX, ...uleb128(opcode), ...immediates];
+/** A memory operand: alignment hint (log2 bytes) and constant byte offset. */
+const memarg = (alignLog2: number, offset: number): number[] => [alignLog2, ...uleb128(offset)];
+
+export const simd32 = {
+  i32Sub: [0x6b],
+  i32Ne: [0x47],
+  i32Eqz: [0x45],
+  f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],
+  f32Store: (offset: number): number[] => [0x38, ...memarg(2, offset)],
+  v128Load: (offset: number): number[] => simd(0x00, ...memarg(4, offset)),
+  v128Store: (offset: number): number[] => simd(0x0b, ...memarg(4, offset)),
+  /** Loads one f32 and puts it in all four lanes. */
+  v128Load32Splat: (offset: number): number[] => simd(0x09, ...memarg(2, offset)),
+  v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
+  f32x4Splat: simd(0x13),
+  f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
+  f32x4Mul: simd(0xe6),
+  f32x4Div: simd(0xe7),
+  f32x4Min: simd(0xe8),
+  f32x4Max: simd(0xe9),
+  /** a·b + c, fused or not as the CPU chooses (relaxed SIMD). Stack: a, b, c. */
+  f32x4RelaxedMadd: simd(0x105),
+} as const;
+
+/** v128.const with the same float32 in all four lanes. */
+export function f32x4Const(value: number): number[] {
+  const bytes = new Uint8Array(new Float32Array([value, value, value, value]).buffer);
+  return simd(0x0c, ...bytes);
+}

@@ -30,6 +30,7 @@ import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import type { Dataset } from '../trainer/pages.ts';
+import type { LossBatch } from '../trainer/reference/loss-batch.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { workFromBits } from '../consensus/pow/work.ts';
 import { bytesEqual, toHexKey } from '../consensus/bytes.ts';
@@ -67,6 +68,12 @@ export interface ChainOptions {
    * connecting one that has any throws DatasetError('no-dataset').
    */
   readonly dataset?: Dataset;
+  /**
+   * Computes the Gauntlet's scoring losses when a block is connected (the node injects its pool of
+   * verifier threads, src/verifier/); the sequential reference evaluator when absent. The results
+   * must not depend on it.
+   */
+  readonly lossBatch?: LossBatch;
 }
 
 /** Everything a block built on the tip starts from: the header context and the tip's state. */
@@ -133,6 +140,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** The tip's model; replaced, never written into. */
   #model: Float32Array;
   readonly #dataset: Dataset | null;
+  readonly #lossBatch: LossBatch | undefined;
   readonly #orphans: OrphanPool;
   readonly #mutex = new Mutex();
   readonly #clock: () => number;
@@ -149,6 +157,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#ratings = state.ratings;
     this.#model = state.model;
     this.#dataset = options.dataset ?? null;
+    this.#lossBatch = options.lossBatch;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
     this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
   }
@@ -476,7 +485,9 @@ export class Chain extends EventEmitter<ChainEvents> {
       throw new DatasetError('no-dataset', `block ${toHex(entry.hash)} carries contributions, and this chain was opened without the network dataset`);
     }
     const parent: ParentState = { hash: tip.hash, accounts: this.#accounts, ratings: this.#ratings, model: this.#model, modelHash: tip.header.modelHash };
-    const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block);
+    const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block, {
+      ...(this.#lossBatch === undefined ? {} : { lossBatch: this.#lossBatch }),
+    });
     const modelUndo = diffModel(this.#model, state.model);
     const modelChanged = modelUndo.indices.length > 0;
     const connected = withStatus(entry, ENTRY_FLAGS.VALID);

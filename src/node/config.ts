@@ -13,7 +13,7 @@ export { DEFAULT_RPC_PORT } from '../rpc/client.ts';
 export const DEFAULT_BIND = '0.0.0.0';
 export const MAX_THREADS = 256;
 
-export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
+export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-verify-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
 
 export class ConfigError extends Error {
   readonly code: ConfigCode;
@@ -44,6 +44,18 @@ export function parseThreads(text: string): number {
 /** Mining threads when none are asked for: every core but one, so the node itself stays responsive. */
 export function defaultThreads(): number {
   return Math.max(1, cpus().length - 1);
+}
+
+/** Threads scoring a block's contributions, the node's own included: 1 to MAX_THREADS. */
+export function parseVerifyThreads(text: string): number {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_THREADS)) throw new ConfigError('bad-verify-threads', `--verify-threads must be from 1 to ${MAX_THREADS}, got "${text}"`);
+  return n;
+}
+
+/** Verifier threads when none are asked for: every core (the node waits for the block's scores anyway). */
+export function defaultVerifyThreads(): number {
+  return Math.max(1, cpus().length);
 }
 
 /** Comma-separated multiaddrs, each naming the peer: /ip4/1.2.3.4/tcp/18444/p2p/12D3KooW… */

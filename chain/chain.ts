@@ -12,6 +12,10 @@
  * that fails is marked invalid with its descendants, on disk, and the chain settles on the best
  * valid entry left, which may be a prefix of the failed branch or the old chain.
  *
+ * With an assume-valid hash (chain/assume-valid.ts), a block on the chain leading to it is
+ * connected with the scores its report states (consensus/connect.ts `trustScores`); everything
+ * else about it is still checked. Any other block is scored in full.
+ *
  * Every storage change is one atomic batch (chain/db/chaindb.ts) and in-memory state changes only
  * after its batch is written, so memory and disk agree after any failure; on open, the chain
  * finishes any reorganisation a crash interrupted by activating the best chain again.
@@ -48,6 +52,7 @@ import { DEFAULT_ORPHAN_LIMITS, OrphanPool, type OrphanLimits } from './orphans.
 import { Mutex } from './mutex.ts';
 import { diffModel, restoreModel } from './model-undo.ts';
 import { checkNetworkDataset, DatasetError, NO_DATASET } from './dataset.ts';
+import { AssumeValid, type ScoringMode } from './assume-valid.ts';
 
 export type { ChainEntry } from './db/entry.ts';
 export type { ChainTip } from './block-index.ts';
@@ -74,6 +79,11 @@ export interface ChainOptions {
    * must not depend on it.
    */
   readonly lossBatch?: LossBatch;
+  /**
+   * Assume-valid: the hash of a block whose ancestors (and itself) are connected with the scores
+   * their reports state. Null or absent scores every block; the genesis hash trusts nothing.
+   */
+  readonly assumeValid?: Uint8Array | null;
 }
 
 /** Everything a block built on the tip starts from: the header context and the tip's state. */
@@ -141,6 +151,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   #model: Float32Array;
   readonly #dataset: Dataset | null;
   readonly #lossBatch: LossBatch | undefined;
+  readonly #assumeValid: AssumeValid | null;
   readonly #orphans: OrphanPool;
   readonly #mutex = new Mutex();
   readonly #clock: () => number;
@@ -158,6 +169,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#model = state.model;
     this.#dataset = options.dataset ?? null;
     this.#lossBatch = options.lossBatch;
+    this.#assumeValid = options.assumeValid ? new AssumeValid(options.assumeValid, options.genesis.hash) : null;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
     this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
   }
@@ -191,7 +203,11 @@ export class Chain extends EventEmitter<ChainEvents> {
         }
       }
       const index = new BlockIndex();
-      for await (const entry of db.entries()) index.set(entry);
+      const headers: Header[] = [];
+      for await (const entry of db.entries()) {
+        index.set(entry);
+        if (options.assumeValid) headers.push(entry.header);
+      }
       for await (const [hash, record] of db.invalid()) index.setInvalid(hash, record);
       const tipHash = await db.getTipHash();
       const tip = tipHash && index.get(tipHash);
@@ -199,6 +215,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       index.setTip(tip);
       const state = await loadState(db, genesis.params, tip);
       const chain = new Chain(genesis.params, db, index, state, options);
+      chain.#assumeValid?.noteHeaders(headers);
       // A crash may have stopped a reorganisation half way: finish it.
       await chain.#mutex.run(async () => {
         await chain.#activate(null);
@@ -312,6 +329,24 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.#index.chainTips();
   }
 
+  /** How the next block on the tip would be scored: 'assume-valid' while the tip is below the accepted block on its chain. */
+  scoringMode(): ScoringMode {
+    return this.#assumeValid?.modeAfter(this.#index.tip.hash) ?? 'full';
+  }
+
+  /** Whether an assume-valid hash is set whose header has not been seen yet (a sync may fetch headers first). */
+  awaitingAssumeValid(): boolean {
+    return this.#assumeValid !== null && !this.#assumeValid.seen;
+  }
+
+  /**
+   * Headers a sync has checked (proof of work and context): they tell the chain which blocks lead
+   * to the assume-valid hash before the blocks themselves arrive. Nothing else is kept.
+   */
+  noteHeaders(headers: readonly Header[]): void {
+    this.#assumeValid?.noteHeaders(headers);
+  }
+
   // ---- mutations -----------------------------------------------------------------------------
 
   /**
@@ -410,6 +445,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const entry = makeEntry(hash, block.header, chainwork, ENTRY_FLAGS.HAS_BLOCK, this.#index.allocateSequence());
     await this.#db.saveBlock(entry, bytes);
     this.#index.set(entry);
+    this.#assumeValid?.noteHeaders([block.header]);
     this.#blocks.set(toHex(hash), block);
     if (compareEntries(entry, this.#index.tip) <= 0) return null;
     return this.#activate(entry);
@@ -487,6 +523,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const parent: ParentState = { hash: tip.hash, accounts: this.#accounts, ratings: this.#ratings, model: this.#model, modelHash: tip.header.modelHash };
     const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block, {
       ...(this.#lossBatch === undefined ? {} : { lossBatch: this.#lossBatch }),
+      trustScores: this.#assumeValid?.covers(entry.hash) ?? false,
     });
     const modelUndo = diffModel(this.#model, state.model);
     const modelChanged = modelUndo.indices.length > 0;

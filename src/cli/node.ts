@@ -11,9 +11,11 @@ import {
   ConfigError,
   DEFAULT_BIND,
   DEFAULT_P2P_PORT,
+  defaultAssumeValid,
   defaultThreads,
   defaultVerifyThreads,
   listenAddress,
+  parseAssumeValid,
   parseBind,
   parseBootnodes,
   parsePort,
@@ -42,6 +44,8 @@ interface NodeCommandOptions {
   readonly minerAddress?: string;
   readonly threads: number;
   readonly verifyThreads: number;
+  /** Absent: the network's default; null: score every block. */
+  readonly assumeValid?: Uint8Array | null;
   readonly logLevel: string;
   readonly logFile: boolean;
   readonly train?: boolean;
@@ -71,6 +75,11 @@ export function register(program: Command): void {
       new Option('--verify-threads <n>', "threads scoring a block's contributions (1: the node's own thread alone)")
         .argParser(checked(parseVerifyThreads))
         .default(defaultVerifyThreads(), 'every core'),
+    )
+    .option(
+      '--assume-valid <hash>',
+      "trust the scores in the reports of this block and its ancestors (still recomputing rewards, the model and the state root); 0 scores every block (default: the network's release checkpoint, else none)",
+      checked(parseAssumeValid),
     )
     .option('--train', 'contribute: train a pseudo-gradient for every tip and submit it (paid by the Gauntlet to --wallet)')
     .option('--wallet <name>', 'with --train: the wallet in <datadir>/wallets whose key signs and is paid', 'default')
@@ -109,7 +118,11 @@ export function register(program: Command): void {
         ...(opts.rpcUser !== undefined && opts.rpcPassword !== undefined ? { rpcUser: opts.rpcUser, rpcPassword: opts.rpcPassword } : {}),
         mining,
         log,
-        chainOptions: { dataset: gauntlet.dataset, lossBatch: gauntlet.lossBatch },
+        chainOptions: {
+          dataset: gauntlet.dataset,
+          lossBatch: gauntlet.lossBatch,
+          assumeValid: opts.assumeValid === undefined ? defaultAssumeValid(genesis.params.network, genesis.hash) : opts.assumeValid,
+        },
         contributions: gauntlet.pool,
         blockTemplate: gauntlet.blockTemplate,
         rpcExtensions: gauntlet.rpcExtensions,

@@ -1,13 +1,14 @@
 /**
  * A short chain whose every block carries a full set of scored contributions (descents, an ascent,
- * noise), built with the miner's real template builder on the Brown corpus: the input of the
+ * noise), built with the miner's real template builder on the Brown corpus (a network a Chain accepts it for): the input of the
  * verifier's tests (worker pool, assume-valid sync) and of the replay bench.
  */
 import type { Block } from '../../consensus/types.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import type { Dataset } from '../../trainer/pages.ts';
-import { buildBlockWithState, childFromState, genesisParent, testGenesis, testKeys, type BuildParent } from '../util/fixtures.ts';
-import { added, brownDataset, canonical, contribute, honestishDelta, layoutOf, noiseDelta, scaled } from '../consensus/gauntlet-fixtures.ts';
+import { buildBlockWithState, childFromState, genesisParent, testKeys, type BuildParent } from '../util/fixtures.ts';
+import { brownNetworkDataset, gauntletGenesis } from '../gauntlet/network.ts';
+import { added, canonical, contribute, honestishDelta, layoutOf, noiseDelta, scaled } from '../consensus/gauntlet-fixtures.ts';
 
 export interface ContributionChain {
   readonly genesis: Genesis;
@@ -17,9 +18,9 @@ export interface ContributionChain {
 
 /** `length` blocks after the test genesis, each with `perBlock` (≤ 16) contributions. */
 export async function contributionChain(length: number, perBlock = 8): Promise<ContributionChain> {
-  const genesis = testGenesis();
+  const genesis = gauntletGenesis();
   const params = genesis.params;
-  const dataset = await brownDataset();
+  const dataset = await brownNetworkDataset(genesis);
   const layout = layoutOf(params);
   const keys = testKeys(8 + perBlock);
   const miner = keys[7]!;

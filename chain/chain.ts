@@ -12,6 +12,10 @@
  * that fails is marked invalid with its descendants, on disk, and the chain settles on the best
  * valid entry left, which may be a prefix of the failed branch or the old chain.
  *
+ * With an assume-valid hash (chain/assume-valid.ts), a block on the chain leading to it is
+ * connected with the scores its report states (consensus/connect.ts `trustScores`); everything
+ * else about it is still checked. Any other block is scored in full.
+ *
  * Every storage change is one atomic batch (chain/db/chaindb.ts) and in-memory state changes only
  * after its batch is written, so memory and disk agree after any failure; on open, the chain
  * finishes any reorganisation a crash interrupted by activating the best chain again.
@@ -31,6 +35,7 @@ import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import type { Dataset } from '../trainer/pages.ts';
+import type { LossBatch } from '../trainer/reference/loss-batch.ts';
 import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { workFromBits } from '../consensus/pow/work.ts';
 import { bytesEqual, toHexKey } from '../consensus/bytes.ts';
@@ -48,6 +53,7 @@ import { DEFAULT_ORPHAN_LIMITS, OrphanPool, type OrphanLimits } from './orphans.
 import { Mutex } from './mutex.ts';
 import { diffModel, restoreModel } from './model-undo.ts';
 import { checkNetworkDataset, DatasetError, NO_DATASET } from './dataset.ts';
+import { AssumeValid, type ScoringMode } from './assume-valid.ts';
 
 export type { ChainEntry } from './db/entry.ts';
 export type { ChainTip } from './block-index.ts';
@@ -68,6 +74,17 @@ export interface ChainOptions {
    * connecting one that has any throws DatasetError('no-dataset').
    */
   readonly dataset?: Dataset;
+  /**
+   * Computes the Gauntlet's scoring losses when a block is connected (the node injects its pool of
+   * verifier threads, src/verifier/); the sequential reference evaluator when absent. The results
+   * must not depend on it.
+   */
+  readonly lossBatch?: LossBatch;
+  /**
+   * Assume-valid: the hash of a block whose ancestors (and itself) are connected with the scores
+   * their reports state. Null or absent scores every block; the genesis hash trusts nothing.
+   */
+  readonly assumeValid?: Uint8Array | null;
 }
 
 /** Everything a block built on the tip starts from: the header context and the tip's state. */
@@ -138,6 +155,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** What a block on the tip credits: the rewards earned maturity blocks before it. */
   #nextMaturing: EarnedRewards | null = null;
   readonly #dataset: Dataset | null;
+  readonly #lossBatch: LossBatch | undefined;
+  readonly #assumeValid: AssumeValid | null;
   readonly #orphans: OrphanPool;
   readonly #mutex = new Mutex();
   readonly #clock: () => number;
@@ -154,6 +173,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#ratings = state.ratings;
     this.#model = state.model;
     this.#dataset = options.dataset ?? null;
+    this.#lossBatch = options.lossBatch;
+    this.#assumeValid = options.assumeValid ? new AssumeValid(options.assumeValid, options.genesis.hash) : null;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
     this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
   }
@@ -187,7 +208,11 @@ export class Chain extends EventEmitter<ChainEvents> {
         }
       }
       const index = new BlockIndex();
-      for await (const entry of db.entries()) index.set(entry);
+      const headers: Header[] = [];
+      for await (const entry of db.entries()) {
+        index.set(entry);
+        if (options.assumeValid) headers.push(entry.header);
+      }
       for await (const [hash, record] of db.invalid()) index.setInvalid(hash, record);
       const tipHash = await db.getTipHash();
       const tip = tipHash && index.get(tipHash);
@@ -195,6 +220,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       index.setTip(tip);
       const state = await loadState(db, genesis.params, tip);
       const chain = new Chain(genesis.params, db, index, state, options);
+      chain.#assumeValid?.noteHeaders(headers);
       // A crash may have stopped a reorganisation half way: finish it.
       await chain.#mutex.run(async () => {
         await chain.#activate(null);
@@ -315,6 +341,24 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.#index.chainTips();
   }
 
+  /** How the next block on the tip would be scored: 'assume-valid' while the tip is below the accepted block on its chain. */
+  scoringMode(): ScoringMode {
+    return this.#assumeValid?.modeAfter(this.#index.tip.hash) ?? 'full';
+  }
+
+  /** Whether an assume-valid hash is set whose header has not been seen yet (a sync may fetch headers first). */
+  awaitingAssumeValid(): boolean {
+    return this.#assumeValid !== null && !this.#assumeValid.seen;
+  }
+
+  /**
+   * Headers a sync has checked (proof of work and context): they tell the chain which blocks lead
+   * to the assume-valid hash before the blocks themselves arrive. Nothing else is kept.
+   */
+  noteHeaders(headers: readonly Header[]): void {
+    this.#assumeValid?.noteHeaders(headers);
+  }
+
   // ---- mutations -----------------------------------------------------------------------------
 
   /**
@@ -413,6 +457,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const entry = makeEntry(hash, block.header, chainwork, ENTRY_FLAGS.HAS_BLOCK, this.#index.allocateSequence());
     await this.#db.saveBlock(entry, bytes);
     this.#index.set(entry);
+    this.#assumeValid?.noteHeaders([block.header]);
     this.#blocks.set(toHex(hash), block);
     if (compareEntries(entry, this.#index.tip) <= 0) return null;
     return this.#activate(entry);
@@ -496,7 +541,10 @@ export class Chain extends EventEmitter<ChainEvents> {
       modelHash: tip.header.modelHash,
       maturing: await this.#maturingFor(entry.height),
     };
-    const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block);
+    const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block, {
+      ...(this.#lossBatch === undefined ? {} : { lossBatch: this.#lossBatch }),
+      trustScores: this.#assumeValid?.covers(entry.hash) ?? false,
+    });
     const modelUndo = diffModel(this.#model, state.model);
     const modelChanged = modelUndo.indices.length > 0;
     const connected = withStatus(entry, ENTRY_FLAGS.VALID);

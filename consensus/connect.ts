@@ -14,7 +14,9 @@
  *      in report order; what is not paid is burned;
  *   5. the state root commits to the accounts and ratings after all of it.
  *
- * With `verify` (the default) the block must agree with all of it: its report entry by entry
+ * With `trustScores` (assume-valid sync, for blocks the node's operator vouches for) step 4 takes
+ * the losses, scores and indicators from the block's report instead of evaluating them; the rest
+ * is computed as always. With `verify` (the default) the block must agree with all of it: its report entry by entry
  * (every float bit, every reward; a code per kind of field), then its state root, then its model
  * hash. Stateless rules (checkBlockBody) and the header's context are the caller's to check.
  *
@@ -61,6 +63,8 @@ export interface ConnectOptions {
   readonly verify?: boolean;
   /** Runs the Gauntlet's scoring losses (a worker pool, say); the result must not depend on it. */
   readonly lossBatch?: LossBatch;
+  /** Assume-valid: take the scoring from the block's own report, compute everything else (default false). */
+  readonly trustScores?: boolean;
 }
 
 export interface ConnectedState {
@@ -107,7 +111,7 @@ function transition(
   parent: ParentState,
   content: BlockContent,
   gradients: readonly DecodedGradient[],
-  lossBatch: LossBatch | undefined,
+  scoring: { readonly lossBatch?: LossBatch | undefined; readonly trustedReport?: readonly ReportEntry[] | undefined },
 ): ConnectedState {
   const { header } = content;
   const accounts = new AccountOverlay(parent.accounts);
@@ -138,7 +142,8 @@ function transition(
     contributions: content.contributions,
     gradients,
     pool: split.pool,
-    ...(lossBatch === undefined ? {} : { lossBatch }),
+    ...(scoring.lossBatch === undefined ? {} : { lossBatch: scoring.lossBatch }),
+    ...(scoring.trustedReport === undefined ? {} : { trustedReport: scoring.trustedReport }),
   });
   if (immediate) for (const entry of gauntlet.report) accounts.credit(toHexKey(entry.contributor), entry.reward);
 
@@ -179,7 +184,10 @@ export function connectBlockState(params: ChainParams, dataset: Dataset, parent:
       }
     });
   }
-  const state = transition(params, dataset, parent, block, gradients, opts.lossBatch);
+  const state = transition(params, dataset, parent, block, gradients, {
+    lossBatch: opts.lossBatch,
+    trustedReport: opts.trustScores === true ? block.report : undefined,
+  });
   if (verify) {
     checkReport(block.report, state.report);
     if (!bytesEqual(state.stateRoot, block.header.stateRoot)) {
@@ -213,7 +221,7 @@ export interface BuiltBlock {
 export function buildGauntletBlock(params: ChainParams, dataset: Dataset, parent: ParentState, draft: BlockDraft, opts: Pick<ConnectOptions, 'lossBatch'> = {}): BuiltBlock {
   checkParent(draft.header, parent);
   const gradients = checkContributionList(params, draft.header.parentHash, draft.contributions);
-  const state = transition(params, dataset, parent, draft, gradients, opts.lossBatch);
+  const state = transition(params, dataset, parent, draft, gradients, { lossBatch: opts.lossBatch });
   const body = { txs: draft.txs, contributions: draft.contributions, report: state.report };
   const header: Header = Object.freeze({
     ...draft.header,

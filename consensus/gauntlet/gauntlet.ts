@@ -14,6 +14,7 @@ import type { LossBatch } from '../../trainer/reference/loss-batch.ts';
 import { sequentialLossBatch } from '../../trainer/reference/loss-batch.ts';
 import { ownEvalWindows, randomEvalWindows } from './assignment.ts';
 import { evaluateContributions } from './evaluate.ts';
+import { reportedEvaluations } from './trusted.ts';
 import { updateRatings } from './ratings.ts';
 import { contributorWeights, dividePool } from './rewards.ts';
 import { outerStep, selectForAggregation } from './aggregate.ts';
@@ -39,6 +40,8 @@ export interface GauntletInput {
   readonly pool: bigint;
   /** Computes the scoring losses; the sequential reference evaluator when absent. */
   readonly lossBatch?: LossBatch;
+  /** Assume-valid: take the scoring (losses, scores, indicators) from this report instead of evaluating (trusted.ts). */
+  readonly trustedReport?: readonly ReportEntry[];
 }
 
 export interface GauntletResult {
@@ -63,14 +66,16 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const settings = { contextLength: layout.spec.contextLength, gauntlet };
   const addresses = contributions.map(contributorAddress);
   const randomWindows = randomEvalWindows(settings, dataset, parentHash, input.contributionsRoot);
-  const evaluations = evaluateContributions(
-    layout,
-    model,
-    gauntlet.evalStepSize,
-    randomWindows,
-    gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
-    input.lossBatch ?? sequentialLossBatch,
-  );
+  const evaluations = input.trustedReport
+    ? reportedEvaluations(input.trustedReport, contributions.length)
+    : evaluateContributions(
+        layout,
+        model,
+        gauntlet.evalStepSize,
+        randomWindows,
+        gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
+        input.lossBatch ?? sequentialLossBatch,
+      );
   const scores = evaluations.map((e) => e.score);
   const keys = addresses.map(toHexKey);
   const rated = updateRatings(

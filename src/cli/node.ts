@@ -13,12 +13,16 @@ import {
   ConfigError,
   DEFAULT_BIND,
   DEFAULT_P2P_PORT,
+  defaultAssumeValid,
   defaultThreads,
+  defaultVerifyThreads,
   listenAddress,
+  parseAssumeValid,
   parseBind,
   parseBootnodes,
   parsePort,
   parseThreads,
+  parseVerifyThreads,
 } from '../node/config.ts';
 import { DEFAULT_DATADIR, ensureDatadir, exists, resolveGenesisPath } from '../node/datadir.ts';
 import type { MiningOptions } from '../node/full-node.ts';
@@ -42,6 +46,9 @@ interface NodeCommandOptions {
   readonly mine?: boolean;
   readonly minerAddress?: string;
   readonly threads: number;
+  readonly verifyThreads: number;
+  /** Absent: the network's default; null: score every block. */
+  readonly assumeValid?: Uint8Array | null;
   readonly logLevel: string;
   readonly logFile: boolean;
   readonly train?: boolean;
@@ -68,6 +75,16 @@ export function register(program: Command): void {
     .option('--mine', 'mine blocks on the CPU')
     .option('--miner-address <address>', 'the address mined blocks pay (needed with --mine)')
     .addOption(new Option('--threads <n>', 'mining threads').argParser(checked(parseThreads)).default(defaultThreads(), 'every core but one'))
+    .addOption(
+      new Option('--verify-threads <n>', "threads scoring a block's contributions (1: the node's own thread alone)")
+        .argParser(checked(parseVerifyThreads))
+        .default(defaultVerifyThreads(), 'every core'),
+    )
+    .option(
+      '--assume-valid <hash>',
+      "trust the scores in the reports of this block and its ancestors (still recomputing rewards, the model and the state root); 0 scores every block (default: the network's release checkpoint, else none)",
+      checked(parseAssumeValid),
+    )
     .option('--train', 'contribute: train a pseudo-gradient for every tip and submit it (paid by the Gauntlet to --wallet)')
     .option('--wallet <name>', 'with --train: the wallet in <datadir>/wallets whose key signs and is paid', 'default')
     .option('--password-file <path>', `with --train: the wallet's password (else ${PASSWORD_ENV}, else a prompt)`)
@@ -93,7 +110,7 @@ export function register(program: Command): void {
       const log = createNodeLogger({ level: opts.logLevel, file: opts.logFile ? layout.logFile : null });
       if (pskPath !== undefined) log.info({ swarmKey: pskPath }, 'private network: only peers with this swarm key can connect');
       const training = opts.train ? await trainingKey(opts, layout.root, genesis.params.addressPrefix) : null;
-      const gauntlet = await prepareGauntlet(genesis);
+      const gauntlet = await prepareGauntlet(genesis, { verifyThreads: opts.verifyThreads });
       const node = await FullNode.start({
         datadir: layout.root,
         genesis,
@@ -106,7 +123,11 @@ export function register(program: Command): void {
         ...(opts.rpcUser !== undefined && opts.rpcPassword !== undefined ? { rpcUser: opts.rpcUser, rpcPassword: opts.rpcPassword } : {}),
         mining,
         log,
-        chainOptions: { dataset: gauntlet.dataset },
+        chainOptions: {
+          dataset: gauntlet.dataset,
+          lossBatch: gauntlet.lossBatch,
+          assumeValid: opts.assumeValid === undefined ? defaultAssumeValid(genesis.params.network, genesis.hash) : opts.assumeValid,
+        },
         contributions: gauntlet.pool,
         blockTemplate: gauntlet.blockTemplate,
         rpcExtensions: gauntlet.rpcExtensions,

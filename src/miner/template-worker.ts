@@ -10,7 +10,7 @@ import { VerifyError } from '../../consensus/errors.ts';
 import { DatasetError } from '../../chain/dataset.ts';
 import { reviveError } from '../../trainer/coded-error.ts';
 import type { DatasetSource } from '../gauntlet/dataset.ts';
-import type { BuildReply, BuildRequest, ThreadFailure } from './template-thread.ts';
+import type { BuildReply, BuildRequest, TemplateThreadData, ThreadFailure } from './template-thread.ts';
 import type { TemplateOptions, TemplateParent } from './template.ts';
 
 /** A template from the thread: what template.ts's Template has, less the state (not sent back). */
@@ -35,17 +35,22 @@ function revive(failure: ThreadFailure): Error {
 
 export class TemplateWorker {
   readonly source: DatasetSource;
+  readonly verifyThreads: number;
   #worker: Worker | null = null;
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #closed = false;
 
-  /** `source`: where the thread loads the network's dataset from (src/gauntlet/dataset.ts). */
-  constructor(source: DatasetSource) {
+  /**
+   * `source`: where the thread loads the network's dataset from (src/gauntlet/dataset.ts);
+   * `verifyThreads`: threads scoring a block's contributions there (1: the template thread alone).
+   */
+  constructor(source: DatasetSource, verifyThreads = 1) {
     this.source = source;
+    this.verifyThreads = verifyThreads;
   }
 
-  build(params: ChainParams, parent: TemplateParent, options: Omit<TemplateOptions, 'dataset'>): Promise<ThreadTemplate> {
+  build(params: ChainParams, parent: TemplateParent, options: Omit<TemplateOptions, 'dataset' | 'lossBatch'>): Promise<ThreadTemplate> {
     if (this.#closed) return Promise.reject(new Error('the template worker is closed'));
     const worker = this.#start();
     const id = this.#nextId++;
@@ -67,7 +72,7 @@ export class TemplateWorker {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./template-thread.ts', import.meta.url), { workerData: this.source });
+    const worker = new Worker(new URL('./template-thread.ts', import.meta.url), { workerData: { source: this.source, verifyThreads: this.verifyThreads } satisfies TemplateThreadData });
     worker.unref();
     worker.on('message', (reply: BuildReply) => {
       const pending = this.#pending.get(reply.id);

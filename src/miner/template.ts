@@ -22,6 +22,7 @@ import { medianTimePast } from '../../consensus/pow/timestamps.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
 import { NO_DATASET } from '../../chain/dataset.ts';
 import type { Dataset } from '../../trainer/pages.ts';
+import type { LossBatch } from '../../trainer/reference/loss-batch.ts';
 
 /** The parent's header context and state (chain/chain.ts Chain.tipState() gives one). */
 export interface TemplateParent extends ParentContext {
@@ -43,6 +44,8 @@ export interface TemplateOptions {
   readonly contributions?: readonly Contribution[];
   /** The network dataset: needed when any contribution is on offer. */
   readonly dataset?: Dataset;
+  /** Computes the Gauntlet's scoring losses (a pool of verifier threads); sequential when absent. */
+  readonly lossBatch?: LossBatch;
 }
 
 export interface Template {
@@ -102,6 +105,7 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
       txs,
       contributions: accepted,
     },
+    opts.lossBatch === undefined ? {} : { lossBatch: opts.lossBatch },
   );
   return { block: built.block, skipped, contributionsLeftOut: offered.length - accepted.length, state: built.state };
 }

@@ -14,7 +14,7 @@ export { DEFAULT_RPC_PORT } from '../rpc/client.ts';
 export const DEFAULT_BIND = '0.0.0.0';
 export const MAX_THREADS = 256;
 
-export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
+export type ConfigCode = 'bad-port' | 'bad-threads' | 'bad-verify-threads' | 'bad-assume-valid' | 'bad-bootnode' | 'bad-bind' | 'bad-rpc-auth' | 'missing-miner-address' | 'missing-wallet';
 
 export class ConfigError extends CodedError<ConfigCode> {}
 
@@ -36,6 +36,39 @@ export function parseThreads(text: string): number {
 /** Mining threads when none are asked for: every core but one, so the node itself stays responsive. */
 export function defaultThreads(): number {
   return Math.max(1, cpus().length - 1);
+}
+
+/** Threads scoring a block's contributions, the node's own included: 1 to MAX_THREADS. */
+export function parseVerifyThreads(text: string): number {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_THREADS)) throw new ConfigError('bad-verify-threads', `--verify-threads must be from 1 to ${MAX_THREADS}, got "${text}"`);
+  return n;
+}
+
+/** Verifier threads when none are asked for: every core (the node waits for the block's scores anyway). */
+export function defaultVerifyThreads(): number {
+  return Math.max(1, cpus().length);
+}
+
+/**
+ * The assume-valid block of each network as released (Bitcoin Core ships one per version): the
+ * ancestors of this hash are connected with their reports' scores. None is set yet for any network,
+ * so the default is the genesis, which trusts nothing.
+ */
+export const RELEASE_ASSUME_VALID: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The network's released assume-valid hash, else its genesis (nothing trusted). */
+export function defaultAssumeValid(network: string, genesisHash: Uint8Array): Uint8Array {
+  const released = RELEASE_ASSUME_VALID[network];
+  return released === undefined ? genesisHash : Uint8Array.from(Buffer.from(released, 'hex'));
+}
+
+/** A block hash (64 hex digits) whose ancestors' scores are trusted, or "0": score every block (null). */
+export function parseAssumeValid(text: string): Uint8Array | null {
+  const t = text.trim();
+  if (t === '0') return null;
+  if (!/^[0-9a-fA-F]{64}$/.test(t)) throw new ConfigError('bad-assume-valid', `--assume-valid must be a block hash of 64 hex digits, or 0 to score every block, got "${text}"`);
+  return Uint8Array.from(Buffer.from(t, 'hex'));
 }
 
 /** Comma-separated multiaddrs, each naming the peer: /ip4/1.2.3.4/tcp/18444/p2p/12D3KooW… */

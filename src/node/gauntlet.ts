@@ -3,17 +3,21 @@
  * its seams:
  *
  * - the network's dataset, which the chain needs to score the contributions of every block
- *   (`chainOptions.dataset`);
+ *   (`chainOptions.dataset`), and the pool of verifier threads that scores them
+ *   (`chainOptions.lossBatch`, src/verifier/);
  * - the contribution pool, fed by gossip (`contributions`) and by the `submitcontribution` RPC,
  *   following the chain's tip;
  * - the miner's block source, which waits for the genesis' collection window after each tip and
- *   then builds the block with the pool's contributions on a worker thread (`blockTemplate`);
+ *   then builds the block with the pool's contributions on a worker thread, which scores them with
+ *   its own verifier threads (`blockTemplate`);
  * - the Gauntlet's RPC methods and the dashboard, which show the model and the contributors
  *   (`rpcExtensions`).
  */
 import type { Genesis } from '../../chain/genesis.ts';
 import type { Contribution } from '../../consensus/types.ts';
 import type { Dataset } from '../../trainer/pages.ts';
+import type { LossBatch } from '../../trainer/reference/loss-batch.ts';
+import { lossBatchFor } from '../verifier/loss-pool.ts';
 import { createDashboardHandler } from '../dashboard/handler.ts';
 import { ModelInsight } from '../dashboard/model-insight.ts';
 import { ContributionPool } from '../gauntlet/contribution-pool.ts';
@@ -27,22 +31,32 @@ import type { FullNode } from './full-node.ts';
 
 export interface NodeGauntlet {
   readonly dataset: Dataset;
+  /** Scores a block's contributions on `verifyThreads` threads (the chain's `lossBatch`). */
+  readonly lossBatch: LossBatch;
   readonly pool: ContributionPool;
   readonly blockTemplate: BlockTemplateSource;
   /** For FullNode's `rpcExtensions`: also points the pool at the node's chain. */
   rpcExtensions(node: FullNode): RpcExtensions;
-  /** Ends the template thread. */
+  /** Ends the template thread and the verifier threads. */
   close(): Promise<void>;
 }
 
-export async function prepareGauntlet(genesis: Genesis): Promise<NodeGauntlet> {
+export interface GauntletOptions {
+  /** Threads that score a block's contributions, the calling one included (default 1). */
+  readonly verifyThreads?: number;
+}
+
+export async function prepareGauntlet(genesis: Genesis, options: GauntletOptions = {}): Promise<NodeGauntlet> {
   const { params } = genesis;
+  const verifyThreads = options.verifyThreads ?? 1;
   const dataset = await loadNetworkDataset(params);
+  const verifier = await lossBatchFor(verifyThreads);
   const pool = new ContributionPool(params, genesis.hash);
-  const worker = new TemplateWorker(datasetSource(params));
+  const worker = new TemplateWorker(datasetSource(params), verifyThreads);
   const source = new GauntletTemplateSource({ pool, worker });
   return {
     dataset,
+    lossBatch: verifier.lossBatch,
     pool,
     blockTemplate: source.template,
     rpcExtensions: (node) => {
@@ -62,6 +76,9 @@ export async function prepareGauntlet(genesis: Genesis): Promise<NodeGauntlet> {
         httpHandler: createDashboardHandler({ node, insight }),
       };
     },
-    close: () => worker.close(),
+    close: async () => {
+      await worker.close();
+      await verifier.close();
+    },
   };
 }

@@ -40,6 +40,12 @@ export interface NetworkChain {
    * its score (100 = provably invalid) decides what the sender pays.
    */
   addBlock(block: Uint8Array): Promise<NetworkAddResult>;
+  /** Assume-valid sync: checked headers, so the chain knows which blocks lead to the accepted hash. */
+  noteHeaders?(headers: readonly Header[]): void;
+  /** Whether the accepted hash's header is still unseen: the sync then fetches headers before bodies. */
+  awaitingAssumeValid?(): boolean;
+  /** How the next block is scored: 'assume-valid' (the report's scores) or 'full'. */
+  scoringMode?(): 'assume-valid' | 'full';
 }
 
 /**

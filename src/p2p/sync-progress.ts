@@ -2,14 +2,20 @@
  * The sync status line, as bitcoind's UpdateTip lines and Lodestar's "Syncing" line: where we are,
  * where the best peer is, the recent rate and what it implies.
  *
- *   sync height=1200 target=5000 blocks/s=312.5 eta=12s peers=3
+ *   sync height=1200 target=5000 blocks/s=312.5 eta=12s peers=3 scoring=assume-valid
+ *
+ * `scoring` says whether the blocks being connected are scored in full or take their reports'
+ * scores (assume-valid sync).
  */
+
+export type ScoringMode = 'assume-valid' | 'full';
 
 export interface ProgressSample {
   readonly height: number;
   readonly target: number;
   readonly peers: number;
   readonly nowMs: number;
+  readonly scoring: ScoringMode;
 }
 
 export interface ProgressReport {
@@ -19,6 +25,7 @@ export interface ProgressReport {
   /** Seconds left at the current rate; null when the rate is zero. */
   readonly etaSeconds: number | null;
   readonly peers: number;
+  readonly scoring: ScoringMode;
   readonly line: string;
 }
 
@@ -37,8 +44,8 @@ export class SyncProgress {
     const etaSeconds = this.#rate > 0 ? Math.ceil(left / this.#rate) : left === 0 ? 0 : null;
     const line =
       `sync height=${sample.height} target=${sample.target} blocks/s=${this.#rate.toFixed(1)} ` +
-      `eta=${etaSeconds === null ? '?' : formatDuration(etaSeconds)} peers=${sample.peers}`;
-    return { height: sample.height, target: sample.target, blocksPerSecond: this.#rate, etaSeconds, peers: sample.peers, line };
+      `eta=${etaSeconds === null ? '?' : formatDuration(etaSeconds)} peers=${sample.peers} scoring=${sample.scoring}`;
+    return { height: sample.height, target: sample.target, blocksPerSecond: this.#rate, etaSeconds, peers: sample.peers, scoring: sample.scoring, line };
   }
 
   reset(): void {

@@ -12,8 +12,12 @@
  *
  * A node that starts late thus catches up from genesis, then follows the tip by gossip; a gossiped
  * block whose parent is unknown starts a sync from the peer that relayed it. While syncing, a line
- * "sync height=H target=T blocks/s=R eta=E peers=P" is logged every few seconds, and "synced" at
- * the end.
+ * "sync height=H target=T blocks/s=R eta=E peers=P scoring=M" is logged every few seconds, and
+ * "synced" at the end; M is "assume-valid" while the blocks connected lead to the assume-valid
+ * hash (their reports' scores are taken, chain/assume-valid.ts), else "full".
+ *
+ * With an assume-valid hash whose header is not yet known, headers are fetched ahead of bodies
+ * (up to maxPendingHeaders) so the chain learns which blocks lead to it before they arrive.
  */
 import { EventEmitter } from 'node:events';
 import { toHex } from '../../consensus/hash.ts';
@@ -206,6 +210,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
         const headers = await requestHeaders(this.#o.reqresp, peer.id, { locator, max: MAX_HEADERS_PER_REQUEST }, this.#stop.signal);
         count = headers.length;
         result = checkHeaderChain(chain, headers, Math.floor(this.#o.nowMs() / 1000), start);
+        chain.noteHeaders?.(result.fresh.map((h) => h.header));
       } catch (err) {
         if (isP2PError(err, 'unrequested')) this.#o.onPeerAction(peer.key, 'low-tolerance', `headers: ${err.reason}`);
         log.debug({ peer: peer.key, err: describeError(err) }, 'headers request failed');
@@ -219,7 +224,8 @@ export class Syncer extends EventEmitter<SyncEvents> {
       pending = pending.concat(result.fresh);
       start = result.end;
       const more = count === MAX_HEADERS_PER_REQUEST && !result.error;
-      if (pending.length > 0 && result.end.chainwork > chain.tip().chainwork) {
+      const headersFirst = more && (chain.awaitingAssumeValid?.() ?? false) && pending.length < this.settings.maxPendingHeaders;
+      if (pending.length > 0 && result.end.chainwork > chain.tip().chainwork && !headersFirst) {
         const outcome = await this.#download(peer, pending);
         connected += outcome.connected;
         pending = [];
@@ -229,7 +235,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
           this.#o.onPeerAction(peer.key, 'mid-tolerance', 'claimed more work than its headers show');
           return { connected, ok: false };
         }
-      } else if (pending.length > this.settings.maxPendingHeaders) {
+      } else if (pending.length > this.settings.maxPendingHeaders && !headersFirst) {
         this.#o.onPeerAction(peer.key, 'mid-tolerance', `${pending.length} headers and still no more work than ours`);
         return { connected, ok: false };
       }
@@ -282,8 +288,17 @@ export class Syncer extends EventEmitter<SyncEvents> {
 
   #logProgress(): void {
     const state = this.state();
-    const report = this.#progress.report({ height: state.height, target: state.target, peers: this.#o.peers.ready().length, nowMs: this.#o.nowMs() });
-    this.#o.log.info({ height: report.height, target: report.target, blocksPerSecond: report.blocksPerSecond, peers: report.peers }, report.line);
+    const report = this.#progress.report({
+      height: state.height,
+      target: state.target,
+      peers: this.#o.peers.ready().length,
+      nowMs: this.#o.nowMs(),
+      scoring: this.#o.chain.scoringMode?.() ?? 'full',
+    });
+    this.#o.log.info(
+      { height: report.height, target: report.target, blocksPerSecond: report.blocksPerSecond, peers: report.peers, scoring: report.scoring },
+      report.line,
+    );
     this.emit('progress', report);
   }
 }

@@ -97,14 +97,15 @@ test('bounded queue: drops and counts what does not fit, runs the rest in order'
   assert.equal(queue.push(6), false);
 });
 
-test('sync progress line: rate over the last interval, eta, peers', () => {
+test('sync progress line: rate over the last interval, eta, peers, scoring mode', () => {
   const progress = new SyncProgress();
-  const first = progress.report({ height: 0, target: 1000, peers: 2, nowMs: 0 });
-  assert.equal(first.line, 'sync height=0 target=1000 blocks/s=0.0 eta=? peers=2');
-  const second = progress.report({ height: 250, target: 1000, peers: 3, nowMs: 5_000 });
+  const first = progress.report({ height: 0, target: 1000, peers: 2, nowMs: 0, scoring: 'assume-valid' });
+  assert.equal(first.line, 'sync height=0 target=1000 blocks/s=0.0 eta=? peers=2 scoring=assume-valid');
+  const second = progress.report({ height: 250, target: 1000, peers: 3, nowMs: 5_000, scoring: 'full' });
   assert.equal(second.blocksPerSecond, 50);
   assert.equal(second.etaSeconds, 15);
-  assert.equal(second.line, 'sync height=250 target=1000 blocks/s=50.0 eta=15s peers=3');
+  assert.equal(second.scoring, 'full');
+  assert.equal(second.line, 'sync height=250 target=1000 blocks/s=50.0 eta=15s peers=3 scoring=full');
   assert.equal(formatDuration(75), '1m15s');
   assert.equal(formatDuration(3700), '1h01m');
 });

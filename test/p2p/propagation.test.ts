@@ -74,7 +74,7 @@ test('blocks, transfers and a late node: three nodes in a line, then a fourth th
   assert.equal(synced.connected, 201);
   assert.equal(toHex(d.chain.tip().header.stateRoot), toHex(a.chain.tip().header.stateRoot));
   assert.equal(stateRootOf(d), stateRootOf(a));
-  assert.ok(lines.some((l) => /^sync height=\d+ target=201 blocks\/s=[\d.]+ eta=\S+ peers=\d$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^sync height=\d+ target=201 blocks\/s=[\d.]+ eta=\S+ peers=\d scoring=full$/.test(l)), lines.join('\n'));
   assert.ok(lines.includes('synced height=201'), lines.join('\n'));
   // D announced its new tip: B and C, which had only block 1, find the chain through it.
   await waitFor(() => sameTip(a, b) && sameTip(a, c), 'b and c at a\'s tip');

@@ -11,7 +11,7 @@ import { checkHeaderSanity } from '../../consensus/header-rules.ts';
 import { headerHash } from '../../chain/header.ts';
 import { CpuMiner } from '../../src/miner/cpu-miner.ts';
 import { MiningLoop } from '../../src/miner/mining-loop.ts';
-import { BlockTree } from '../crash/block-tree.ts';
+import { BlockTree } from '../util/block-tree.ts';
 import type { Logger } from '../../src/log.ts';
 
 function capture(): { log: Logger; lines: Array<Record<string, unknown>> } {

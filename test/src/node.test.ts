@@ -15,7 +15,7 @@ import { bytesEqual } from '../../consensus/bytes.ts';
 import { transferId } from '../../consensus/ids.ts';
 import { targetToBits } from '../../consensus/pow/compact.ts';
 import { silentLogger } from '../../src/log.ts';
-import { ConfigError, listenAddress, parseBind, parseBootnodes, parsePort, parseThreads } from '../../src/node/config.ts';
+import { ConfigError, defaultAssumeValid, listenAddress, parseAssumeValid, parseBind, parseBootnodes, parsePort, parseThreads, parseVerifyThreads } from '../../src/node/config.ts';
 import { FullNode, NodeStartError } from '../../src/node/full-node.ts';
 import { stopOnSignals } from '../../src/node/shutdown.ts';
 import { formatHashRate, formatStatusLine } from '../../src/node/status-line.ts';
@@ -208,6 +208,18 @@ test('option parsers accept what they should and name the option otherwise', () 
   }
   assert.equal(parseThreads('4'), 4);
   for (const bad of ['0', '257', 'two', '1.5']) assert.throws(() => parseThreads(bad), ConfigError, bad);
+  assert.equal(parseVerifyThreads('1'), 1);
+  assert.equal(parseVerifyThreads('16'), 16);
+  for (const bad of ['0', '257', 'all', '2.5', '']) {
+    assert.throws(() => parseVerifyThreads(bad), (err: unknown) => err instanceof ConfigError && err.code === 'bad-verify-threads' && /--verify-threads/.test(err.message), bad);
+  }
+  assert.equal(parseAssumeValid('0'), null);
+  assert.deepEqual(parseAssumeValid('AB'.repeat(32)), new Uint8Array(32).fill(0xab));
+  for (const bad of ['', '1', 'ab'.repeat(31), 'zz'.repeat(32), 'ab'.repeat(33)]) {
+    assert.throws(() => parseAssumeValid(bad), (err: unknown) => err instanceof ConfigError && err.code === 'bad-assume-valid' && /--assume-valid/.test(err.message), bad);
+  }
+  const genesisHash = new Uint8Array(32).fill(7);
+  assert.deepEqual(defaultAssumeValid('gc-test', genesisHash), genesisHash, 'no release checkpoint yet: the genesis, which trusts nothing');
   const peer = '/ip4/127.0.0.1/tcp/18444/p2p/12D3KooWAvWeXrq3RzwdwLTMUzzUEdZks6xUztcJRk4KcfcEjCDM';
   assert.deepEqual(parseBootnodes(` ${peer}, ${peer.replace('18444', '18446')} ,`), [peer, peer.replace('18444', '18446')]);
   assert.throws(() => parseBootnodes('/ip4/127.0.0.1/tcp/18444'), /must end with \/p2p\/<peer id>/);

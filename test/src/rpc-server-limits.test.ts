@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { RpcServer } from '../../src/rpc/server.ts';
 import { MAX_PARAMS_DEPTH, nestsDeeperThan } from '../../src/rpc/json-depth.ts';
-import { startTestNode, type TestNode } from './node-harness.ts';
+import { startTestNode, type TestNode } from '../util/node-harness.ts';
 
 const CREDENTIALS = { user: 'limits', password: 'limits' };
 const AUTH = `Basic ${Buffer.from('limits:limits').toString('base64')}`;

@@ -50,7 +50,7 @@ test('every error class of the project is a CodedError with the message "code: r
     new ModelSpecError('heads', 'r'),
     new EvaluatorError('empty-batch', 'r'),
     new EngineError('diverged', 'r'),
-    new MempoolError('fee-too-low', 'r'),
+    new MempoolError('fee-rate-too-low', 'r'),
     new P2PError('timeout', 'r'),
     new RpcServerError('invalid-params', 'r'),
     new RpcError('unreachable', 'r'),

@@ -24,6 +24,11 @@ export interface ChainTip {
 export class BlockIndex {
   readonly #entries = new Map<string, ChainEntry>();
   readonly #invalid = new Map<string, InvalidRecord>();
+  /**
+   * Markers of blocks that failed before they were stored (no entry), oldest first: the ones a
+   * cap may evict. A stored block's marker stays with its INVALID entry.
+   */
+  readonly #unstoredInvalid = new Set<string>();
   #main: ChainEntry[] = [];
   #nextSequence = 0;
 
@@ -64,8 +69,32 @@ export class BlockIndex {
     return this.#invalid.get(typeof hash === 'string' ? hash : toHex(hash));
   }
 
-  setInvalid(hash: Uint8Array, record: InvalidRecord): void {
-    this.#invalid.set(toHex(hash), record);
+  /** Records why a block is invalid; `unstored` when it has no entry (see oldestUnstoredInvalid). */
+  setInvalid(hash: Uint8Array, record: InvalidRecord, unstored = false): void {
+    const key = toHex(hash);
+    this.#invalid.set(key, record);
+    if (unstored) this.#unstoredInvalid.add(key);
+  }
+
+  removeInvalid(hash: Uint8Array | string): void {
+    const key = typeof hash === 'string' ? hash : toHex(hash);
+    this.#invalid.delete(key);
+    this.#unstoredInvalid.delete(key);
+  }
+
+  /** How many blocks carry an invalid marker, and how many of those have no entry. */
+  invalidCounts(): { readonly total: number; readonly unstored: number } {
+    return { total: this.#invalid.size, unstored: this.#unstoredInvalid.size };
+  }
+
+  /** The `count` oldest markers of unstored blocks: what a cap evicts first. */
+  oldestUnstoredInvalid(count: number): string[] {
+    const out: string[] = [];
+    for (const key of this.#unstoredInvalid) {
+      if (out.length >= count) break;
+      out.push(key);
+    }
+    return out;
   }
 
   /** Rebuilds the main chain as the ancestry of `tip` (all of it must be in the index). */
@@ -171,6 +200,19 @@ export class BlockIndex {
       }
     }
     return out;
+  }
+
+  /**
+   * The best entry whose state transition was applied (VALID) and never found invalid: where a
+   * reorganisation that failed for a reason other than the blocks' own falls back to.
+   */
+  bestValid(): ChainEntry {
+    let best = this.genesis;
+    for (const entry of this.#entries.values()) {
+      if (!hasFlag(entry, ENTRY_FLAGS.VALID) || hasFlag(entry, ENTRY_FLAGS.INVALID)) continue;
+      if (compareEntries(entry, best) > 0) best = entry;
+    }
+    return best;
   }
 
   /**

@@ -25,8 +25,8 @@ import type { Account, Block, Header } from '../consensus/types.ts';
 import { EMPTY_ACCOUNT } from '../consensus/types.ts';
 import type { ChainParams } from '../consensus/params.ts';
 import { isVerifyError, VerifyError } from '../consensus/errors.ts';
-import { checkHeader, checkHeaderSanity } from '../consensus/header-rules.ts';
-import { checkBlockBody } from '../consensus/block-rules.ts';
+import { checkHeader, checkHeaderSanity, meetsContextTarget } from '../consensus/header-rules.ts';
+import { checkBlockBody, checkBlockCommitments } from '../consensus/block-rules.ts';
 import type { AccountMap } from '../consensus/state-transition.ts';
 import { connectBlockState, type ParentState } from '../consensus/connect.ts';
 import { earnedRewards, maturingHeight, type EarnedRewards } from '../consensus/maturity.ts';
@@ -36,10 +36,9 @@ import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import type { Dataset } from '../trainer/pages.ts';
 import type { LossBatch } from '../trainer/reference/loss-batch.ts';
-import { contributionsRoot, reportRoot, txRoot } from '../consensus/ids.ts';
 import { workFromBits } from '../consensus/pow/work.ts';
 import { bytesEqual, toHexKey } from '../consensus/bytes.ts';
-import { toHex } from '../consensus/hash.ts';
+import { fromHex, toHex } from '../consensus/hash.ts';
 import { decodeBlock, encodeBlock } from './block.ts';
 import { headerHash } from './header.ts';
 import { DecodeError } from './errors.ts';
@@ -54,6 +53,7 @@ import { Mutex } from './mutex.ts';
 import { diffModel, restoreModel } from './model-undo.ts';
 import { checkNetworkDataset, DatasetError, NO_DATASET } from './dataset.ts';
 import { AssumeValid, type ScoringMode } from './assume-valid.ts';
+import { checkForkWork, checkOrphanWork, DEFAULT_COST_POLICY, type CostPolicy } from './cost-policy.ts';
 
 export type { ChainEntry } from './db/entry.ts';
 export type { ChainTip } from './block-index.ts';
@@ -68,6 +68,8 @@ export interface ChainOptions {
   /** The local clock in seconds, for the future-timestamp limit. Default: the wall clock. */
   readonly clock?: () => number;
   readonly orphanLimits?: Partial<OrphanLimits>;
+  /** What peers pay before the chain stores or records what they send (chain/cost-policy.ts). */
+  readonly costPolicy?: Partial<CostPolicy>;
   /**
    * The network's dataset (src/gauntlet/dataset.ts loads it), checked against the genesis' corpus
    * hash and page size on open. Without it the chain follows only blocks without contributions:
@@ -136,6 +138,12 @@ export interface ChainEvents {
 export interface AddOptions {
   /** The local clock in seconds for this call (default: the chain's clock). */
   readonly now?: number;
+  /**
+   * The block was asked for because a validated header chain with more work than the tip leads
+   * through it (headers-first sync): the work bound of chain/cost-policy.ts does not apply, as
+   * Bitcoin Core's requested blocks. Unsolicited blocks (gossip, RPC) are held to it.
+   */
+  readonly requested?: boolean;
 }
 
 /** Failure of a branch being connected: the block that broke a rule and why. */
@@ -158,6 +166,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #lossBatch: LossBatch | undefined;
   readonly #assumeValid: AssumeValid | null;
   readonly #orphans: OrphanPool;
+  readonly #costPolicy: CostPolicy;
   readonly #mutex = new Mutex();
   readonly #clock: () => number;
   /** Blocks read or received during the current call, so a reorg reads each from disk once. */
@@ -176,6 +185,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#lossBatch = options.lossBatch;
     this.#assumeValid = options.assumeValid ? new AssumeValid(options.assumeValid, options.genesis.hash) : null;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
+    this.#costPolicy = { ...DEFAULT_COST_POLICY, ...options.costPolicy };
     this.#clock = options.clock ?? ((): number => Math.floor(Date.now() / 1000));
   }
 
@@ -213,7 +223,7 @@ export class Chain extends EventEmitter<ChainEvents> {
         index.set(entry);
         if (options.assumeValid) headers.push(entry.header);
       }
-      for await (const [hash, record] of db.invalid()) index.setInvalid(hash, record);
+      for await (const [hash, record] of db.invalid()) index.setInvalid(hash, record, !index.get(hash));
       const tipHash = await db.getTipHash();
       const tip = tipHash && index.get(tipHash);
       if (!tip) throw new ChainDBError('corrupt', `datadir ${options.location}: the tip record names no stored block`);
@@ -317,6 +327,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.#index.invalidRecord(hash);
   }
 
+  /** Blocks remembered as invalid, and how many of them were never stored (the capped kind). */
+  invalidCounts(): { readonly total: number; readonly unstored: number } {
+    return this.#index.invalidCounts();
+  }
+
   hasOrphan(hash: Uint8Array): boolean {
     return this.#orphans.has(hash);
   }
@@ -363,15 +378,16 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /**
    * Adds a block (decoded or as bytes). Throws VerifyError when it is invalid, after marking it
-   * invalid on disk where its hash commits to the failure (not for a body that does not match its
-   * header, nor for a timestamp only too far ahead of our clock).
+   * invalid on disk where the error says so (VerifyError.markInvalid: not for a body that does not
+   * match its header, a timestamp only too far ahead of our clock, or a header that misses the
+   * target its context requires), and 'low-work' for a branch too far below the tip to be stored.
    */
   async addBlock(input: Block | Uint8Array, options: AddOptions = {}): Promise<AddResult> {
     if (this.#closed) throw new ChainDBError('closed', `chain at ${this.#db.location} is closed`);
     return this.#mutex.run(async () => {
       if (this.#closed) throw new ChainDBError('closed', `chain at ${this.#db.location} is closed`);
       try {
-        return await this.#add(input, options.now ?? this.#clock());
+        return await this.#add(input, options.now ?? this.#clock(), options.requested ?? false);
       } finally {
         this.#blocks.clear();
       }
@@ -385,7 +401,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     await this.#mutex.run(() => this.#db.close());
   }
 
-  async #add(input: Block | Uint8Array, now: number): Promise<AddResult> {
+  async #add(input: Block | Uint8Array, now: number, requested: boolean): Promise<AddResult> {
     const { block, bytes } = decodeInput(input);
     const hash = headerHash(block.header);
     const key = toHex(hash);
@@ -401,6 +417,9 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (this.#index.invalidRecord(block.header.parentHash)) {
         throw await this.#rejectDescendant(hash, block.header.parentHash);
       }
+      // Nothing is cached under a hash before the body is known to be the one it names.
+      checkBlockCommitments(block);
+      if (!requested) checkOrphanWork(this.#costPolicy, block.header, this.#index.tip);
       this.#orphans.add({ hash, block, bytes });
       const missing = this.#orphans.missingAncestor(hash) ?? block.header.parentHash;
       return { status: 'orphan', hash, height, tip: this.#index.tip, missing };
@@ -409,7 +428,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     let status: AddStatus | undefined;
     let failure: VerifyError | undefined;
     try {
-      const change = await this.#accept(block, bytes, hash, parent, now);
+      const change = await this.#accept(block, bytes, hash, parent, now, requested);
       status = this.#statusOf(key, from, change);
     } catch (err) {
       if (!isVerifyError(err)) throw err;
@@ -437,23 +456,23 @@ export class Chain extends EventEmitter<ChainEvents> {
    * Checks a block against its parent and the stateless rules, stores it, and activates the best
    * chain if it now leads. Returns how the tip moved, if it did.
    */
-  async #accept(block: Block, bytes: Uint8Array, hash: Uint8Array, parent: ChainEntry, now: number): Promise<TipChange | null> {
+  async #accept(block: Block, bytes: Uint8Array, hash: Uint8Array, parent: ChainEntry, now: number, requested: boolean): Promise<TipChange | null> {
     if (hasFlag(parent, ENTRY_FLAGS.INVALID)) throw await this.#rejectDescendant(hash, parent.hash);
     try {
       checkHeader(this.params, block.header, hash, this.#index.context(parent), now);
     } catch (err) {
-      // Too far in the future is our clock's verdict, not the block's: it may be fine later.
-      if (isVerifyError(err) && err.code !== 'time-too-new') await this.#markFailed(hash, err);
-      throw err;
-    }
-    checkCommitments(block);
-    try {
-      checkBlockBody(this.params, block, bytes.length);
-    } catch (err) {
-      if (isVerifyError(err)) await this.#markFailed(hash, err);
+      if (isVerifyError(err) && err.markInvalid) await this.#markFailed(hash, err);
       throw err;
     }
     const chainwork = parent.chainwork + workFromBits(block.header.bits);
+    // Before the body costs anything: a branch that trails the tip too far is not stored.
+    if (!requested) checkForkWork(this.#costPolicy, chainwork, this.#index.tip);
+    try {
+      checkBlockBody(this.params, block, bytes.length);
+    } catch (err) {
+      if (isVerifyError(err) && err.markInvalid) await this.#markFailed(hash, err);
+      throw err;
+    }
     const entry = makeEntry(hash, block.header, chainwork, ENTRY_FLAGS.HAS_BLOCK, this.#index.allocateSequence());
     await this.#db.saveBlock(entry, bytes);
     this.#index.set(entry);
@@ -469,18 +488,21 @@ export class Chain extends EventEmitter<ChainEvents> {
    * (too new for our clock, or a body that did not match) keeps its orphans waiting.
    */
   async #releaseOrphans(hash: Uint8Array, now: number): Promise<void> {
+    // Descendants of an invalid block refused here without a record (see #rejectDescendant).
+    const refused = new Set<string>();
     const queue = [hash];
     for (let next = queue.shift(); next; next = queue.shift()) {
-      if (!this.#index.get(next) && !this.#index.invalidRecord(next)) continue;
+      if (!this.#index.get(next) && !this.#index.invalidRecord(next) && !refused.has(toHex(next))) continue;
       for (const orphan of this.#orphans.takeChildren(next)) {
         // Looked up per orphan: accepting a sibling may have found the parent's branch invalid.
         const parent = this.#index.get(next);
         try {
-          if (parent) await this.#accept(orphan.block, orphan.bytes, orphan.hash, parent, now);
+          if (parent) await this.#accept(orphan.block, orphan.bytes, orphan.hash, parent, now, false);
           else throw await this.#rejectDescendant(orphan.hash, next);
         } catch (err) {
           if (!isVerifyError(err)) throw err;
           // Its failure was marked (and reported) where that applies; the orphan is dropped.
+          if (err.code === 'invalid-ancestor') refused.add(toHex(orphan.hash));
         }
         queue.push(orphan.hash);
       }
@@ -495,12 +517,40 @@ export class Chain extends EventEmitter<ChainEvents> {
   async #activate(candidate: ChainEntry | null): Promise<TipChange | null> {
     const from = this.#index.tip;
     let target = candidate ?? this.#index.best();
-    while (!bytesEqual(target.hash, this.#index.tip.hash)) {
-      const failure = await this.#reorganizeTo(target);
-      if (!failure) break;
-      await this.#invalidate(failure.entry, failure.error);
-      target = this.#index.best();
+    try {
+      while (!bytesEqual(target.hash, this.#index.tip.hash)) {
+        const failure = await this.#reorganizeTo(target);
+        if (!failure) break;
+        await this.#invalidate(failure.entry, failure.error);
+        target = this.#index.best();
+      }
+    } catch (err) {
+      // Not the blocks' fault (a missing dataset, a disk error): nothing is marked, and the tip
+      // goes back to the best chain already known valid rather than stay where the error left it.
+      await this.#rollBack();
+      await this.#announce(from);
+      throw err;
     }
+    return this.#announce(from);
+  }
+
+  /**
+   * After a reorganisation failed on an error that is not a rule broken: moves the tip to the
+   * best entry whose transition was already applied once. If that fails too, the tip stays where
+   * it is and the next activation (the next block, or the next open) tries again.
+   */
+  async #rollBack(): Promise<void> {
+    const target = this.#index.bestValid();
+    if (bytesEqual(target.hash, this.#index.tip.hash)) return;
+    try {
+      await this.#reorganizeTo(target);
+    } catch {
+      // The original error is the one reported; this state is as consistent as any batch leaves it.
+    }
+  }
+
+  /** Emits the events of the tip's move from `from` to where it is now. */
+  async #announce(from: ChainEntry): Promise<TipChange | null> {
     const to = this.#index.tip;
     if (bytesEqual(from.hash, to.hash)) return null;
     this.#nextMaturing = await this.#maturingFor(to.height + 1);
@@ -602,17 +652,33 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.emit('invalid', entry.hash, error);
   }
 
-  /** Marks a block that failed before it was stored (no entry: its header or body broke a rule). */
+  /**
+   * Marks a block that failed before it was stored (no entry: its header or body broke a rule).
+   * Such markers are capped (costPolicy.maxInvalidRecords): past the cap the oldest go, in the
+   * same batch. Each one cost its sender a header meeting its context's target.
+   */
   async #markFailed(hash: Uint8Array, error: VerifyError): Promise<void> {
     const record = { code: error.code, reason: error.reason };
-    await this.#db.markInvalid([{ hash, record }]);
-    this.#index.setInvalid(hash, record);
+    const over = this.#index.invalidCounts().unstored + 1 - this.#costPolicy.maxInvalidRecords;
+    const evict = over > 0 ? this.#index.oldestUnstoredInvalid(over) : [];
+    await this.#db.markInvalid([{ hash, record }], evict.map((key) => fromHex(key, 32, 'invalid key')));
+    for (const key of evict) this.#index.removeInvalid(key);
+    this.#index.setInvalid(hash, record, true);
     this.emit('invalid', hash, error);
   }
 
+  /**
+   * The error for a block whose parent is invalid. It is recorded only when the parent is stored
+   * and the block's hash meets the target the parent's context requires; otherwise the parent's
+   * own marker answers for it at the cost of a lookup.
+   */
   async #rejectDescendant(hash: Uint8Array, invalidParent: Uint8Array): Promise<VerifyError> {
-    const error = new VerifyError('invalid-ancestor', `block ${toHex(hash)} descends from invalid block ${toHex(invalidParent)}`);
-    await this.#markFailed(hash, error);
+    const parent = this.#index.get(invalidParent);
+    const worthRecord = parent !== undefined && meetsContextTarget(this.params, hash, this.#index.context(parent));
+    const error = new VerifyError('invalid-ancestor', `block ${toHex(hash)} descends from invalid block ${toHex(invalidParent)}`, 100, {
+      markInvalid: worthRecord,
+    });
+    if (worthRecord) await this.#markFailed(hash, error);
     return error;
   }
 
@@ -653,21 +719,6 @@ function decodeInput(input: Block | Uint8Array): { block: Block; bytes: Uint8Arr
   } catch (err) {
     if (err instanceof DecodeError) throw new VerifyError('bad-encoding', err.reason);
     throw err;
-  }
-}
-
-/**
- * The body must be the one the header commits to. A mismatch says nothing about the block the
- * hash names (anyone can pair a valid header with a wrong body), so it is rejected but never
- * marked invalid.
- */
-function checkCommitments(block: Block): void {
-  if (!bytesEqual(txRoot(block), block.header.txRoot)) throw new VerifyError('bad-txroot', 'transfers do not match the header txRoot');
-  if (!bytesEqual(contributionsRoot(block), block.header.contributionsRoot)) {
-    throw new VerifyError('bad-contribroot', 'contributions do not match the header contributionsRoot');
-  }
-  if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
-    throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot');
   }
 }
 

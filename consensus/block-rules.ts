@@ -32,7 +32,29 @@ export function checkTransferSanity(params: ChainParams, tx: Transfer): void {
   }
 }
 
+/**
+ * The body must be the one the header commits to: transfers, contributions and report against
+ * their three roots. A mismatch says nothing about the block the hash names (anyone can pair a
+ * valid header with a wrong body), so the error is `malleated`: the sender is blamed, and nothing
+ * is stored, cached or marked under the hash. Runs before any other body rule, so that a rule a
+ * stripped or padded body breaks is never recorded against the honest block.
+ */
+export function checkBlockCommitments(block: Block): void {
+  const malleated = { malleated: true } as const;
+  if (!bytesEqual(txRoot(block), block.header.txRoot)) {
+    throw new VerifyError('bad-txroot', 'transfers do not match the header txRoot', 100, malleated);
+  }
+  if (!bytesEqual(contributionsRoot(block), block.header.contributionsRoot)) {
+    throw new VerifyError('bad-contribroot', 'contributions do not match the header contributionsRoot', 100, malleated);
+  }
+  if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
+    throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot', 100, malleated);
+  }
+}
+
+/** Stateless rules of a block: its commitments first, then sizes, counts, filters and signatures. */
 export function checkBlockBody(params: ChainParams, block: Block, encodedSize: number): void {
+  checkBlockCommitments(block);
   if (encodedSize > params.limits.maxBlockBytes) {
     throw new VerifyError('bad-block-size', `block is ${encodedSize} bytes, the limit is ${params.limits.maxBlockBytes}`);
   }
@@ -46,20 +68,11 @@ export function checkBlockBody(params: ChainParams, block: Block, encodedSize: n
     if (seen.has(key)) throw new VerifyError('bad-txns-duplicate', `transfer ${key} appears twice`);
     seen.add(key);
   }
-  if (!bytesEqual(txRoot(block), block.header.txRoot)) {
-    throw new VerifyError('bad-txroot', 'transfers do not match the header txRoot');
-  }
   if (block.contributions.length > params.gauntlet.maxContributions) {
     throw new VerifyError('bad-contribs-count', `block has ${block.contributions.length} contributions, the limit is ${params.gauntlet.maxContributions}`);
   }
   if (block.report.length !== block.contributions.length) {
     throw new VerifyError('bad-report-count', `the report has ${block.report.length} entries, the block ${block.contributions.length} contributions`);
-  }
-  if (!bytesEqual(contributionsRoot(block), block.header.contributionsRoot)) {
-    throw new VerifyError('bad-contribroot', 'contributions do not match the header contributionsRoot');
-  }
-  if (!bytesEqual(reportRoot(block), block.header.reportRoot)) {
-    throw new VerifyError('bad-reportroot', 'the report does not match the header reportRoot');
   }
   // The Gauntlet's filters (network, parent, size, order, payload, signature): stateless too.
   checkContributions(params, block);

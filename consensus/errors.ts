@@ -60,14 +60,36 @@ export type VerifyCode =
   | 'duplicate'
   | 'orphan'
   | 'invalid-ancestor'
-  | 'checkpoint';
+  | 'checkpoint'
+  // node policy: a branch too far below the tip's work to be worth storing
+  | 'low-work';
+
+/** What a failure says about the block its header names; decided where the error is raised. */
+export interface VerifyErrorFlags {
+  /**
+   * The body does not match the header's commitments (bcoin's `malleated`): the failure says
+   * nothing about the block the hash names, so nothing is stored, cached or marked under it.
+   */
+  readonly malleated?: boolean;
+  /**
+   * The failure is a property of the hash and worth remembering (default: true unless malleated).
+   * False for verdicts that may change (a clock ahead of ours) or that cost the sender too little
+   * work to deserve a record (a header that misses the target its context requires).
+   */
+  readonly markInvalid?: boolean;
+}
 
 export class VerifyError extends CodedError<VerifyCode> {
   /** Ban score for the peer that relayed it; 100 means disconnect and ban. */
   readonly score: number;
-  constructor(code: VerifyCode, reason: string, score = 100) {
+  readonly malleated: boolean;
+  /** Whether the chain records the hash as invalid (see VerifyErrorFlags). */
+  readonly markInvalid: boolean;
+  constructor(code: VerifyCode, reason: string, score = 100, flags: VerifyErrorFlags = {}) {
     super(code, reason);
     this.score = score;
+    this.malleated = flags.malleated ?? false;
+    this.markInvalid = !this.malleated && (flags.markInvalid ?? true);
   }
 }
 

@@ -7,7 +7,8 @@ import type { ChainParams } from './params.ts';
 import { HEADER_VERSION } from './params.ts';
 import type { Header } from './types.ts';
 import { genesisAnchor, nextBits } from './pow/asert.ts';
-import { checkProofOfWork } from './pow/target.ts';
+import { checkProofOfWork, hashMeetsTarget, targetToBytes } from './pow/target.ts';
+import { bitsToTarget } from './pow/compact.ts';
 import { checkTimestamp, MEDIAN_TIME_SPAN } from './pow/timestamps.ts';
 import { bytesEqual } from './bytes.ts';
 
@@ -51,24 +52,43 @@ export function expectedBits(params: ChainParams, parent: Header, anchorTimestam
   return nextBits(anchor, { height: parent.height, timestamp: parent.timestamp });
 }
 
-/** Everything a header must satisfy given its parent and the local clock `now` (seconds). */
+/**
+ * Whether `hash` meets the target a child of `parent` must meet: what a header's failure must have
+ * cost its sender before the failure is worth a record.
+ */
+export function meetsContextTarget(params: ChainParams, hash: Uint8Array, parent: ParentContext): boolean {
+  return meetsTargetOf(hash, expectedBits(params, parent.header, parent.anchorTimestamp));
+}
+
+function meetsTargetOf(hash: Uint8Array, bits: number): boolean {
+  return hashMeetsTarget(hash, targetToBytes(bitsToTarget(bits)));
+}
+
+/**
+ * Everything a header must satisfy given its parent and the local clock `now` (seconds). A failure
+ * is marked invalid (VerifyError.markInvalid) only when the hash meets the target its context
+ * requires: a header mined against the loosest bits costs a few hashes and earns no record.
+ */
 export function checkHeader(params: ChainParams, header: Header, hash: Uint8Array, parent: ParentContext, now: number): void {
   checkHeaderSanity(params, header, hash);
   if (!bytesEqual(header.parentHash, parent.hash)) {
     throw new VerifyError('bad-prevblk', 'header does not build on the given parent');
   }
-  if (header.height !== parent.header.height + 1) {
-    throw new VerifyError('bad-height', `height ${header.height} does not follow parent height ${parent.header.height}`);
-  }
   const bits = expectedBits(params, parent.header, parent.anchorTimestamp);
+  const markInvalid = meetsTargetOf(hash, bits);
+  if (header.height !== parent.header.height + 1) {
+    throw new VerifyError('bad-height', `height ${header.height} does not follow parent height ${parent.header.height}`, 100, { markInvalid });
+  }
   if (header.bits !== bits) {
     throw new VerifyError(
       'bad-diffbits',
       `bits 0x${header.bits.toString(16).padStart(8, '0')}, ASERT requires 0x${bits.toString(16).padStart(8, '0')}`,
+      100,
+      { markInvalid },
     );
   }
   const recent = parent.recentTimestamps.slice(-MEDIAN_TIME_SPAN);
   if (recent.length === 0) throw new Error('parent context carries no timestamps');
   const verdict = checkTimestamp(header.timestamp, recent, now, params.pow.maxFutureSeconds);
-  if (!verdict.ok) throw new VerifyError(verdict.code, verdict.reason, verdict.score);
+  if (!verdict.ok) throw new VerifyError(verdict.code, verdict.reason, verdict.score, { markInvalid: verdict.permanent });
 }

@@ -286,9 +286,12 @@ export class ChainDB {
     await this.#write(ops);
   }
 
-  /** Persists invalid markers (and the entries' INVALID flags) for a block and its descendants. */
-  async markInvalid(marks: readonly InvalidMark[]): Promise<void> {
-    const ops: Op[] = [];
+  /**
+   * Persists invalid markers (and the entries' INVALID flags) for a block and its descendants, and
+   * deletes the markers in `evict` (the oldest ones past the chain's cap) in the same batch.
+   */
+  async markInvalid(marks: readonly InvalidMark[], evict: readonly Uint8Array[] = []): Promise<void> {
+    const ops: Op[] = evict.map((hash) => del(layout.i(hash)));
     for (const mark of marks) {
       ops.push(put(layout.i(mark.hash), encodeInvalid(mark.record)));
       if (mark.entry) ops.push(put(layout.e(mark.hash), encodeEntry(mark.entry)));

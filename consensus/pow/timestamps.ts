@@ -17,6 +17,8 @@ export type TimestampVerdict =
       readonly reason: string;
       /** Ban score for whoever sent the header: 0 where only our clock may be at fault. */
       readonly score: number;
+      /** False where the verdict depends on our clock: the block may be valid later. */
+      readonly permanent: boolean;
     };
 
 /**
@@ -41,7 +43,7 @@ export function checkTimestamp(
 ): TimestampVerdict {
   const median = medianTimePast(previous11Timestamps);
   if (timestamp <= median) {
-    return { ok: false, code: 'time-too-old', reason: `timestamp ${timestamp} is not after the median time past ${median}`, score: 100 };
+    return { ok: false, code: 'time-too-old', reason: `timestamp ${timestamp} is not after the median time past ${median}`, score: 100, permanent: true };
   }
   if (timestamp > now + maxFutureSeconds) {
     return {
@@ -49,6 +51,7 @@ export function checkTimestamp(
       code: 'time-too-new',
       reason: `timestamp ${timestamp} is more than ${maxFutureSeconds} s ahead of the local clock ${now}`,
       score: 0,
+      permanent: false,
     };
   }
   return { ok: true };

@@ -221,7 +221,7 @@ class BlockDownload {
       this.#fetched.delete(key);
       this.#buffered -= fetched.bytes.length;
       try {
-        const result = await chain.addBlock(fetched.bytes);
+        const result = await chain.addBlock(fetched.bytes, { requested: true });
         if (result.status === 'orphan') {
           this.#fail(`block ${toHex(header.hash)} did not connect to its parent`);
           return;

@@ -36,10 +36,12 @@ export interface NetworkChain {
   /** Why a block was found invalid, if it was: its hash is never fetched again. */
   getInvalid(hash: Uint8Array): { readonly code: string; readonly reason: string } | undefined;
   /**
-   * Validates and stores a block. Throws VerifyError (consensus/errors.ts) when it breaks a rule;
-   * its score (100 = provably invalid) decides what the sender pays.
+   * Validates and stores a block. Throws VerifyError (consensus/errors.ts) when it breaks a rule
+   * or, code 'low-work', when its branch trails the tip too far to be stored; its score (100 =
+   * provably invalid) decides what the sender pays. `requested`: the block was fetched because a
+   * validated header chain with more work leads through it (the work bound does not apply).
    */
-  addBlock(block: Uint8Array): Promise<NetworkAddResult>;
+  addBlock(block: Uint8Array, options?: { readonly requested?: boolean }): Promise<NetworkAddResult>;
   /** Assume-valid sync: checked headers, so the chain knows which blocks lead to the accepted hash. */
   noteHeaders?(headers: readonly Header[]): void;
   /** Whether the accepted hash's header is still unseen: the sync then fetches headers before bodies. */

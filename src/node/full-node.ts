@@ -26,6 +26,7 @@ import { isVerifyError } from '../../consensus/errors.ts';
 import { toHex } from '../../consensus/hash.ts';
 import type { Block, Transfer } from '../../consensus/types.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { VERSION } from '../version.ts';
 import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool/mempool.ts';
 import { CpuMiner } from '../miner/cpu-miner.ts';
 import { MiningLoop } from '../miner/mining-loop.ts';
@@ -42,7 +43,6 @@ import { DEFAULT_BIND, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, listenAddress } from 
 import { ensureDatadir, type DatadirLayout } from './datadir.ts';
 import { formatStatusLine, type StatusSnapshot } from './status-line.ts';
 
-export const NODE_VERSION = '0.1.0';
 export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
 /** How long the miner waits before asking again when there is nothing to mine (syncing, no template). */
 const MINING_RETRY_MS = 1_000;
@@ -102,7 +102,7 @@ export class FullNode implements RpcNode {
   readonly mempool: Mempool;
   readonly network: P2PNetwork | null;
   readonly layout: DatadirLayout;
-  readonly version = NODE_VERSION;
+  readonly version = VERSION;
   readonly startedAtMs: number;
   readonly networkSettings: NetworkSettings;
   /** Resolves once the node has stopped (by stop(), the `stop` RPC or a signal): true if every part stopped cleanly. */

@@ -64,13 +64,13 @@ export function transferRoom(params: ChainParams): number {
 }
 
 export class GauntletTemplateSource {
-  readonly #opts: GauntletTemplateOptions;
+  readonly #options: GauntletTemplateOptions;
   readonly #nowMs: () => number;
   #tip: Uint8Array | null = null;
   #tipSeenMs = 0;
 
   constructor(opts: GauntletTemplateOptions = {}) {
-    this.#opts = opts;
+    this.#options = opts;
     this.#nowMs = opts.nowMs ?? Date.now;
   }
 
@@ -88,9 +88,9 @@ export class GauntletTemplateSource {
     const tip = chain.tip().hash;
     this.noteTip(tip);
     const dataset = chain.dataset();
-    const pool = dataset ? this.#opts.pool : undefined;
+    const pool = dataset ? this.#options.pool : undefined;
     if (pool) {
-      const windowMs = this.#opts.collectionWindowMs ?? chain.params.gauntlet.collectionWindowSeconds * 1000;
+      const windowMs = this.#options.collectionWindowMs ?? chain.params.gauntlet.collectionWindowSeconds * 1000;
       const waitMs = this.#tipSeenMs + windowMs - this.#nowMs();
       if (waitMs > 0) {
         try {
@@ -102,7 +102,7 @@ export class GauntletTemplateSource {
       }
     }
     // One turn of the event loop, so that what arrived during the wait is handled first.
-    if (!this.#opts.worker) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!this.#options.worker) await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal.aborted || !bytesEqual(chain.tip().hash, tip)) return null;
     const parent = chain.tipState();
     const options = {
@@ -111,8 +111,8 @@ export class GauntletTemplateSource {
       candidates: request.mempool?.selectForBlock(transferRoom(chain.params)) ?? [],
       contributions: pool?.contributionsFor(parent.hash) ?? [],
     };
-    const block = this.#opts.worker
-      ? (await this.#opts.worker.build(chain.params, parent, options)).block
+    const block = this.#options.worker
+      ? (await this.#options.worker.build(chain.params, parent, options)).block
       : buildTemplate(chain.params, parent, { ...options, ...(dataset ? { dataset } : {}) }).block;
     if (signal.aborted || !bytesEqual(chain.tip().hash, tip)) return null;
     return block;

@@ -22,14 +22,14 @@ export interface MiningLoopOptions {
 }
 
 export class MiningLoop {
-  readonly #opts: MiningLoopOptions;
+  readonly #options: MiningLoopOptions;
   #running = false;
   #current: AbortController | null = null;
   #done: Promise<void> | null = null;
   #found = 0;
 
   constructor(opts: MiningLoopOptions) {
-    this.#opts = opts;
+    this.#options = opts;
   }
 
   get blocksFound(): number {
@@ -41,7 +41,7 @@ export class MiningLoop {
   }
 
   hashRate(): number {
-    return this.#opts.miner.hashRate();
+    return this.#options.miner.hashRate();
   }
 
   start(): void {
@@ -49,7 +49,7 @@ export class MiningLoop {
     this.#running = true;
     this.#done = this.#run().catch((err: unknown) => {
       this.#running = false;
-      this.#opts.log.error({ err }, 'mining stopped on an error');
+      this.#options.log.error({ err }, 'mining stopped on an error');
     });
   }
 
@@ -65,21 +65,21 @@ export class MiningLoop {
   }
 
   async #run(): Promise<void> {
-    const { miner, log } = this.#opts;
+    const { miner, log } = this.#options;
     while (this.#running) {
       const controller = new AbortController();
       this.#current = controller;
-      const template = await this.#opts.buildTemplate(controller.signal);
+      const template = await this.#options.buildTemplate(controller.signal);
       if (!this.#running) break;
       if (!template || controller.signal.aborted) continue;
-      const timer = setTimeout(() => controller.abort(), this.#opts.refreshMs ?? 10_000);
+      const timer = setTimeout(() => controller.abort(), this.#options.refreshMs ?? 10_000);
       try {
         const result = await miner.mine({ header: encodeHeader(template.header), target: bitsToTarget(template.header.bits) }, controller.signal);
         if (!result) continue;
         const block: Block = Object.freeze({ ...template, header: decodeHeader(result.header) });
         this.#found++;
         log.info({ height: block.header.height, hash: toHex(result.hash), txs: block.txs.length }, 'mined a block');
-        await this.#opts.submit(block);
+        await this.#options.submit(block);
       } finally {
         clearTimeout(timer);
       }

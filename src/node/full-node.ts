@@ -107,7 +107,7 @@ export class FullNode implements RpcNode {
   readonly networkSettings: NetworkSettings;
   /** Resolves once the node has stopped (by stop(), the `stop` RPC or a signal): true if every part stopped cleanly. */
   readonly closed: Promise<boolean>;
-  readonly #o: FullNodeOptions;
+  readonly #options: FullNodeOptions;
   readonly #log: Logger;
   readonly #clockMs: () => number;
   readonly #template: BlockTemplateSource;
@@ -120,7 +120,7 @@ export class FullNode implements RpcNode {
   #resolveClosed: (clean: boolean) => void = () => undefined;
 
   private constructor(options: FullNodeOptions, layout: DatadirLayout, chain: Chain, mempool: Mempool, network: P2PNetwork | null, log: Logger) {
-    this.#o = options;
+    this.#options = options;
     this.#log = log;
     this.#clockMs = options.clockMs ?? Date.now;
     this.#template = options.blockTemplate ?? transferTemplate;
@@ -188,7 +188,7 @@ export class FullNode implements RpcNode {
   }
 
   async #start(): Promise<void> {
-    const o = this.#o;
+    const o = this.#options;
     const log = this.#log;
     const cookie = await writeCookie(this.layout.root);
     this.#cookieWritten = true;
@@ -244,7 +244,7 @@ export class FullNode implements RpcNode {
   }
 
   mining(): MiningStatus | null {
-    const o = this.#o.mining;
+    const o = this.#options.mining;
     if (!o || !this.#loop) return null;
     return {
       threads: o.threads,

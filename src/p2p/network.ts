@@ -97,7 +97,7 @@ const WRONG_NETWORK_GRACE_MS = 1_000;
 export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly names: NetworkNames;
   readonly node: P2PNode;
-  readonly #o: P2PNetworkOptions;
+  readonly #options: P2PNetworkOptions;
   readonly #chain: NetworkChain;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -117,7 +117,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
 
   private constructor(options: P2PNetworkOptions, node: P2PNode, names: NetworkNames, bans: BanList, scores: PeerScores) {
     super();
-    this.#o = options;
+    this.#options = options;
     this.#chain = options.chain;
     this.#log = options.log ?? silentLogger();
     this.#now = options.nowMs ?? Date.now;
@@ -217,7 +217,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       timer.unref();
       this.#timers.push(timer);
     };
-    every(this.#o.statusIntervalMs ?? 60_000, () => this.#refreshStatuses());
+    every(this.#options.statusIntervalMs ?? 60_000, () => this.#refreshStatuses());
     every(MAINTENANCE_INTERVAL_MS, () => this.#maintain());
     // Own transfers and contributions announced before any peer subscribed go out once one does.
     every(HELD_RETRY_MS, () => void this.#gossip.retryHeld().catch(() => undefined));
@@ -364,7 +364,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     const key = id.toString();
     const now = this.#now();
     if (this.#stopping || key === this.peerId || this.#peers.has(key) || this.#bans.isBanned(key, now)) return;
-    if (this.#peers.size >= (this.#o.targetPeers ?? 16)) return;
+    if (this.#peers.size >= (this.#options.targetPeers ?? 16)) return;
     if (now - (this.#dialedAt.get(key) ?? -Infinity) < REDIAL_BACKOFF_MS) return;
     this.#dialedAt.set(key, now);
     this.node.dial(id).catch((err: unknown) => this.#log.debug({ peer: key, err: describeError(err) }, 'dial failed'));
@@ -417,8 +417,8 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     // A peer may claim more work than we have without a status change reaching us (a missed trigger).
     if (this.#peers.best(this.#chain.tip().chainwork)) this.#sync.trigger();
     // @libp2p/bootstrap dials its list once; with too few peers, the list is dialled again.
-    if (this.#peers.size < (this.#o.targetPeers ?? 16)) {
-      for (const address of this.#o.bootstrap ?? []) {
+    if (this.#peers.size < (this.#options.targetPeers ?? 16)) {
+      for (const address of this.#options.bootstrap ?? []) {
         if (now - (this.#dialedAt.get(address) ?? -Infinity) < REDIAL_BACKOFF_MS) continue;
         this.#dialedAt.set(address, now);
         this.node.dial(multiaddr(address)).catch((err: unknown) => this.#log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
@@ -435,7 +435,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   }
 
   async #ban(peer: string, reason: BanReason, detail: string, durationMs?: number): Promise<BanEntry> {
-    const duration = durationMs ?? this.#o.banDurationMs?.[reason] ?? BAN_DURATION_MS[reason];
+    const duration = durationMs ?? this.#options.banDurationMs?.[reason] ?? BAN_DURATION_MS[reason];
     const entry = this.#bans.ban(peer, reason, detail, this.#now() + duration);
     this.#bansIssued += 1;
     this.#log.warn({ peer, reason, detail, untilMs: entry.untilMs }, 'peer banned');
@@ -552,8 +552,8 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     } catch (err) {
       return this.#undecodable('transfer', from, err);
     }
-    if (!this.#o.mempool) return 'ignore';
-    const verdict = await this.#o.mempool.addTransfer(tx, data, from);
+    if (!this.#options.mempool) return 'ignore';
+    const verdict = await this.#options.mempool.addTransfer(tx, data, from);
     if (verdict === 'reject') this.#onPeerAction(from, 'fatal', 'gossip transfer is invalid');
     return verdict;
   }
@@ -565,8 +565,8 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     } catch (err) {
       return this.#undecodable('contribution', from, err);
     }
-    if (!this.#o.contributions) return 'ignore';
-    const verdict = await this.#o.contributions.addContribution(contribution, data, from);
+    if (!this.#options.contributions) return 'ignore';
+    const verdict = await this.#options.contributions.addContribution(contribution, data, from);
     if (verdict === 'reject') this.#onPeerAction(from, 'fatal', 'gossip contribution is invalid');
     return verdict;
   }

@@ -34,7 +34,7 @@ export function summary({ node }: DashboardSources): Record<string, unknown> {
     peers: node.network?.readyPeers().length ?? 0,
     mempool: node.mempool.size,
     mining: mining ? { hashRate: Math.round(mining.hashRate), blocksFound: mining.blocksFound, address: mining.minerAddress } : null,
-    nowMs: node.nowMs(),
+    nowMs: node.clockMs(),
   };
 }
 

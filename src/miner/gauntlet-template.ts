@@ -45,7 +45,7 @@ export interface GauntletTemplateOptions {
   /** Default: the genesis' collectionWindowSeconds. */
   readonly collectionWindowMs?: number;
   /** Milliseconds, for the window. Default: the wall clock. */
-  readonly nowMs?: () => number;
+  readonly clockMs?: () => number;
 }
 
 /** Room in a block for everything but transfers and contributions: header, list framing. */
@@ -65,33 +65,33 @@ export function transferRoom(params: ChainParams): number {
 
 export class GauntletTemplateSource {
   readonly #options: GauntletTemplateOptions;
-  readonly #nowMs: () => number;
+  readonly #clockMs: () => number;
   #tip: Uint8Array | null = null;
   #tipSeenMs = 0;
 
   constructor(opts: GauntletTemplateOptions = {}) {
     this.#options = opts;
-    this.#nowMs = opts.nowMs ?? Date.now;
+    this.#clockMs = opts.clockMs ?? Date.now;
   }
 
   /** Tells the source when a tip arrived (otherwise it is the first request on that tip). */
   noteTip(hash: Uint8Array): void {
     if (this.#tip && bytesEqual(this.#tip, hash)) return;
     this.#tip = hash;
-    this.#tipSeenMs = this.#nowMs();
+    this.#tipSeenMs = this.#clockMs();
   }
 
   /** The block to mine on the current tip, or null when the request was aborted or went stale. */
   readonly template = async (request: GauntletTemplateRequest): Promise<Block | null> => {
     const { chain, signal } = request;
-    const startedMs = this.#nowMs();
+    const startedMs = this.#clockMs();
     const tip = chain.tip().hash;
     this.noteTip(tip);
     const dataset = chain.dataset();
     const pool = dataset ? this.#options.pool : undefined;
     if (pool) {
       const windowMs = this.#options.collectionWindowMs ?? chain.params.gauntlet.collectionWindowSeconds * 1000;
-      const waitMs = this.#tipSeenMs + windowMs - this.#nowMs();
+      const waitMs = this.#tipSeenMs + windowMs - this.#clockMs();
       if (waitMs > 0) {
         try {
           await sleep(waitMs, undefined, { signal });
@@ -107,7 +107,7 @@ export class GauntletTemplateSource {
     const parent = chain.tipState();
     const options = {
       miner: request.miner,
-      now: request.now + Math.max(0, Math.floor((this.#nowMs() - startedMs) / 1000)),
+      now: request.now + Math.max(0, Math.floor((this.#clockMs() - startedMs) / 1000)),
       candidates: request.mempool?.selectForBlock(transferRoom(chain.params)) ?? [],
       contributions: pool?.contributionsFor(parent.hash) ?? [],
     };

@@ -168,9 +168,9 @@ export class FullNode implements RpcNode {
           chain,
           mempool: networkMempool(mempool),
           log: log.child({ component: 'p2p' }),
-          nowMs: clockMs,
+          clockMs,
           listen: options.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)],
-          bootstrap: options.bootnodes ?? [],
+          bootnodes: options.bootnodes ?? [],
           mdns: options.mdns ?? true,
           privateKey: await loadOrCreatePeerKey(layout.peerKey),
           ...(options.psk ? { psk: options.psk } : {}),
@@ -239,7 +239,7 @@ export class FullNode implements RpcNode {
     return this.#rpc.port;
   }
 
-  nowMs(): number {
+  clockMs(): number {
     return this.#clockMs();
   }
 

@@ -40,7 +40,7 @@ export interface P2PNetworkOptions extends Omit<NodeOptions, 'gossip' | 'gater'>
   readonly contributions?: NetworkContributions;
   readonly log?: Logger;
   /** Milliseconds since the epoch (default Date.now): bans, scores, rate limits, header times. */
-  readonly nowMs?: () => number;
+  readonly clockMs?: () => number;
   /** Keep dialling discovered peers while fewer than this many are connected. */
   readonly targetPeers?: number;
   /** How often statuses are exchanged again with every peer. */
@@ -120,7 +120,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.#options = options;
     this.#chain = options.chain;
     this.#log = options.log ?? silentLogger();
-    this.#now = options.nowMs ?? Date.now;
+    this.#now = options.clockMs ?? Date.now;
     this.names = names;
     this.node = node;
     this.#bans = bans;
@@ -133,7 +133,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       protocols: names.protocols,
       limits: options.limits ?? protocolLimits(this.#chain.params),
       log: this.#log,
-      nowMs: this.#now,
+      clockMs: this.#now,
       isBanned,
       onPeerAction,
     });
@@ -156,7 +156,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       peers: this.#peers,
       reqresp: this.#reqresp,
       log: this.#log,
-      nowMs: this.#now,
+      clockMs: this.#now,
       isBanned,
       onPeerAction,
       ...(options.sync ? { settings: options.sync } : {}),
@@ -174,7 +174,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   /** Builds the network (the host is created, not started). */
   static async create(options: P2PNetworkOptions): Promise<P2PNetwork> {
     const names = networkNames(options.chain.genesis().hash);
-    const now = options.nowMs ?? Date.now;
+    const now = options.clockMs ?? Date.now;
     const bans = new BanList();
     const scores = new PeerScores(options.score);
     const isBanned = (peer: PeerId): boolean => bans.isBanned(peer.toString(), now());
@@ -418,10 +418,10 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     if (this.#peers.best(this.#chain.tip().chainwork)) this.#sync.trigger();
     // @libp2p/bootstrap dials its list once; with too few peers, the list is dialled again.
     if (this.#peers.size < (this.#options.targetPeers ?? 16)) {
-      for (const address of this.#options.bootstrap ?? []) {
+      for (const address of this.#options.bootnodes ?? []) {
         if (now - (this.#dialedAt.get(address) ?? -Infinity) < REDIAL_BACKOFF_MS) continue;
         this.#dialedAt.set(address, now);
-        this.node.dial(multiaddr(address)).catch((err: unknown) => this.#log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
+        this.node.dial(multiaddr(address)).catch((err: unknown) => this.#log.debug({ address, err: describeError(err) }, 'bootnode dial failed'));
       }
     }
   }

@@ -60,7 +60,7 @@ export interface SyncOptions {
   readonly peers: PeerTable;
   readonly reqresp: ReqResp;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   readonly isBanned: (peer: string) => boolean;
   readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   readonly settings?: Partial<SyncSettings>;
@@ -205,7 +205,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
       try {
         const headers = await requestHeaders(this.#options.reqresp, peer.id, { locator, max: MAX_HEADERS_PER_REQUEST }, this.#stop.signal);
         count = headers.length;
-        result = checkHeaderChain(chain, headers, Math.floor(this.#options.nowMs() / 1000), start);
+        result = checkHeaderChain(chain, headers, Math.floor(this.#options.clockMs() / 1000), start);
       } catch (err) {
         if (isP2PError(err, 'unrequested')) this.#options.onPeerAction(peer.key, 'low-tolerance', `headers: ${err.reason}`);
         log.debug({ peer: peer.key, err: describeError(err) }, 'headers request failed');
@@ -282,7 +282,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
 
   #logProgress(): void {
     const state = this.state();
-    const report = this.#progress.report({ height: state.height, target: state.target, peers: this.#options.peers.ready().length, nowMs: this.#options.nowMs() });
+    const report = this.#progress.report({ height: state.height, target: state.target, peers: this.#options.peers.ready().length, nowMs: this.#options.clockMs() });
     this.#options.log.info({ height: report.height, target: report.target, blocksPerSecond: report.blocksPerSecond, peers: report.peers }, report.line);
     this.emit('progress', report);
   }

@@ -34,7 +34,7 @@ export interface ReqRespOptions {
   readonly protocols: ReqRespProtocols;
   readonly limits: ProtocolLimitTable;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   readonly isBanned: (peer: string) => boolean;
   readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   /** Concurrent inbound streams per connection and protocol. */
@@ -185,7 +185,7 @@ export class ReqResp {
     }
     clearTimeout(deadline);
     const cost = handler.cost(request);
-    if (!this.#limiters.get(kind)!.take(peer, cost, this.#options.nowMs())) {
+    if (!this.#limiters.get(kind)!.take(peer, cost, this.#options.clockMs())) {
       this.counters.refusedRateLimited += 1;
       await this.#sendAndClose(stream, [encodeErrorChunk(RESULT.rateLimited, `over the ${kind} rate limit`)]);
       this.#options.onPeerAction(peer, 'high-tolerance', `${kind}: over the rate limit`);

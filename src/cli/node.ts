@@ -76,7 +76,7 @@ export function register(program: Command): void {
         import('../node/node-logger.ts'),
         import('../node/shutdown.ts'),
         import('../p2p/pnet.ts'),
-        import('../node/gauntlet.ts'),
+        import('../node/gauntlet-wiring.ts'),
       ]);
       if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
         throw new ConfigError('bad-rpc-auth', 'pass both --rpc-user and --rpc-password, or neither');

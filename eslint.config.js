@@ -9,36 +9,25 @@ const NODE_IO = [
   'child_process', 'worker_threads', 'cluster', 'process', 'module', 'readline', 'stream',
   'perf_hooks', 'timers', 'timers/promises', 'inspector', 'v8', 'vm',
 ];
-const nodeIo = {
-  regex: `^(node:)?(${NODE_IO.map((name) => name.replace('/', '\\/')).join('|')})$`,
-  message: 'consensus/ and the pure parts of trainer/ do no I/O and start no threads (docs/architecture.md); do it in src/ and pass the result in.',
-};
-const impurePackages = {
-  regex: '^(level|classic-level|libp2p|@libp2p/|@chainsafe/|@multiformats/|@tensorflow/|webgpu|pino)',
-  message: 'consensus/ and the pure parts of trainer/ use no LevelDB, libp2p, tfjs or logger (docs/architecture.md).',
-};
-const upToChainOrSrc = {
-  regex: '^(\\.\\./)+(chain|src)/',
-  message: 'consensus/ and trainer/ sit below chain/ and src/ and may not import them (docs/architecture.md).',
-};
-const impureTrainer = {
-  regex: '^(\\./|(\\.\\./)+(trainer/)?)(engine|io)/',
-  message: 'trainer/engine/ and trainer/io/ are impure: only src/ (and tests) may import them (docs/architecture.md).',
-};
-const upToSrc = {
-  regex: '^(\\.\\./)+src/',
-  message: 'chain/ sits below src/ and may not import it (docs/architecture.md).',
-};
+/** An import pattern for no-restricted-imports: sources matching `regex` are refused with `why`. */
+const refuse = (regex, why) => ({ regex, message: `${why} (docs/architecture.md)` });
+
+const nodeIo = refuse(`^(node:)?(${NODE_IO.map((name) => name.replace('/', '\\/')).join('|')})$`, 'consensus/ and the pure parts of trainer/ do no I/O and start no threads: do it in src/ and pass the result in');
+const impurePackages = refuse('^(level|classic-level|libp2p|@libp2p/|@chainsafe/|@multiformats/|@tensorflow/|webgpu|pino)', 'consensus/ and the pure parts of trainer/ use no LevelDB, libp2p, tfjs or logger');
+const upToChainOrSrc = refuse('^(\\.\\./)+(chain|src)/', 'consensus/ and trainer/ sit below chain/ and src/ and may not import them');
+const impureTrainer = refuse('^(\\./|(\\.\\./)+(trainer/)?)(engine|io)/', 'trainer/engine/ and trainer/io/ are impure: only src/ (and tests) may import them');
+const upToSrc = refuse('^(\\.\\./)+src/', 'chain/ sits below src/ and may not import it');
 
 /** The clock and randomness: every node must compute the same bits. */
+const readsClock = 'consensus/ and pure trainer/ read no clock: take the time as an argument.';
 const nondeterminism = [
-  { object: 'Date', property: 'now', message: 'consensus/ and pure trainer/ read no clock: take the time as an argument.' },
-  { object: 'performance', property: 'now', message: 'consensus/ and pure trainer/ read no clock: take the time as an argument.' },
+  { object: 'Date', property: 'now', message: readsClock },
+  { object: 'performance', property: 'now', message: readsClock },
   { object: 'Math', property: 'random', message: 'consensus/ and pure trainer/ use no Math.random: derive randomness from a seed (trainer/prng.ts).' },
 ];
 
-export const PURE_FILES = ['consensus/**/*.ts', 'trainer/**/*.ts'];
-export const IMPURE_TRAINER_FILES = ['trainer/engine/**', 'trainer/io/**'];
+const PURE_FILES = ['consensus/**/*.ts', 'trainer/**/*.ts'];
+const IMPURE_TRAINER_FILES = ['trainer/engine/**', 'trainer/io/**'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'bench/out/**', 'src/dashboard/vendor/**'] },

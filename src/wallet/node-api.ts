@@ -18,6 +18,7 @@ export interface AccountView {
   readonly pendingNonce?: bigint;
 }
 
+/** One line of the history as the wallet uses it: the RPC's HistoryItem (src/rpc/methods/accounts.ts) field for field, with amounts parsed to bigint. */
 export interface HistoryEntry {
   readonly txid: string;
   /** null while the transfer waits in the mempool. */

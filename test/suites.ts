@@ -20,7 +20,9 @@ export const SLOW_FOLDERS: Readonly<Record<string, string>> = {
 
 /** Slow files in otherwise fast folders, and why. */
 export const SLOW_FILES: Readonly<Record<string, string>> = {
+  'test/consensus/gauntlet-connect.test.ts': 'tampers with every report field of Gauntlet blocks (about 2 minutes)',
   'test/gauntlet/adversaries.test.ts': 'a 30-block simulation with every adversary',
+  'test/gauntlet/chain-state.test.ts': 'reorganisations across blocks with contributions (minutes)',
   'test/gauntlet/determinism.test.ts': 'replays a chain in child processes',
   'test/p2p/flood.test.ts': 'several libp2p hosts, 10,000 messages',
   'test/p2p/held-announcements.test.ts': 'several libp2p hosts',
@@ -29,6 +31,7 @@ export const SLOW_FILES: Readonly<Record<string, string>> = {
   'test/p2p/propagation.test.ts': 'several libp2p hosts, a 200-block sync',
   'test/p2p/reqresp.test.ts': 'several libp2p hosts',
   'test/p2p/sync-faults.test.ts': 'several libp2p hosts',
+  'test/trainer/engine-train.test.ts': 'trains on the Brown corpus until the loss falls (about a minute)',
   'test/src/node-cli.test.ts': 'runs the node CLI as processes',
   'test/src/wallet-cli.test.ts': 'runs the wallet CLI as processes',
 };

@@ -22,8 +22,8 @@ const upToChainOrSrc = {
   message: 'consensus/ and trainer/ sit below chain/ and src/ and may not import them (docs/architecture.md).',
 };
 const impureTrainer = {
-  regex: '^(\\./|(\\.\\./)+(trainer/)?)(engine|io)/',
-  message: 'trainer/engine/ and trainer/io/ are impure: only src/ (and tests) may import them (docs/architecture.md).',
+  regex: '^(\\./|(\\.\\./)+(trainer/)?)(engine|fast|io)/',
+  message: 'trainer/engine/, trainer/fast/ and trainer/io/ are impure: only src/ (and tests) may import them (docs/architecture.md).',
 };
 const upToSrc = {
   regex: '^(\\.\\./)+src/',
@@ -38,7 +38,7 @@ const nondeterminism = [
 ];
 
 export const PURE_FILES = ['consensus/**/*.ts', 'trainer/**/*.ts'];
-export const IMPURE_TRAINER_FILES = ['trainer/engine/**', 'trainer/io/**'];
+export const IMPURE_TRAINER_FILES = ['trainer/engine/**', 'trainer/fast/**', 'trainer/io/**'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'bench/out/**', 'src/dashboard/vendor/**'] },

@@ -79,24 +79,14 @@ function requireBytes(bytes: Uint8Array, length: number, name: string): void {
 }
 
 /** The training pages (numbers into the training-page list) a contributor trains on for a block. */
-export function assignedPages(
-  parentHash: Uint8Array,
-  address: Uint8Array,
-  trainingPageCount: number,
-  count: number,
-): number[] {
+export function assignedPages(parentHash: Uint8Array, address: Uint8Array, trainingPageCount: number, count: number): number[] {
   requireBytes(parentHash, 32, 'parent hash');
   requireBytes(address, 20, 'address');
   return sampleDistinct(trainingPageCount, count, prfStream(PAGE_ASSIGNMENT_TAG, parentHash, address));
 }
 
 /** The training pages every contribution of a block is scored on. */
-export function randomEvalPages(
-  parentHash: Uint8Array,
-  contributionsRoot: Uint8Array,
-  trainingPageCount: number,
-  count: number,
-): number[] {
+export function randomEvalPages(parentHash: Uint8Array, contributionsRoot: Uint8Array, trainingPageCount: number, count: number): number[] {
   requireBytes(parentHash, 32, 'parent hash');
   requireBytes(contributionsRoot, 32, 'contributions root');
   return sampleDistinct(trainingPageCount, count, prfStream(EVAL_PAGES_TAG, parentHash, contributionsRoot));

@@ -120,8 +120,7 @@ export class ChainDB {
   // ---- reads -------------------------------------------------------------------------------
 
   async getVersion(): Promise<number | undefined> {
-    const raw = await this.#get(layout.V);
-    return raw === undefined ? undefined : this.#decode('version record', () => decodeVersion(raw));
+    return this.#read(layout.V, 'version record', decodeVersion);
   }
 
   async getGenesisHash(): Promise<Uint8Array | undefined> {
@@ -133,8 +132,7 @@ export class ChainDB {
   }
 
   async getEntry(hash: Uint8Array): Promise<ChainEntry | undefined> {
-    const raw = await this.#get(layout.e(hash));
-    return raw === undefined ? undefined : this.#decode(`entry ${toHex(hash)}`, () => decodeEntry(hash, raw));
+    return this.#read(layout.e(hash), `entry ${toHex(hash)}`, (raw) => decodeEntry(hash, raw));
   }
 
   async getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
@@ -142,13 +140,11 @@ export class ChainDB {
   }
 
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
-    const raw = await this.#get(layout.b(hash));
-    return raw === undefined ? undefined : this.#decode(`block ${toHex(hash)}`, () => decodeBlock(raw));
+    return this.#read(layout.b(hash), `block ${toHex(hash)}`, decodeBlock);
   }
 
   async getUndo(hash: Uint8Array): Promise<BlockUndo | undefined> {
-    const raw = await this.#get(layout.u(hash));
-    return raw === undefined ? undefined : this.#decode(`undo ${toHex(hash)}`, () => decodeUndo(raw));
+    return this.#read(layout.u(hash), `undo ${toHex(hash)}`, decodeUndo);
   }
 
   async getHashAtHeight(height: number): Promise<Uint8Array | undefined> {
@@ -156,19 +152,16 @@ export class ChainDB {
   }
 
   async getAccount(address: Uint8Array): Promise<Account | undefined> {
-    const raw = await this.#get(layout.a(address));
-    return raw === undefined ? undefined : this.#decode(`account ${toHex(address)}`, () => decodeAccount(raw));
+    return this.#read(layout.a(address), `account ${toHex(address)}`, decodeAccount);
   }
 
   async getRating(address: Uint8Array): Promise<Rating | undefined> {
-    const raw = await this.#get(layout.r(address));
-    return raw === undefined ? undefined : this.#decode(`rating ${toHex(address)}`, () => decodeRating(raw));
+    return this.#read(layout.r(address), `rating ${toHex(address)}`, decodeRating);
   }
 
   /** The tip's model; throws ChainDBError('corrupt') if it is not `total` float32 values. */
   async getModel(total: number): Promise<Float32Array | undefined> {
-    const raw = await this.#get(layout.M);
-    return raw === undefined ? undefined : this.#decode('the stored model', () => decodeModel(raw, total));
+    return this.#read(layout.M, 'the stored model', (raw) => decodeModel(raw, total));
   }
 
   /** The stored model's raw bytes (for checks that know no layout). */
@@ -177,8 +170,7 @@ export class ChainDB {
   }
 
   async getInvalid(hash: Uint8Array): Promise<InvalidRecord | undefined> {
-    const raw = await this.#get(layout.i(hash));
-    return raw === undefined ? undefined : this.#decode(`invalid marker ${toHex(hash)}`, () => decodeInvalid(raw));
+    return this.#read(layout.i(hash), `invalid marker ${toHex(hash)}`, decodeInvalid);
   }
 
   async *entries(): AsyncGenerator<ChainEntry> {
@@ -317,6 +309,12 @@ export class ChainDB {
   async #write(ops: Op[]): Promise<void> {
     this.#assertOpen();
     await this.#db.batch(ops, { sync: this.#sync });
+  }
+
+  /** The record at `key`, decoded; undefined if absent; ChainDBError('corrupt') if it does not decode. */
+  async #read<T>(key: Uint8Array, what: string, decode: (raw: Uint8Array) => T): Promise<T | undefined> {
+    const raw = await this.#get(key);
+    return raw === undefined ? undefined : this.#decode(what, () => decode(raw));
   }
 
   #decode<T>(what: string, fn: () => T): T {

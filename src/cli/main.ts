@@ -4,13 +4,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.ts';
+import { VERSION } from '../version.ts';
 import { describeError, isCodedError } from '../../trainer/coded-error.ts';
 
 const program = new Command();
 program
   .name('gradientcoin')
   .description('GradientCoin: a proof-of-work blockchain whose blocks train a shared language model')
-  .version('0.1.0')
+  .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
 

@@ -24,7 +24,8 @@ import {
   parseThreads,
   parseVerifyThreads,
 } from '../node/config.ts';
-import { DEFAULT_DATADIR, ensureDatadir, exists, resolveGenesisPath } from '../node/datadir.ts';
+import { DEFAULT_DATADIR, ensureDatadir, resolveGenesisPath } from '../node/datadir.ts';
+import { pathExists } from '../file-exists.ts';
 import type { MiningOptions } from '../node/full-node.ts';
 import type { KeyPair } from '../../chain/keys.ts';
 import type { BackendChoice } from '../../trainer/engine/backends.ts';
@@ -97,7 +98,7 @@ export function register(program: Command): void {
         import('../node/node-logger.ts'),
         import('../node/shutdown.ts'),
         import('../p2p/pnet.ts'),
-        import('../node/gauntlet.ts'),
+        import('../node/gauntlet-wiring.ts'),
       ]);
       if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
         throw new ConfigError('bad-rpc-auth', 'pass both --rpc-user and --rpc-password, or neither');
@@ -105,7 +106,7 @@ export function register(program: Command): void {
       const layout = await ensureDatadir(opts.datadir);
       const genesis = await loadGenesis(await resolveGenesisPath(layout, opts.genesis));
       const mining = miningOptions(opts, genesis.params.addressPrefix);
-      const pskPath = opts.psk ?? ((await exists(layout.swarmKey)) ? layout.swarmKey : undefined);
+      const pskPath = opts.psk ?? ((await pathExists(layout.swarmKey)) ? layout.swarmKey : undefined);
       const psk = pskPath === undefined ? undefined : await readPskFile(pskPath);
       const log = createNodeLogger({ level: opts.logLevel, file: opts.logFile ? layout.logFile : null });
       if (pskPath !== undefined) log.info({ swarmKey: pskPath }, 'private network: only peers with this swarm key can connect');

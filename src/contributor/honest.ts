@@ -96,7 +96,7 @@ export interface HonestContributorOptions {
  * ever absorbs what was sent.
  */
 export class HonestContributor {
-  readonly #opts: HonestContributorOptions;
+  readonly #options: HonestContributorOptions;
   readonly #errorFeedback: ErrorFeedback;
   #running = false;
   #loop: Promise<void> | null = null;
@@ -106,7 +106,7 @@ export class HonestContributor {
   #dropped = 0;
 
   constructor(opts: HonestContributorOptions) {
-    this.#opts = opts;
+    this.#options = opts;
     this.#errorFeedback = new ErrorFeedback(opts.chain.model().length);
   }
 
@@ -123,7 +123,7 @@ export class HonestContributor {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#opts.chain.on('tip', this.#onTip);
+    this.#options.chain.on('tip', this.#onTip);
     this.#loop = this.#run();
   }
 
@@ -131,7 +131,7 @@ export class HonestContributor {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#opts.chain.off('tip', this.#onTip);
+    this.#options.chain.off('tip', this.#onTip);
     this.#onTip();
     await this.#loop;
   }
@@ -143,7 +143,7 @@ export class HonestContributor {
   };
 
   async #run(): Promise<void> {
-    const { chain } = this.#opts;
+    const { chain } = this.#options;
     while (this.#running) {
       const parentHash = chain.tip().hash;
       if (this.#last && bytesEqual(this.#last, parentHash)) {
@@ -154,13 +154,13 @@ export class HonestContributor {
       try {
         await this.#contributeTo(parentHash, chain.model());
       } catch (err) {
-        this.#opts.onError?.(err);
+        this.#options.onError?.(err);
       }
     }
   }
 
   async #contributeTo(parentHash: Uint8Array, model: Float32Array): Promise<void> {
-    const { chain, dataset, keyPair } = this.#opts;
+    const { chain, dataset, keyPair } = this.#options;
     const params = chain.params;
     const training = params.training;
     const opts: ContributeOptions = {
@@ -170,10 +170,10 @@ export class HonestContributor {
       model,
       keyPair,
       errorFeedback: this.#errorFeedback,
-      steps: this.#opts.steps ?? training.innerSteps,
-      lr: this.#opts.lr ?? training.learningRate,
-      batchSize: this.#opts.batchSize ?? training.batchSize,
-      ...(this.#opts.backend !== undefined ? { backend: this.#opts.backend } : {}),
+      steps: this.#options.steps ?? training.innerSteps,
+      lr: this.#options.lr ?? training.learningRate,
+      batchSize: this.#options.batchSize ?? training.batchSize,
+      ...(this.#options.backend !== undefined ? { backend: this.#options.backend } : {}),
     };
     const delta = await honestDelta(opts);
     if (!this.#running || !bytesEqual(chain.tip().hash, parentHash)) {
@@ -182,6 +182,6 @@ export class HonestContributor {
     }
     const contribution = sealContribution(opts, delta);
     this.#submitted++;
-    await this.#opts.submit(contribution);
+    await this.#options.submit(contribution);
   }
 }

@@ -8,6 +8,7 @@ import type { Block } from '../../consensus/types.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bitsToTarget } from '../../consensus/pow/compact.ts';
 import type { RpcNode } from '../rpc/methods/context.ts';
+import { peersWithReadiness } from '../rpc/methods/views.ts';
 import { historyHeights, type ModelInsight } from './model-insight.ts';
 import type { Computed } from './tip-cache.ts';
 
@@ -35,7 +36,7 @@ export function summary({ node }: DashboardSources): Record<string, unknown> {
     peers: node.network?.readyPeers().length ?? 0,
     mempool: node.mempool.size,
     mining: mining ? { hashRate: Math.round(mining.hashRate), blocksFound: mining.blocksFound, address: mining.minerAddress } : null,
-    nowMs: node.nowMs(),
+    clockMs: node.clockMs(),
   };
 }
 
@@ -85,14 +86,11 @@ export function contributors({ insight }: DashboardSources): unknown[] {
 }
 
 export function peers({ node }: DashboardSources): unknown[] {
-  const network = node.network;
-  if (!network) return [];
-  const ready = new Set(network.readyPeers());
-  return network.peers().map((p) => ({
+  return peersWithReadiness(node.network).map((p) => ({
     id: p.id,
     address: p.address,
     inbound: p.direction === 'inbound',
-    ready: ready.has(p.id),
+    ready: p.ready,
     height: p.height,
     score: p.score,
     connectedAtMs: p.connectedAtMs,

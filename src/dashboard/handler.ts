@@ -47,7 +47,7 @@ const SECURITY_HEADERS = {
 
 export function createDashboardHandler(sources: DashboardSources): DashboardHandler {
   const cache = new Map<string, Buffer>();
-  const lossPerTip = new TipCache(() => loss(sources), () => sources.node.nowMs());
+  const lossPerTip = new TipCache(() => loss(sources), () => sources.node.clockMs());
   const api: Readonly<Record<string, (url: URL) => unknown>> = {
     '/api/summary.json': () => summary(sources),
     '/api/blocks.json': (url) => recentBlocks(sources, clampCount(url.searchParams.get('count'))),

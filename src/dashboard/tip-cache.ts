@@ -22,14 +22,14 @@ interface Entry<T> {
 
 export class TipCache<T> {
   readonly #compute: () => Promise<Computed<T>>;
-  readonly #nowMs: () => number;
+  readonly #clockMs: () => number;
   readonly #refillMs: number;
   #entry: Entry<T> | null = null;
   #computations = 0;
 
-  constructor(compute: () => Promise<Computed<T>>, nowMs: () => number, refillMs = 5_000) {
+  constructor(compute: () => Promise<Computed<T>>, clockMs: () => number, refillMs = 5_000) {
     this.#compute = compute;
-    this.#nowMs = nowMs;
+    this.#clockMs = clockMs;
     this.#refillMs = refillMs;
   }
 
@@ -43,12 +43,12 @@ export class TipCache<T> {
     const entry = this.#entry;
     if (entry && entry.tip === tip) {
       const cached = await entry.result.catch(() => null);
-      if (cached && (cached.complete || this.#nowMs() - entry.atMs < this.#refillMs)) return cached.value;
+      if (cached && (cached.complete || this.#clockMs() - entry.atMs < this.#refillMs)) return cached.value;
       if (this.#entry !== entry) return this.get(tip);
     }
     const result = this.#compute();
     this.#computations++;
-    const fresh: Entry<T> = { tip, atMs: this.#nowMs(), result };
+    const fresh: Entry<T> = { tip, atMs: this.#clockMs(), result };
     this.#entry = fresh;
     // A failure is not kept: the next request tries again.
     result.catch(() => {

@@ -45,7 +45,7 @@ export interface GauntletTemplateOptions {
   /** Default: the genesis' collectionWindowSeconds. */
   readonly collectionWindowMs?: number;
   /** Milliseconds, for the window. Default: the wall clock. */
-  readonly nowMs?: () => number;
+  readonly clockMs?: () => number;
 }
 
 /** Room in a block for everything but transfers and contributions: header, list framing. */
@@ -64,34 +64,34 @@ export function transferRoom(params: ChainParams): number {
 }
 
 export class GauntletTemplateSource {
-  readonly #opts: GauntletTemplateOptions;
-  readonly #nowMs: () => number;
+  readonly #options: GauntletTemplateOptions;
+  readonly #clockMs: () => number;
   #tip: Uint8Array | null = null;
   #tipSeenMs = 0;
 
   constructor(opts: GauntletTemplateOptions = {}) {
-    this.#opts = opts;
-    this.#nowMs = opts.nowMs ?? Date.now;
+    this.#options = opts;
+    this.#clockMs = opts.clockMs ?? Date.now;
   }
 
   /** Tells the source when a tip arrived (otherwise it is the first request on that tip). */
   noteTip(hash: Uint8Array): void {
     if (this.#tip && bytesEqual(this.#tip, hash)) return;
     this.#tip = hash;
-    this.#tipSeenMs = this.#nowMs();
+    this.#tipSeenMs = this.#clockMs();
   }
 
   /** The block to mine on the current tip, or null when the request was aborted or went stale. */
   readonly template = async (request: GauntletTemplateRequest): Promise<Block | null> => {
     const { chain, signal } = request;
-    const startedMs = this.#nowMs();
+    const startedMs = this.#clockMs();
     const tip = chain.tip().hash;
     this.noteTip(tip);
     const dataset = chain.dataset();
-    const pool = dataset ? this.#opts.pool : undefined;
+    const pool = dataset ? this.#options.pool : undefined;
     if (pool) {
-      const windowMs = this.#opts.collectionWindowMs ?? chain.params.gauntlet.collectionWindowSeconds * 1000;
-      const waitMs = this.#tipSeenMs + windowMs - this.#nowMs();
+      const windowMs = this.#options.collectionWindowMs ?? chain.params.gauntlet.collectionWindowSeconds * 1000;
+      const waitMs = this.#tipSeenMs + windowMs - this.#clockMs();
       if (waitMs > 0) {
         try {
           await sleep(waitMs, undefined, { signal });
@@ -102,17 +102,17 @@ export class GauntletTemplateSource {
       }
     }
     // One turn of the event loop, so that what arrived during the wait is handled first.
-    if (!this.#opts.worker) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!this.#options.worker) await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal.aborted || !bytesEqual(chain.tip().hash, tip)) return null;
     const parent = chain.tipState();
     const options = {
       miner: request.miner,
-      now: request.now + Math.max(0, Math.floor((this.#nowMs() - startedMs) / 1000)),
+      now: request.now + Math.max(0, Math.floor((this.#clockMs() - startedMs) / 1000)),
       candidates: request.mempool?.selectForBlock(transferRoom(chain.params)) ?? [],
       contributions: pool?.contributionsFor(parent.hash) ?? [],
     };
-    const block = this.#opts.worker
-      ? (await this.#opts.worker.build(chain.params, parent, options)).block
+    const block = this.#options.worker
+      ? (await this.#options.worker.build(chain.params, parent, options)).block
       : buildTemplate(chain.params, parent, { ...options, ...(dataset ? { dataset } : {}) }).block;
     if (signal.aborted || !bytesEqual(chain.tip().hash, tip)) return null;
     return block;

@@ -33,7 +33,7 @@ export interface MiningLoopOptions {
 export const DEFAULT_RESTART_BACKOFF = Object.freeze({ firstMs: 1_000, maxMs: 60_000 });
 
 export class MiningLoop {
-  readonly #opts: MiningLoopOptions;
+  readonly #options: MiningLoopOptions;
   #running = false;
   #current: AbortController | null = null;
   #done: Promise<void> | null = null;
@@ -43,12 +43,12 @@ export class MiningLoop {
   #wake: (() => void) | null = null;
 
   constructor(opts: MiningLoopOptions) {
-    this.#opts = opts;
+    this.#options = opts;
     this.#backoffMs = this.#backoff.firstMs;
   }
 
   get #backoff(): { readonly firstMs: number; readonly maxMs: number } {
-    return this.#opts.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
+    return this.#options.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
   }
 
   /** Times the loop started again after an error. */
@@ -65,7 +65,7 @@ export class MiningLoop {
   }
 
   hashRate(): number {
-    return this.#opts.miner.hashRate();
+    return this.#options.miner.hashRate();
   }
 
   start(): void {
@@ -85,7 +85,7 @@ export class MiningLoop {
         this.#backoffMs = Math.min(this.#backoff.maxMs, delayMs * 2);
         this.#restarts++;
         const reason = describeError(err);
-        this.#opts.log.error({ err, restartInMs: delayMs, restarts: this.#restarts }, `mining failed (${reason}); restarting in ${delayMs} ms`);
+        this.#options.log.error({ err, restartInMs: delayMs, restarts: this.#restarts }, `mining failed (${reason}); restarting in ${delayMs} ms`);
         await this.#sleep(delayMs);
       }
     }
@@ -116,14 +116,14 @@ export class MiningLoop {
   }
 
   async #run(): Promise<void> {
-    const { miner, log } = this.#opts;
+    const { miner, log } = this.#options;
     while (this.#running) {
       const controller = new AbortController();
       this.#current = controller;
-      const template = await this.#opts.buildTemplate(controller.signal);
+      const template = await this.#options.buildTemplate(controller.signal);
       if (!this.#running) break;
       if (!template || controller.signal.aborted) continue;
-      const timer = setTimeout(() => controller.abort(), this.#opts.refreshMs ?? 10_000);
+      const timer = setTimeout(() => controller.abort(), this.#options.refreshMs ?? 10_000);
       try {
         const result = await miner.mine({ header: encodeHeader(template.header), target: bitsToTarget(template.header.bits) }, controller.signal);
         if (!result) continue;
@@ -131,7 +131,7 @@ export class MiningLoop {
         this.#found++;
         this.#backoffMs = this.#backoff.firstMs;
         log.info({ height: block.header.height, hash: toHex(result.hash), txs: block.txs.length }, 'mined a block');
-        await this.#opts.submit(block);
+        await this.#options.submit(block);
       } finally {
         clearTimeout(timer);
       }

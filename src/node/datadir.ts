@@ -11,12 +11,13 @@
  */
 import { CodedError } from '../../trainer/coded-error.ts';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_GENESIS_PATH, loadGenesis } from '../../chain/genesis.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { toHex } from '../../consensus/hash.ts';
+import { pathExists } from '../file-exists.ts';
 import { COOKIE_FILE } from '../rpc/cookie.ts';
 import { PEER_KEY_FILE_NAME } from '../p2p/peer-key.ts';
 import { PSK_FILE_NAME } from '../p2p/pnet.ts';
@@ -55,20 +56,10 @@ export async function ensureDatadir(root: string): Promise<DatadirLayout> {
   return layout;
 }
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
 /** The genesis to run: the one named, else the datadir's own, else the repository's testnet. */
 export async function resolveGenesisPath(layout: DatadirLayout, explicit?: string): Promise<string> {
   if (explicit !== undefined) return resolve(explicit);
-  return (await exists(layout.genesis)) ? layout.genesis : DEFAULT_GENESIS_PATH;
+  return (await pathExists(layout.genesis)) ? layout.genesis : DEFAULT_GENESIS_PATH;
 }
 
 export class DatadirError extends CodedError<'other-genesis'> {}
@@ -79,7 +70,7 @@ export class DatadirError extends CodedError<'other-genesis'> {}
  */
 export async function installGenesis(layout: DatadirLayout, source: string): Promise<'copied' | 'present'> {
   const wanted = await loadGenesis(source);
-  if (await exists(layout.genesis)) {
+  if (await pathExists(layout.genesis)) {
     if (resolve(source) === layout.genesis) return 'present';
     const present = await loadGenesis(layout.genesis);
     if (bytesEqual(present.hash, wanted.hash)) return 'present';

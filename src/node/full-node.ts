@@ -26,6 +26,7 @@ import { isVerifyError } from '../../consensus/errors.ts';
 import { toHex } from '../../consensus/hash.ts';
 import type { Block, Transfer } from '../../consensus/types.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { VERSION } from '../version.ts';
 import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool/mempool.ts';
 import { CpuMiner } from '../miner/cpu-miner.ts';
 import { MiningLoop } from '../miner/mining-loop.ts';
@@ -45,7 +46,6 @@ import { DroppedTransfers } from './dropped-transfers.ts';
 import { addressHash } from '../../consensus/address.ts';
 import { transferId } from '../../consensus/ids.ts';
 
-export const NODE_VERSION = '0.1.0';
 export const DEFAULT_STATUS_INTERVAL_MS = 10_000;
 /** How long the miner waits before asking again when there is nothing to mine (syncing, no template). */
 const MINING_RETRY_MS = 1_000;
@@ -105,14 +105,14 @@ export class FullNode implements RpcNode {
   readonly mempool: Mempool;
   readonly network: P2PNetwork | null;
   readonly layout: DatadirLayout;
-  readonly version = NODE_VERSION;
+  readonly version = VERSION;
   readonly startedAtMs: number;
   readonly networkSettings: NetworkSettings;
   /** Transfers reorganisations took out of the chain for good (newest first through RPC). */
   readonly dropped = new DroppedTransfers();
   /** Resolves once the node has stopped (by stop(), the `stop` RPC or a signal): true if every part stopped cleanly. */
   readonly closed: Promise<boolean>;
-  readonly #o: FullNodeOptions;
+  readonly #options: FullNodeOptions;
   readonly #log: Logger;
   readonly #clockMs: () => number;
   readonly #template: BlockTemplateSource;
@@ -125,7 +125,7 @@ export class FullNode implements RpcNode {
   #resolveClosed: (clean: boolean) => void = () => undefined;
 
   private constructor(options: FullNodeOptions, layout: DatadirLayout, chain: Chain, mempool: Mempool, network: P2PNetwork | null, log: Logger) {
-    this.#o = options;
+    this.#options = options;
     this.#log = log;
     this.#clockMs = options.clockMs ?? Date.now;
     this.#template = options.blockTemplate ?? transferTemplate;
@@ -173,9 +173,9 @@ export class FullNode implements RpcNode {
           chain,
           mempool: networkMempool(mempool),
           log: log.child({ component: 'p2p' }),
-          nowMs: clockMs,
+          clockMs,
           listen: options.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)],
-          bootstrap: options.bootnodes ?? [],
+          bootnodes: options.bootnodes ?? [],
           mdns: options.mdns ?? true,
           privateKey: await loadOrCreatePeerKey(layout.peerKey),
           ...(options.psk ? { psk: options.psk } : {}),
@@ -193,7 +193,7 @@ export class FullNode implements RpcNode {
   }
 
   async #start(): Promise<void> {
-    const o = this.#o;
+    const o = this.#options;
     const log = this.#log;
     const cookie = await writeCookie(this.layout.root);
     this.#cookieWritten = true;
@@ -244,12 +244,12 @@ export class FullNode implements RpcNode {
     return this.#rpc.port;
   }
 
-  nowMs(): number {
+  clockMs(): number {
     return this.#clockMs();
   }
 
   mining(): MiningStatus | null {
-    const o = this.#o.mining;
+    const o = this.#options.mining;
     if (!o || !this.#loop) return null;
     return {
       threads: o.threads,

@@ -13,7 +13,7 @@ import type { Contribution } from '../../consensus/types.ts';
 import type { BackendChoice } from '../../trainer/engine/backends.ts';
 import { HonestContributor } from '../contributor/honest.ts';
 import { formatAmount } from '../wallet/amounts.ts';
-import type { NodeGauntlet } from './gauntlet.ts';
+import type { NodeGauntlet } from './gauntlet-wiring.ts';
 import type { FullNode } from './full-node.ts';
 import type { Logger } from '../log.ts';
 

@@ -42,25 +42,25 @@ export class BanList {
     return this.#bans.delete(peer);
   }
 
-  isBanned(peer: string, nowMs: number): boolean {
-    return this.get(peer, nowMs) !== undefined;
+  isBanned(peer: string, clockMs: number): boolean {
+    return this.get(peer, clockMs) !== undefined;
   }
 
-  get(peer: string, nowMs: number): BanEntry | undefined {
+  get(peer: string, clockMs: number): BanEntry | undefined {
     const entry = this.#bans.get(peer);
     if (!entry) return undefined;
-    if (entry.untilMs <= nowMs) {
+    if (entry.untilMs <= clockMs) {
       this.#bans.delete(peer);
       return undefined;
     }
     return entry;
   }
 
-  /** The bans in force at `nowMs` (expired ones are dropped). */
-  list(nowMs: number): BanEntry[] {
+  /** The bans in force at `clockMs` (expired ones are dropped). */
+  list(clockMs: number): BanEntry[] {
     const out: BanEntry[] = [];
     for (const peer of [...this.#bans.keys()]) {
-      const entry = this.get(peer, nowMs);
+      const entry = this.get(peer, clockMs);
       if (entry) out.push(entry);
     }
     return out;

@@ -76,7 +76,7 @@ export async function downloadBlocks(options: DownloadOptions): Promise<Download
 }
 
 class BlockDownload {
-  readonly #o: DownloadOptions;
+  readonly #options: DownloadOptions;
   /** Batches not yet taken, as lists of indices into the headers, lowest first. */
   readonly #queue: number[][] = [];
   readonly #fetched = new Map<string, Fetched>();
@@ -92,7 +92,7 @@ class BlockDownload {
   #failure: string | undefined;
 
   constructor(options: DownloadOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#signal = AbortSignal.any([options.signal, this.#abort.signal]);
     const size = Math.max(1, Math.min(options.batchSize, MAX_BLOCKS_PER_REQUEST));
     for (let i = 0; i < options.headers.length; i += size) {
@@ -102,11 +102,11 @@ class BlockDownload {
 
   async run(): Promise<DownloadResult> {
     const onAbort = (): void => this.#fail('cancelled');
-    this.#o.signal.addEventListener('abort', onAbort, { once: true });
+    this.#options.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const unique = [this.#o.primary, ...this.#o.helpers.filter((p) => p.key !== this.#o.primary.key)];
+      const unique = [this.#options.primary, ...this.#options.helpers.filter((p) => p.key !== this.#options.primary.key)];
       // Several requests in flight per peer hide the round trip behind the peer's own work.
-      const peers = unique.flatMap((p) => Array.from({ length: this.#o.requestsPerPeer }, () => p));
+      const peers = unique.flatMap((p) => Array.from({ length: this.#options.requestsPerPeer }, () => p));
       this.#workers = peers.length;
       const workers = peers.map((peer) => this.#worker(peer));
       await this.#connectInOrder();
@@ -114,7 +114,7 @@ class BlockDownload {
       await Promise.all(workers);
       return this.#failure ? { connected: this.#connected, failure: this.#failure } : { connected: this.#connected };
     } finally {
-      this.#o.signal.removeEventListener('abort', onAbort);
+      this.#options.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -125,7 +125,7 @@ class BlockDownload {
   }
 
   get #finished(): boolean {
-    return this.#failure !== undefined || this.#next >= this.#o.headers.length;
+    return this.#failure !== undefined || this.#next >= this.#options.headers.length;
   }
 
   /** The next batch this worker may take, or null when there is nothing left for it. */
@@ -135,7 +135,7 @@ class BlockDownload {
       if (batch) {
         const first = batch[0]!;
         const holdsNext = first <= this.#next;
-        if (holdsNext || (first - this.#next < this.#o.windowBlocks && this.#buffered < this.#o.maxBufferedBytes)) {
+        if (holdsNext || (first - this.#next < this.#options.windowBlocks && this.#buffered < this.#options.maxBufferedBytes)) {
           this.#queue.shift();
           return batch;
         }
@@ -154,20 +154,20 @@ class BlockDownload {
   }
 
   async #worker(peer: PeerRecord): Promise<void> {
-    const isPrimary = peer.key === this.#o.primary.key;
+    const isPrimary = peer.key === this.#options.primary.key;
     try {
       for (let batch = await this.#take(); batch; batch = await this.#take()) {
-        if (!this.#o.usable(peer)) {
+        if (!this.#options.usable(peer)) {
           this.#requeue(batch);
           return;
         }
-        const hashes = batch.map((i) => this.#o.headers[i]!.hash);
+        const hashes = batch.map((i) => this.#options.headers[i]!.hash);
         this.#inFlight += 1;
         let blocks;
         try {
-          blocks = await requestBlocksByHash(this.#o.reqresp, peer.id, hashes, this.#signal);
+          blocks = await requestBlocksByHash(this.#options.reqresp, peer.id, hashes, this.#signal);
         } catch (err) {
-          this.#o.log.debug({ peer: peer.key, err: describeError(err) }, 'block batch failed');
+          this.#options.log.debug({ peer: peer.key, err: describeError(err) }, 'block batch failed');
           this.#requeue(batch);
           return;
         } finally {
@@ -183,14 +183,14 @@ class BlockDownload {
             this.#buffered += block.bytes.length;
           }
         }
-        const missing = batch.filter((i) => !got.has(toHexKey(this.#o.headers[i]!.hash)));
+        const missing = batch.filter((i) => !got.has(toHexKey(this.#options.headers[i]!.hash)));
         if (missing.length > 0) {
           this.#requeue(missing);
           // A response may stop early at the responder's byte budget: a prefix of the batch is
           // an honest answer. Gaps, or nothing at all, are not, from the peer whose headers these are.
           const prefix = blocks.length > 0 && missing[0] === batch[blocks.length];
           if (isPrimary && !prefix) {
-            this.#o.onPeerAction(peer.key, 'mid-tolerance', 'left out blocks of its own headers');
+            this.#options.onPeerAction(peer.key, 'mid-tolerance', 'left out blocks of its own headers');
             return;
           }
           // A helper on another branch has none of these: leave them to the others.
@@ -205,7 +205,7 @@ class BlockDownload {
   }
 
   async #connectInOrder(): Promise<void> {
-    const { headers, chain } = this.#o;
+    const { headers, chain } = this.#options;
     while (!this.#finished) {
       const header = headers[this.#next]!;
       const key = toHexKey(header.hash);
@@ -233,7 +233,7 @@ class BlockDownload {
       }
       this.#next += 1;
       this.#connected += 1;
-      this.#o.onConnected(header.header.height);
+      this.#options.onConnected(header.header.height);
       this.#wake.notify();
     }
   }
@@ -241,13 +241,13 @@ class BlockDownload {
   #blame(header: CheckedHeader, fetched: Fetched, err: unknown): void {
     if (!isVerifyError(err)) return;
     if (err.score >= 100) {
-      this.#o.onPeerAction(fetched.from, 'fatal', `sent invalid block ${toHex(header.hash)}: ${err.message}`);
-      const primary = this.#o.primary.key;
-      if (primary !== fetched.from && this.#o.chain.getInvalid(header.hash)) {
-        this.#o.onPeerAction(primary, 'fatal', `served headers of invalid block ${toHex(header.hash)}`);
+      this.#options.onPeerAction(fetched.from, 'fatal', `sent invalid block ${toHex(header.hash)}: ${err.message}`);
+      const primary = this.#options.primary.key;
+      if (primary !== fetched.from && this.#options.chain.getInvalid(header.hash)) {
+        this.#options.onPeerAction(primary, 'fatal', `served headers of invalid block ${toHex(header.hash)}`);
       }
     } else {
-      this.#o.onPeerAction(fetched.from, 'mid-tolerance', `block ${toHex(header.hash)} refused: ${err.message}`);
+      this.#options.onPeerAction(fetched.from, 'mid-tolerance', `block ${toHex(header.hash)} refused: ${err.message}`);
     }
   }
 }

@@ -33,7 +33,7 @@ export interface GossipHandlerOptions {
   readonly peers: PeerTable;
   readonly peerManager: PeerManager;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   /** A block arrived whose parent we lack, or was announced by a header we cannot place: sync from its sender. */
   readonly syncFrom: (peer: string) => void;
   /** A gossiped block was accepted (connected, reorganised or stored on a side branch). */
@@ -109,7 +109,7 @@ export function gossipHandlers(o: GossipHandlerOptions): GossipValidators {
         case 'side': {
           const entry = chain.getEntry(hash);
           if (entry) {
-            o.peers.noteTip(from, hash, entry.height, entry.chainwork, o.nowMs());
+            o.peers.noteTip(from, hash, entry.height, entry.chainwork, o.clockMs());
             o.onBlockAccepted({ hash, height: entry.height, from });
           }
           return 'accept';

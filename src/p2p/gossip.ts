@@ -143,7 +143,7 @@ interface HeldMessage {
 }
 
 export class GossipRouter {
-  readonly #opts: GossipRouterOptions;
+  readonly #options: GossipRouterOptions;
   readonly #held = new Map<string, HeldMessage>();
   readonly #queues: Record<TopicKind, BoundedQueue<Pending>>;
   readonly #kindOf: Map<string, TopicKind>;
@@ -153,7 +153,7 @@ export class GossipRouter {
   readonly #onMessage = (event: CustomEvent<GossipsubMessage>): void => this.#receive(event.detail);
 
   constructor(options: GossipRouterOptions) {
-    this.#opts = options;
+    this.#options = options;
     this.#kindOf = new Map(TOPIC_KINDS.map((k) => [options.topics[k], k]));
     const queue = (kind: TopicKind): BoundedQueue<Pending> =>
       new BoundedQueue<Pending>(
@@ -169,12 +169,12 @@ export class GossipRouter {
   }
 
   start(): void {
-    this.#opts.pubsub.addEventListener('gossipsub:message', this.#onMessage);
-    for (const kind of TOPIC_KINDS) this.#opts.pubsub.subscribe(this.#opts.topics[kind]);
+    this.#options.pubsub.addEventListener('gossipsub:message', this.#onMessage);
+    for (const kind of TOPIC_KINDS) this.#options.pubsub.subscribe(this.#options.topics[kind]);
   }
 
   stop(): void {
-    this.#opts.pubsub.removeEventListener('gossipsub:message', this.#onMessage);
+    this.#options.pubsub.removeEventListener('gossipsub:message', this.#onMessage);
     for (const kind of TOPIC_KINDS) {
       for (const item of this.#queues[kind].stop()) this.#report(item, 'ignore');
     }
@@ -182,7 +182,7 @@ export class GossipRouter {
 
   /** Publishes to every peer on the topic; returns how many peers it went to. */
   async publish(kind: TopicKind, data: Uint8Array): Promise<number> {
-    const result = await this.#opts.pubsub.publish(this.#opts.topics[kind], data);
+    const result = await this.#options.pubsub.publish(this.#options.topics[kind], data);
     return result.recipients.length;
   }
 
@@ -194,11 +194,11 @@ export class GossipRouter {
    */
   async publishOrHold(kind: TopicKind, data: Uint8Array): Promise<number> {
     try {
-      const result = await this.#opts.pubsub.publish(this.#opts.topics[kind], data, { allowPublishToZeroTopicPeers: false });
+      const result = await this.#options.pubsub.publish(this.#options.topics[kind], data, { allowPublishToZeroTopicPeers: false });
       return result.recipients.length;
     } catch (err) {
       if (!(err instanceof Error) || err.message !== 'PublishError.NoPeersSubscribedToTopic') throw err;
-      const key = `${kind}:${Buffer.from(messageId(this.#opts.topics[kind], data)).toString('hex')}`;
+      const key = `${kind}:${Buffer.from(messageId(this.#options.topics[kind], data)).toString('hex')}`;
       this.#held.delete(key);
       this.#held.set(key, { kind, data, since: Date.now() });
       while (this.#held.size > MAX_HELD) this.#held.delete(this.#held.keys().next().value!);
@@ -220,12 +220,12 @@ export class GossipRouter {
         continue;
       }
       try {
-        await this.#opts.pubsub.publish(this.#opts.topics[item.kind], item.data, { allowPublishToZeroTopicPeers: false });
+        await this.#options.pubsub.publish(this.#options.topics[item.kind], item.data, { allowPublishToZeroTopicPeers: false });
         this.#held.delete(key);
       } catch (err) {
         if (!(err instanceof Error) || err.message !== 'PublishError.NoPeersSubscribedToTopic') {
           this.#held.delete(key);
-          this.#opts.log.debug({ err: describeError(err) }, 'held gossip message dropped');
+          this.#options.log.debug({ err: describeError(err) }, 'held gossip message dropped');
         }
       }
     }
@@ -257,14 +257,14 @@ export class GossipRouter {
       return;
     }
     this.#received[kind] += 1;
-    if (this.#opts.isBanned(item.from)) {
+    if (this.#options.isBanned(item.from)) {
       this.#report(item, 'ignore');
       return;
     }
-    if (item.data.length > this.#opts.limits[kind]) {
+    if (item.data.length > this.#options.limits[kind]) {
       this.#oversized[kind] += 1;
       this.#report(item, 'reject');
-      this.#opts.onPeerAction(item.from, 'fatal', `gossip ${kind}: ${item.data.length} bytes, the limit is ${this.#opts.limits[kind]}`);
+      this.#options.onPeerAction(item.from, 'fatal', `gossip ${kind}: ${item.data.length} bytes, the limit is ${this.#options.limits[kind]}`);
       return;
     }
     if (!this.#queues[kind].push(item)) this.#report(item, 'ignore');
@@ -272,7 +272,7 @@ export class GossipRouter {
 
   async #validate(kind: TopicKind, item: Pending): Promise<void> {
     // A peer banned while its message waited gets no hearing.
-    const verdict = this.#opts.isBanned(item.from) ? 'ignore' : await this.#opts.validators[kind](item.data, item.from);
+    const verdict = this.#options.isBanned(item.from) ? 'ignore' : await this.#options.validators[kind](item.data, item.from);
     this.#report(item, verdict);
   }
 
@@ -280,6 +280,6 @@ export class GossipRouter {
     this.#verdicts[verdict] += 1;
     const result =
       verdict === 'accept' ? TopicValidatorResult.Accept : verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
-    this.#opts.pubsub.reportMessageValidationResult(item.msgId, item.from, result);
+    this.#options.pubsub.reportMessageValidationResult(item.msgId, item.from, result);
   }
 }

@@ -42,7 +42,7 @@ export interface P2PNetworkOptions extends Omit<NodeOptions, 'gossip' | 'gater'>
   readonly contributions?: NetworkContributions;
   readonly log?: Logger;
   /** Milliseconds since the epoch (default Date.now): bans, scores, rate limits, header times. */
-  readonly nowMs?: () => number;
+  readonly clockMs?: () => number;
   readonly sync?: Partial<SyncSettings>;
   readonly score?: Partial<ScoreOptions>;
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
@@ -97,7 +97,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.settings = networkSettings(options);
     this.#chain = options.chain;
     this.#log = options.log ?? silentLogger();
-    this.#now = options.nowMs ?? Date.now;
+    this.#now = options.clockMs ?? Date.now;
     this.names = names;
     this.node = node;
     const peers = new PeerTable();
@@ -109,7 +109,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       protocols: names.protocols,
       limits: options.limits ?? protocolLimits(this.#chain.params),
       log: this.#log,
-      nowMs: this.#now,
+      clockMs: this.#now,
       isBanned,
       onPeerAction,
     });
@@ -121,10 +121,10 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       bans,
       scores,
       settings: this.settings,
-      bootstrap: options.bootstrap ?? [],
+      bootnodes: options.bootnodes ?? [],
       ...(options.banDurationMs ? { banDurationMs: options.banDurationMs } : {}),
       log: this.#log,
-      nowMs: this.#now,
+      clockMs: this.#now,
       onMoreWork: (from) => this.#sync.trigger(from),
     });
     this.#peerManager.on('peer:ready', (event) => this.emit('peer:ready', event));
@@ -142,7 +142,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
         peers,
         peerManager: this.#peerManager,
         log: this.#log,
-        nowMs: this.#now,
+        clockMs: this.#now,
         syncFrom: (peer) => this.#sync.trigger(peer),
         onBlockAccepted: (event) => this.emit('gossip:block', event),
       }),
@@ -156,7 +156,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       peers,
       reqresp: this.#reqresp,
       log: this.#log,
-      nowMs: this.#now,
+      clockMs: this.#now,
       isBanned,
       onPeerAction,
       ...(options.sync ? { settings: options.sync } : {}),
@@ -174,7 +174,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   /** Builds the network (the host is created, not started). */
   static async create(options: P2PNetworkOptions): Promise<P2PNetwork> {
     const names = networkNames(options.chain.genesis().hash);
-    const now = options.nowMs ?? Date.now;
+    const now = options.clockMs ?? Date.now;
     const bans = new BanList();
     const scores = new PeerScores(options.score);
     const isBanned = (peer: PeerId): boolean => bans.isBanned(peer.toString(), now());

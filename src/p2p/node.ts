@@ -30,7 +30,7 @@ export interface NodeOptions {
   /** Addresses to announce instead of the listen addresses (for hosts behind NAT). */
   readonly announce?: readonly string[];
   /** Multiaddrs with /p2p/<peer id> to dial at start and keep dialling. */
-  readonly bootstrap?: readonly string[];
+  readonly bootnodes?: readonly string[];
   /** Multicast DNS discovery on the local network (default true; tests turn it off). */
   readonly mdns?: boolean;
   /** The key file's bytes ("/key/swarm/psk/1.0.0/" format): only hosts with the same key connect. */
@@ -53,8 +53,8 @@ export const DEFAULT_MAX_CONNECTIONS = 64;
 export async function createP2PNode(options: NodeOptions): Promise<P2PNode> {
   const peerDiscovery: Array<() => PeerDiscovery> = [];
   if (options.mdns ?? true) peerDiscovery.push(mdns({ interval: 10_000 }) as () => PeerDiscovery);
-  if (options.bootstrap && options.bootstrap.length > 0) {
-    peerDiscovery.push(bootstrap({ list: [...options.bootstrap], timeout: 1_000 }) as () => PeerDiscovery);
+  if (options.bootnodes && options.bootnodes.length > 0) {
+    peerDiscovery.push(bootstrap({ list: [...options.bootnodes], timeout: 1_000 }) as () => PeerDiscovery);
   }
   const node = await createLibp2p({
     start: false,

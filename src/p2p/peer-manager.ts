@@ -47,16 +47,16 @@ export interface PeerManagerOptions {
   readonly scores: PeerScores;
   readonly settings: NetworkSettings;
   /** Multiaddrs redialled while below the target. */
-  readonly bootstrap: readonly string[];
+  readonly bootnodes: readonly string[];
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   /** A peer claims more work than our tip (or we may have missed one that does). */
   readonly onMoreWork: (from?: string) => void;
 }
 
 export class PeerManager extends EventEmitter<PeerManagerEvents> {
-  readonly #o: PeerManagerOptions;
+  readonly #options: PeerManagerOptions;
   readonly #dialedAt = new Map<string, number>();
   #bansIssued = 0;
   #wrongNetwork = 0;
@@ -64,7 +64,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
 
   constructor(options: PeerManagerOptions) {
     super();
-    this.#o = options;
+    this.#options = options;
   }
 
   get bansIssued(): number {
@@ -76,7 +76,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   }
 
   start(): void {
-    const { node } = this.#o;
+    const { node } = this.#options;
     node.addEventListener('peer:connect', this.#onConnect);
     node.addEventListener('peer:disconnect', this.#onDisconnect);
     node.addEventListener('peer:discovery', this.#onDiscovery);
@@ -85,16 +85,16 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   /** Stops dialling and handshaking (the host is stopped by the network). */
   stop(): void {
     this.#stopping = true;
-    const { node } = this.#o;
+    const { node } = this.#options;
     node.removeEventListener('peer:connect', this.#onConnect);
     node.removeEventListener('peer:disconnect', this.#onDisconnect);
     node.removeEventListener('peer:discovery', this.#onDiscovery);
   }
 
   summaries(): PeerSummary[] {
-    const now = this.#o.nowMs();
-    return this.#o.peers.all().map((p) => {
-      const connection = this.#o.node.getConnections(p.id)[0];
+    const now = this.#options.clockMs();
+    return this.#options.peers.all().map((p) => {
+      const connection = this.#options.node.getConnections(p.id)[0];
       return {
         id: p.key,
         direction: p.direction,
@@ -103,57 +103,57 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
         height: p.status?.height ?? null,
         tip: p.status ? toHex(p.status.tipHash) : null,
         chainwork: p.status?.chainwork ?? null,
-        score: this.#o.scores.get(p.key, now),
+        score: this.#options.scores.get(p.key, now),
       };
     });
   }
 
   /** Peers that completed the handshake. */
   readyPeers(): string[] {
-    return this.#o.peers.ready().map((p) => p.key);
+    return this.#options.peers.ready().map((p) => p.key);
   }
 
   isBanned(peer: string): boolean {
-    return this.#o.bans.isBanned(peer, this.#o.nowMs());
+    return this.#options.bans.isBanned(peer, this.#options.clockMs());
   }
 
   bans(): BanEntry[] {
-    return this.#o.bans.list(this.#o.nowMs());
+    return this.#options.bans.list(this.#options.clockMs());
   }
 
   unban(peer: string): boolean {
-    this.#o.scores.reset(peer);
-    return this.#o.bans.unban(peer);
+    this.#options.scores.reset(peer);
+    return this.#options.bans.unban(peer);
   }
 
   /** What a peer did, charged to its score; a score spent is a ban. */
   onPeerAction(peer: string, action: PeerAction, reason: string): void {
-    const now = this.#o.nowMs();
-    if (this.#o.bans.isBanned(peer, now)) return;
-    const ban = this.#o.scores.apply(peer, action, now);
-    this.#o.log.debug({ peer, action, reason, score: this.#o.scores.get(peer, now) }, 'peer penalised');
+    const now = this.#options.clockMs();
+    if (this.#options.bans.isBanned(peer, now)) return;
+    const ban = this.#options.scores.apply(peer, action, now);
+    this.#options.log.debug({ peer, action, reason, score: this.#options.scores.get(peer, now) }, 'peer penalised');
     if (ban) void this.ban(peer, 'misbehaving', reason);
   }
 
   /** A penalty of `points` (a consensus failure's score below 100). */
   penalize(peer: string, points: number): void {
-    this.#o.scores.penalize(peer, points, this.#o.nowMs());
+    this.#options.scores.penalize(peer, points, this.#options.clockMs());
   }
 
   /** Bans a peer until now + `durationMs` (default by reason) and disconnects it. */
   async ban(peer: string, reason: BanReason, detail: string, durationMs?: number): Promise<BanEntry> {
-    const duration = durationMs ?? this.#o.banDurationMs?.[reason] ?? BAN_DURATION_MS[reason];
-    const entry = this.#o.bans.ban(peer, reason, detail, this.#o.nowMs() + duration);
+    const duration = durationMs ?? this.#options.banDurationMs?.[reason] ?? BAN_DURATION_MS[reason];
+    const entry = this.#options.bans.ban(peer, reason, detail, this.#options.clockMs() + duration);
     this.#bansIssued += 1;
-    this.#o.log.warn({ peer, reason, detail, untilMs: entry.untilMs }, 'peer banned');
+    this.#options.log.warn({ peer, reason, detail, untilMs: entry.untilMs }, 'peer banned');
     this.emit('peer:banned', entry);
-    const record = this.#o.peers.get(peer);
-    const id = record?.id ?? this.#o.node.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer;
+    const record = this.#options.peers.get(peer);
+    const id = record?.id ?? this.#options.node.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer;
     if (id) {
       if (reason === 'wrong-network') {
         // A moment's grace lets the other side's own status request fail the same way, so it
         // bans us too instead of redialling a connection that merely dropped.
-        await new Promise((resolve) => setTimeout(resolve, this.#o.settings.wrongNetworkGraceMs).unref());
+        await new Promise((resolve) => setTimeout(resolve, this.#options.settings.wrongNetworkGraceMs).unref());
       }
       await this.#hangUp(id);
     }
@@ -162,42 +162,42 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
 
   /** A status from a peer: its own request, or the answer to ours. */
   onStatus(peer: string, status: Status): void {
-    const mismatch = networkMismatch(this.#o.chain.genesis().hash, status);
+    const mismatch = networkMismatch(this.#options.chain.genesis().hash, status);
     if (mismatch) {
       this.#wrongNetwork += 1;
       void this.ban(peer, 'wrong-network', mismatch);
       return;
     }
-    const record = this.#o.peers.get(peer);
+    const record = this.#options.peers.get(peer);
     if (!record) return;
     const first = record.status === null;
-    this.#o.peers.setStatus(peer, status, this.#o.nowMs());
+    this.#options.peers.setStatus(peer, status, this.#options.clockMs());
     if (first) {
-      this.#o.log.debug({ peer, height: status.height, tip: toHex(status.tipHash) }, 'peer ready');
+      this.#options.log.debug({ peer, height: status.height, tip: toHex(status.tipHash) }, 'peer ready');
       this.emit('peer:ready', { peer, status });
     }
-    if (status.chainwork > this.#o.chain.tip().chainwork) this.#o.onMoreWork();
+    if (status.chainwork > this.#options.chain.tip().chainwork) this.#options.onMoreWork();
   }
 
   /** Asks every peer for its status again. */
   refreshStatuses(): void {
-    for (const peer of this.#o.peers.all()) void this.#handshake(peer);
+    for (const peer of this.#options.peers.all()) void this.#handshake(peer);
   }
 
   /** The periodic chores: scores decay, dial records expire, sync is triggered, bootnodes redialled. */
   maintain(): void {
-    const { peers, settings, chain } = this.#o;
-    const now = this.#o.nowMs();
-    this.#o.scores.prune(now);
+    const { peers, settings, chain } = this.#options;
+    const now = this.#options.clockMs();
+    this.#options.scores.prune(now);
     for (const [key, at] of this.#dialedAt) if (now - at > settings.redialBackoffMs) this.#dialedAt.delete(key);
     // A peer may claim more work than we have without a status change reaching us (a missed trigger).
-    if (peers.best(chain.tip().chainwork)) this.#o.onMoreWork();
+    if (peers.best(chain.tip().chainwork)) this.#options.onMoreWork();
     // @libp2p/bootstrap dials its list once; with too few peers, the list is dialled again.
     if (peers.size < settings.targetPeers) {
-      for (const address of this.#o.bootstrap) {
+      for (const address of this.#options.bootnodes) {
         if (now - (this.#dialedAt.get(address) ?? -Infinity) < settings.redialBackoffMs) continue;
         this.#dialedAt.set(address, now);
-        this.#o.node.dial(multiaddr(address)).catch((err: unknown) => this.#o.log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
+        this.#options.node.dial(multiaddr(address)).catch((err: unknown) => this.#options.log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
       }
     }
   }
@@ -205,41 +205,41 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   readonly #onConnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail;
     const key = id.toString();
-    if (this.#o.bans.isBanned(key, this.#o.nowMs())) {
+    if (this.#options.bans.isBanned(key, this.#options.clockMs())) {
       void this.#hangUp(id);
       return;
     }
-    const connection: Connection | undefined = this.#o.node.getConnections(id)[0];
-    const record = this.#o.peers.add(id, connection?.direction ?? 'inbound', this.#o.nowMs());
+    const connection: Connection | undefined = this.#options.node.getConnections(id)[0];
+    const record = this.#options.peers.add(id, connection?.direction ?? 'inbound', this.#options.clockMs());
     void this.#handshake(record);
   };
 
   readonly #onDisconnect = (event: CustomEvent<PeerId>): void => {
     const key = event.detail.toString();
-    if (!this.#o.peers.remove(key)) return;
-    this.#o.reqresp.forgetPeer(key);
+    if (!this.#options.peers.remove(key)) return;
+    this.#options.reqresp.forgetPeer(key);
     this.emit('peer:disconnected', { peer: key });
   };
 
   readonly #onDiscovery = (event: CustomEvent<PeerInfo>): void => {
     const { id } = event.detail;
     const key = id.toString();
-    const now = this.#o.nowMs();
-    const { peers, settings } = this.#o;
-    if (this.#stopping || key === this.#o.node.peerId.toString() || peers.has(key) || this.#o.bans.isBanned(key, now)) return;
+    const now = this.#options.clockMs();
+    const { peers, settings } = this.#options;
+    if (this.#stopping || key === this.#options.node.peerId.toString() || peers.has(key) || this.#options.bans.isBanned(key, now)) return;
     if (peers.size >= settings.targetPeers) return;
     if (now - (this.#dialedAt.get(key) ?? -Infinity) < settings.redialBackoffMs) return;
     this.#dialedAt.set(key, now);
-    this.#o.node.dial(id).catch((err: unknown) => this.#o.log.debug({ peer: key, err: describeError(err) }, 'dial failed'));
+    this.#options.node.dial(id).catch((err: unknown) => this.#options.log.debug({ peer: key, err: describeError(err) }, 'dial failed'));
   };
 
   async #handshake(peer: PeerRecord): Promise<void> {
     try {
-      const status = await requestStatus(this.#o.reqresp, peer.id, this.#o.chain);
+      const status = await requestStatus(this.#options.reqresp, peer.id, this.#options.chain);
       this.onStatus(peer.key, status);
     } catch (err) {
-      if (this.#stopping || !this.#o.peers.has(peer.key)) return;
-      this.#o.log.debug({ peer: peer.key, err: describeError(err) }, 'status request failed');
+      if (this.#stopping || !this.#options.peers.has(peer.key)) return;
+      this.#options.log.debug({ peer: peer.key, err: describeError(err) }, 'status request failed');
       if (isP2PError(err, 'unsupported-protocol')) {
         // Our status protocol carries our genesis: a peer without it is on another network.
         this.#wrongNetwork += 1;
@@ -247,15 +247,15 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
         return;
       }
       // Its own status request may still have arrived; without either, the peer is of no use.
-      if (!this.#o.peers.get(peer.key)?.status) await this.#hangUp(peer.id);
+      if (!this.#options.peers.get(peer.key)?.status) await this.#hangUp(peer.id);
     }
   }
 
   async #hangUp(id: PeerId): Promise<void> {
     try {
-      await this.#o.node.hangUp(id, { signal: AbortSignal.timeout(2_000) });
+      await this.#options.node.hangUp(id, { signal: AbortSignal.timeout(2_000) });
     } catch (err) {
-      for (const connection of this.#o.node.getConnections(id)) connection.abort(err instanceof Error ? err : new Error(String(err)));
+      for (const connection of this.#options.node.getConnections(id)) connection.abort(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }

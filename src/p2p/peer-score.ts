@@ -50,27 +50,27 @@ export class PeerScores {
     this.options = { ...DEFAULT_SCORE_OPTIONS, ...options };
   }
 
-  /** The peer's score at `nowMs` (0 for a peer never penalised). */
-  get(peer: string, nowMs: number): number {
+  /** The peer's score at `clockMs` (0 for a peer never penalised). */
+  get(peer: string, clockMs: number): number {
     const entry = this.#entries.get(peer);
     if (!entry) return 0;
-    this.#decay(entry, nowMs);
+    this.#decay(entry, clockMs);
     return entry.score;
   }
 
   /** Applies an action; true when the peer must now be banned. */
-  apply(peer: string, action: PeerAction, nowMs: number): boolean {
-    return this.penalize(peer, ACTION_POINTS[action], nowMs);
+  apply(peer: string, action: PeerAction, clockMs: number): boolean {
+    return this.penalize(peer, ACTION_POINTS[action], clockMs);
   }
 
   /** Subtracts `points` (≥ 0); true when the peer must now be banned. */
-  penalize(peer: string, points: number, nowMs: number): boolean {
+  penalize(peer: string, points: number, clockMs: number): boolean {
     let entry = this.#entries.get(peer);
     if (!entry) {
-      entry = { score: 0, atMs: nowMs };
+      entry = { score: 0, atMs: clockMs };
       this.#entries.set(peer, entry);
     }
-    this.#decay(entry, nowMs);
+    this.#decay(entry, clockMs);
     entry.score = Math.max(MIN_SCORE, entry.score - Math.max(0, points));
     return points >= ACTION_POINTS.fatal || entry.score <= this.options.banThreshold;
   }
@@ -81,9 +81,9 @@ export class PeerScores {
   }
 
   /** Drops scores that have decayed to nothing. */
-  prune(nowMs: number): void {
+  prune(clockMs: number): void {
     for (const [peer, entry] of this.#entries) {
-      this.#decay(entry, nowMs);
+      this.#decay(entry, clockMs);
       if (entry.score > -FORGET_BELOW) this.#entries.delete(peer);
     }
   }
@@ -92,10 +92,10 @@ export class PeerScores {
     return this.#entries.size;
   }
 
-  #decay(entry: Entry, nowMs: number): void {
-    const elapsed = nowMs - entry.atMs;
+  #decay(entry: Entry, clockMs: number): void {
+    const elapsed = clockMs - entry.atMs;
     if (elapsed <= 0) return;
     entry.score *= Math.pow(0.5, elapsed / this.options.halfLifeMs);
-    entry.atMs = nowMs;
+    entry.atMs = clockMs;
   }
 }

@@ -20,11 +20,11 @@ export interface PeerRecord {
 export class PeerTable {
   readonly #peers = new Map<string, PeerRecord>();
 
-  add(id: PeerId, direction: PeerDirection, nowMs: number): PeerRecord {
+  add(id: PeerId, direction: PeerDirection, clockMs: number): PeerRecord {
     const key = id.toString();
     const existing = this.#peers.get(key);
     if (existing) return existing;
-    const record: PeerRecord = { id, key, direction, connectedAtMs: nowMs, status: null, statusAtMs: 0 };
+    const record: PeerRecord = { id, key, direction, connectedAtMs: clockMs, status: null, statusAtMs: 0 };
     this.#peers.set(key, record);
     return record;
   }
@@ -43,22 +43,22 @@ export class PeerTable {
     return this.#peers.has(key);
   }
 
-  setStatus(key: string, status: Status, nowMs: number): void {
+  setStatus(key: string, status: Status, clockMs: number): void {
     const record = this.#peers.get(key);
     if (!record) return;
     record.status = status;
-    record.statusAtMs = nowMs;
+    record.statusAtMs = clockMs;
   }
 
   /**
    * Raises what we know of a peer's chain when it relays a block heavier than its last status
    * (a peer that relays a block has it, and its parent chain).
    */
-  noteTip(key: string, tipHash: Uint8Array, height: number, chainwork: bigint, nowMs: number): void {
+  noteTip(key: string, tipHash: Uint8Array, height: number, chainwork: bigint, clockMs: number): void {
     const record = this.#peers.get(key);
     if (!record?.status || chainwork <= record.status.chainwork) return;
     record.status = Object.freeze({ ...record.status, tipHash, height, chainwork });
-    record.statusAtMs = nowMs;
+    record.statusAtMs = clockMs;
   }
 
   all(): PeerRecord[] {

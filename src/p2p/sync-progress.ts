@@ -14,7 +14,7 @@ export interface ProgressSample {
   readonly height: number;
   readonly target: number;
   readonly peers: number;
-  readonly nowMs: number;
+  readonly clockMs: number;
   readonly scoring: ScoringMode;
 }
 
@@ -30,16 +30,16 @@ export interface ProgressReport {
 }
 
 export class SyncProgress {
-  #last: { height: number; nowMs: number } | null = null;
+  #last: { height: number; clockMs: number } | null = null;
   #rate = 0;
 
   /** Records a sample; the rate is over the blocks gained since the previous one. */
   report(sample: ProgressSample): ProgressReport {
-    if (this.#last && sample.nowMs > this.#last.nowMs) {
+    if (this.#last && sample.clockMs > this.#last.clockMs) {
       const gained = Math.max(0, sample.height - this.#last.height);
-      this.#rate = (gained * 1000) / (sample.nowMs - this.#last.nowMs);
+      this.#rate = (gained * 1000) / (sample.clockMs - this.#last.clockMs);
     }
-    this.#last = { height: sample.height, nowMs: sample.nowMs };
+    this.#last = { height: sample.height, clockMs: sample.clockMs };
     const left = Math.max(0, sample.target - sample.height);
     const etaSeconds = this.#rate > 0 ? Math.ceil(left / this.#rate) : left === 0 ? 0 : null;
     const line =

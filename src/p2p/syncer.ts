@@ -64,7 +64,7 @@ export interface SyncOptions {
   readonly peers: PeerTable;
   readonly reqresp: ReqResp;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   readonly isBanned: (peer: string) => boolean;
   readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   readonly settings?: Partial<SyncSettings>;
@@ -98,7 +98,7 @@ interface PeerOutcome {
 
 export class Syncer extends EventEmitter<SyncEvents> {
   readonly settings: SyncSettings;
-  readonly #o: SyncOptions;
+  readonly #options: SyncOptions;
   readonly #preferred = new Set<string>();
   readonly #progress = new SyncProgress();
   readonly #stop = new AbortController();
@@ -110,7 +110,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
 
   constructor(options: SyncOptions) {
     super();
-    this.#o = options;
+    this.#options = options;
     this.settings = { ...DEFAULT_SYNC_SETTINGS, ...options.settings };
   }
 
@@ -125,7 +125,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
   }
 
   state(): SyncState {
-    const tip = this.#o.chain.tip();
+    const tip = this.#options.chain.tip();
     return { syncing: this.#syncing, height: tip.height, target: Math.max(tip.height, this.#target()), connected: this.#connected };
   }
 
@@ -146,7 +146,7 @@ export class Syncer extends EventEmitter<SyncEvents> {
       try {
         await this.#round();
       } catch (err) {
-        this.#o.log.error({ err: describeError(err) }, 'sync round failed');
+        this.#options.log.error({ err: describeError(err) }, 'sync round failed');
       }
     }
   }
@@ -169,8 +169,8 @@ export class Syncer extends EventEmitter<SyncEvents> {
         this.#syncing = false;
         this.#stopTimer();
         this.#progress.reset();
-        const tip = this.#o.chain.tip();
-        this.#o.log.info({ height: tip.height, hash: toHex(tip.hash), connected }, `synced height=${tip.height}`);
+        const tip = this.#options.chain.tip();
+        this.#options.log.info({ height: tip.height, hash: toHex(tip.hash), connected }, `synced height=${tip.height}`);
         this.emit('synced', { height: tip.height, hash: tip.hash, connected });
       }
     }
@@ -179,26 +179,26 @@ export class Syncer extends EventEmitter<SyncEvents> {
   #nextPeer(tried: ReadonlySet<string>): PeerRecord | undefined {
     for (const key of this.#preferred) {
       this.#preferred.delete(key);
-      const peer = this.#o.peers.get(key);
+      const peer = this.#options.peers.get(key);
       if (peer?.status && !tried.has(key) && this.#usable(peer)) return peer;
     }
-    const best = this.#o.peers.best(this.#o.chain.tip().chainwork, tried);
+    const best = this.#options.peers.best(this.#options.chain.tip().chainwork, tried);
     return best && this.#usable(best) ? best : undefined;
   }
 
   #usable(peer: PeerRecord): boolean {
-    return this.#o.peers.has(peer.key) && !this.#o.isBanned(peer.key);
+    return this.#options.peers.has(peer.key) && !this.#options.isBanned(peer.key);
   }
 
   #target(): number {
     let target = 0;
-    for (const peer of this.#o.peers.ready()) target = Math.max(target, peer.status!.height);
+    for (const peer of this.#options.peers.ready()) target = Math.max(target, peer.status!.height);
     return target;
   }
 
   /** Syncs from one peer until it has nothing more for us. */
   async #syncFrom(peer: PeerRecord): Promise<PeerOutcome> {
-    const { chain, log } = this.#o;
+    const { chain, log } = this.#options;
     let start: HeaderRunStart | undefined;
     let pending: CheckedHeader[] = [];
     let connected = 0;
@@ -207,18 +207,18 @@ export class Syncer extends EventEmitter<SyncEvents> {
       let result: HeaderChainResult;
       let count: number;
       try {
-        const headers = await requestHeaders(this.#o.reqresp, peer.id, { locator, max: MAX_HEADERS_PER_REQUEST }, this.#stop.signal);
+        const headers = await requestHeaders(this.#options.reqresp, peer.id, { locator, max: MAX_HEADERS_PER_REQUEST }, this.#stop.signal);
         count = headers.length;
-        result = checkHeaderChain(chain, headers, Math.floor(this.#o.nowMs() / 1000), start);
+        result = checkHeaderChain(chain, headers, Math.floor(this.#options.clockMs() / 1000), start);
         chain.noteHeaders?.(result.fresh.map((h) => h.header));
       } catch (err) {
-        if (isP2PError(err, 'unrequested')) this.#o.onPeerAction(peer.key, 'low-tolerance', `headers: ${err.reason}`);
+        if (isP2PError(err, 'unrequested')) this.#options.onPeerAction(peer.key, 'low-tolerance', `headers: ${err.reason}`);
         log.debug({ peer: peer.key, err: describeError(err) }, 'headers request failed');
         return { connected, ok: false };
       }
       if (result.error) {
         const action: PeerAction = result.error.score >= 100 ? 'fatal' : 'mid-tolerance';
-        this.#o.onPeerAction(peer.key, action, `sent an invalid header: ${result.error.message}`);
+        this.#options.onPeerAction(peer.key, action, `sent an invalid header: ${result.error.message}`);
         if (action === 'fatal') return { connected, ok: false };
       }
       pending = pending.concat(result.fresh);
@@ -232,11 +232,11 @@ export class Syncer extends EventEmitter<SyncEvents> {
         if (!outcome.ok) return { connected, ok: false };
       } else if (!more) {
         if (connected === 0 && (peer.status?.chainwork ?? 0n) > chain.tip().chainwork) {
-          this.#o.onPeerAction(peer.key, 'mid-tolerance', 'claimed more work than its headers show');
+          this.#options.onPeerAction(peer.key, 'mid-tolerance', 'claimed more work than its headers show');
           return { connected, ok: false };
         }
       } else if (pending.length > this.settings.maxPendingHeaders && !headersFirst) {
-        this.#o.onPeerAction(peer.key, 'mid-tolerance', `${pending.length} headers and still no more work than ours`);
+        this.#options.onPeerAction(peer.key, 'mid-tolerance', `${pending.length} headers and still no more work than ours`);
         return { connected, ok: false };
       }
       if (!more) return { connected, ok: true };
@@ -247,14 +247,14 @@ export class Syncer extends EventEmitter<SyncEvents> {
   async #download(peer: PeerRecord, headers: readonly CheckedHeader[]): Promise<PeerOutcome> {
     this.#startSyncing();
     const firstWork = headers[0]!.chainwork;
-    const helpers = this.#o.peers
+    const helpers = this.#options.peers
       .ready()
       .filter((p) => p.key !== peer.key && this.#usable(p) && p.status!.chainwork >= firstWork)
       .slice(0, this.settings.maxPeers - 1);
     const result = await downloadBlocks({
-      chain: this.#o.chain,
-      reqresp: this.#o.reqresp,
-      log: this.#o.log,
+      chain: this.#options.chain,
+      reqresp: this.#options.reqresp,
+      log: this.#options.log,
       headers,
       primary: peer,
       helpers,
@@ -263,13 +263,13 @@ export class Syncer extends EventEmitter<SyncEvents> {
       windowBlocks: this.settings.windowBlocks,
       maxBufferedBytes: this.settings.maxBufferedBytes,
       usable: (p) => this.#usable(p),
-      onPeerAction: this.#o.onPeerAction,
+      onPeerAction: this.#options.onPeerAction,
       onConnected: () => {
         this.#connected += 1;
       },
       signal: this.#stop.signal,
     });
-    if (result.failure) this.#o.log.warn({ peer: peer.key, connected: result.connected, reason: result.failure }, 'block download stopped');
+    if (result.failure) this.#options.log.warn({ peer: peer.key, connected: result.connected, reason: result.failure }, 'block download stopped');
     return { connected: result.connected, ok: result.failure === undefined };
   }
 
@@ -291,11 +291,11 @@ export class Syncer extends EventEmitter<SyncEvents> {
     const report = this.#progress.report({
       height: state.height,
       target: state.target,
-      peers: this.#o.peers.ready().length,
-      nowMs: this.#o.nowMs(),
-      scoring: this.#o.chain.scoringMode?.() ?? 'full',
+      peers: this.#options.peers.ready().length,
+      clockMs: this.#options.clockMs(),
+      scoring: this.#options.chain.scoringMode?.() ?? 'full',
     });
-    this.#o.log.info(
+    this.#options.log.info(
       { height: report.height, target: report.target, blocksPerSecond: report.blocksPerSecond, peers: report.peers, scoring: report.scoring },
       report.line,
     );

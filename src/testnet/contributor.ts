@@ -49,13 +49,13 @@ export interface RpcContributorOptions {
 }
 
 export class RpcContributor {
-  readonly #o: RpcContributorOptions;
+  readonly #options: RpcContributorOptions;
   readonly #errorFeedback: ErrorFeedback;
   #running = false;
   #last: Uint8Array | null = null;
 
   constructor(opts: RpcContributorOptions) {
-    this.#o = opts;
+    this.#options = opts;
     this.#errorFeedback = new ErrorFeedback(paramLayout(opts.params.model).total);
   }
 
@@ -64,15 +64,15 @@ export class RpcContributor {
     this.#running = true;
     while (this.#running) {
       try {
-        const tip = fromHex(await rpcCall<string>(this.#o.rpc, 'getbestblockhash'), 32);
+        const tip = fromHex(await rpcCall<string>(this.#options.rpc, 'getbestblockhash'), 32);
         if (this.#last && bytesEqual(this.#last, tip)) {
-          await sleep(this.#o.pollMs ?? 500);
+          await sleep(this.#options.pollMs ?? 500);
           continue;
         }
         this.#last = tip;
-        await this.#round(await fetchModel(this.#o.rpc));
+        await this.#round(await fetchModel(this.#options.rpc));
       } catch (err) {
-        this.#o.emit({ event: 'error', reason: describeError(err) });
+        this.#options.emit({ event: 'error', reason: describeError(err) });
         // An unreachable node is usually one still starting or stopping: wait, then try again.
         await sleep(err instanceof RpcError && err.code === 'unreachable' ? 2_000 : 1_000);
       }
@@ -84,14 +84,14 @@ export class RpcContributor {
   }
 
   async #round(model: FetchedModel): Promise<void> {
-    const { params, kind } = this.#o;
+    const { params, kind } = this.#options;
     const parentHash = fromHex(model.hash, 32);
     const base: ContributeOptions = {
       params,
-      dataset: this.#o.dataset,
+      dataset: this.#options.dataset,
       parentHash,
       model: model.params,
-      keyPair: this.#o.keyPair,
+      keyPair: this.#options.keyPair,
       errorFeedback: this.#errorFeedback,
       steps: params.training.innerSteps,
       lr: params.training.learningRate,
@@ -100,24 +100,24 @@ export class RpcContributor {
     const started = performance.now();
     let contribution: Contribution;
     if (kind === 'honest') {
-      this.#o.emit({ event: 'training', height: model.height });
+      this.#options.emit({ event: 'training', height: model.height });
       const delta = await honestDelta(base);
       if (!(await this.#stillTip(parentHash))) {
-        this.#o.emit({ event: 'skipped', height: model.height, reason: 'the tip moved while training' });
+        this.#options.emit({ event: 'skipped', height: model.height, reason: 'the tip moved while training' });
         return;
       }
       contribution = sealContribution(base, delta);
     } else {
       const extra = await this.#adversaryInputs(kind, model);
       if (typeof extra === 'string') {
-        this.#o.emit({ event: 'skipped', height: model.height, reason: extra });
+        this.#options.emit({ event: 'skipped', height: model.height, reason: extra });
         return;
       }
-      this.#o.emit({ event: 'training', height: model.height });
+      this.#options.emit({ event: 'training', height: model.height });
       contribution = await adversaryContribution(kind, { ...base, ...extra });
     }
-    const answer = await rpcCall<{ accepted: boolean; reason?: string }>(this.#o.rpc, 'submitcontribution', [toHex(encodeContribution(contribution))]);
-    this.#o.emit({
+    const answer = await rpcCall<{ accepted: boolean; reason?: string }>(this.#options.rpc, 'submitcontribution', [toHex(encodeContribution(contribution))]);
+    this.#options.emit({
       event: 'submitted',
       height: model.height,
       accepted: answer.accepted,
@@ -127,7 +127,7 @@ export class RpcContributor {
   }
 
   async #stillTip(hash: Uint8Array): Promise<boolean> {
-    return this.#running && bytesEqual(fromHex(await rpcCall<string>(this.#o.rpc, 'getbestblockhash'), 32), hash);
+    return this.#running && bytesEqual(fromHex(await rpcCall<string>(this.#options.rpc, 'getbestblockhash'), 32), hash);
   }
 
   /** What an adversary needs besides the honest options, or why it has nothing to do this round. */
@@ -135,9 +135,9 @@ export class RpcContributor {
     switch (kind) {
       case 'copycat': {
         // The best-scored contribution of the tip's block, re-signed for the next one.
-        const hex = await rpcCall<string>(this.#o.rpc, 'getblock', [model.hash, 0]);
+        const hex = await rpcCall<string>(this.#options.rpc, 'getblock', [model.hash, 0]);
         const block = decodeBlock(fromHex(hex));
-        const mine = this.#o.keyPair.publicKey;
+        const mine = this.#options.keyPair.publicKey;
         const candidates = block.contributions
           .map((c, i) => ({ c, score: block.report[i]?.score ?? -Infinity }))
           .filter(({ c }) => !bytesEqual(c.contributorPublicKey, mine))
@@ -146,11 +146,11 @@ export class RpcContributor {
       }
       case 'stale': {
         if (model.height === 0) return 'no parent before the genesis block to be stale on';
-        const older = await fetchModel(this.#o.rpc, model.height - 1);
+        const older = await fetchModel(this.#options.rpc, model.height - 1);
         return { staleParent: { hash: fromHex(older.hash, 32), model: older.params } };
       }
       case 'wrong-pages':
-        return this.#o.pagesOf ? { pagesOf: this.#o.pagesOf } : 'no other contributor to take pages from';
+        return this.#options.pagesOf ? { pagesOf: this.#options.pagesOf } : 'no other contributor to take pages from';
       default:
         return {};
     }

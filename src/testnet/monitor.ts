@@ -54,7 +54,7 @@ export interface ModelStatus {
 }
 
 export interface TestnetSnapshot {
-  readonly nowMs: number;
+  readonly clockMs: number;
   readonly startedMs: number;
   readonly network: string;
   readonly chainId: string;
@@ -108,10 +108,10 @@ export class TestnetMonitor {
   }
 
   /** One round of calls to every node (and, every few seconds, the model and ratings). */
-  async poll(nowMs: number): Promise<void> {
+  async poll(clockMs: number): Promise<void> {
     await Promise.all(this.#plan.nodes.map((_, i) => this.#pollNode(i)));
-    if (nowMs - this.#lastModelPollMs >= MODEL_POLL_MS) {
-      this.#lastModelPollMs = nowMs;
+    if (clockMs - this.#lastModelPollMs >= MODEL_POLL_MS) {
+      this.#lastModelPollMs = clockMs;
       await this.#pollModel();
     }
   }
@@ -123,21 +123,21 @@ export class TestnetMonitor {
     if (c) this.#contributors.set(name, { ...c, state: 'exited', lastReason: how, sinceMs: Date.now() });
   }
 
-  contributorEvent(name: string, event: ContributorEvent, nowMs: number): void {
+  contributorEvent(name: string, event: ContributorEvent, clockMs: number): void {
     const c = this.#contributors.get(name);
     if (!c) return;
     switch (event.event) {
       case 'ready':
-        this.#contributors.set(name, { ...c, state: 'ready', sinceMs: nowMs });
+        this.#contributors.set(name, { ...c, state: 'ready', sinceMs: clockMs });
         break;
       case 'training':
-        this.#contributors.set(name, { ...c, state: 'training', sinceMs: nowMs });
+        this.#contributors.set(name, { ...c, state: 'training', sinceMs: clockMs });
         break;
       case 'submitted':
         this.#contributors.set(name, {
           ...c,
           state: 'submitted',
-          sinceMs: nowMs,
+          sinceMs: clockMs,
           lastRoundMs: event.ms,
           submitted: c.submitted + 1,
           accepted: c.accepted + (event.accepted ? 1 : 0),
@@ -145,17 +145,17 @@ export class TestnetMonitor {
         });
         break;
       case 'skipped':
-        this.#contributors.set(name, { ...c, state: 'skipped', sinceMs: nowMs, lastReason: event.reason });
+        this.#contributors.set(name, { ...c, state: 'skipped', sinceMs: clockMs, lastReason: event.reason });
         break;
       case 'error':
-        this.#contributors.set(name, { ...c, state: 'error', sinceMs: nowMs, lastReason: event.reason });
+        this.#contributors.set(name, { ...c, state: 'error', sinceMs: clockMs, lastReason: event.reason });
         break;
     }
   }
 
-  snapshot(nowMs: number): TestnetSnapshot {
+  snapshot(clockMs: number): TestnetSnapshot {
     return {
-      nowMs,
+      clockMs,
       startedMs: this.#startedMs,
       network: this.#prepared.network,
       chainId: this.#prepared.chainId,

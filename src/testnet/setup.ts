@@ -7,7 +7,7 @@
  */
 import { CodedError, describeError } from '../../trainer/coded-error.ts';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_GENESIS_PATH, loadGenesis } from '../../chain/genesis.ts';
 import { decodeAddress } from '../../chain/address.ts';
@@ -19,6 +19,7 @@ import { WalletStore, type WalletInfo } from '../wallet/wallet-store.ts';
 import type { ContributorKind, NodeIdentity, TestnetOptions, TestnetPlan } from './config.ts';
 import { CONTRIBUTOR_WALLET_NAME, MINER_WALLET_NAME } from './names.ts';
 import { buildGenesis, genesisText, readGenesisJson, withBlockTime } from './genesis-builder.ts';
+import { pathExists } from '../file-exists.ts';
 
 export interface ContributorIdentity {
   readonly name: string;
@@ -120,7 +121,7 @@ async function installGenesis(plan: TestnetPlan, template: string, blockTime: nu
   const derived = blockTime !== undefined && blockTime !== source.params.pow.blockTimeSeconds;
   const wanted = derived ? withBlockTime(await readGenesisJson(template), blockTime) : null;
   const wantedId = wanted ? buildGenesis(wanted).chainId : toHex(source.hash);
-  if (await exists(plan.genesis)) {
+  if (await pathExists(plan.genesis)) {
     const present = await loadGenesis(plan.genesis);
     if (toHex(present.hash) !== wantedId) {
       throw new TestnetSetupError(
@@ -138,7 +139,7 @@ async function installGenesis(plan: TestnetPlan, template: string, blockTime: nu
 
 /** One random password for every wallet of the testnet, in a file only its owner can read. */
 async function ensurePassword(path: string): Promise<string> {
-  if (await exists(path)) return readPasswordFile(path);
+  if (await pathExists(path)) return readPasswordFile(path);
   const password = randomBytes(16).toString('hex');
   await writeFile(path, `${password}\n`, { mode: 0o600, flag: 'wx' });
   return password;
@@ -147,16 +148,6 @@ async function ensurePassword(path: string): Promise<string> {
 async function ensureWallet(datadir: string, name: string, prefix: string, password: string): Promise<WalletInfo> {
   const store = new WalletStore({ datadir, prefix, scrypt: LIGHT_SCRYPT });
   return (await store.exists(name)) ? store.info(name) : store.create(name, password);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /** The manifest: what runs where, for people and for scripts (tests read the pids from it). */

@@ -25,19 +25,19 @@ export function renderView(s: TestnetSnapshot, opts: RenderOptions): string[] {
   const hashRate = s.nodes.reduce((sum, n) => sum + (n.mining ? n.hashRate : 0), 0);
   const miners = s.nodes.filter((n) => n.mining).length;
 
-  lines.push(`${b('GradientCoin private testnet')} ${s.network} ${d(`(chain ${s.chainId.slice(0, 12)}…)`)}  up ${duration(s.nowMs - s.startedMs)}`);
+  lines.push(`${b('GradientCoin private testnet')} ${s.network} ${d(`(chain ${s.chainId.slice(0, 12)}…)`)}  up ${duration(s.clockMs - s.startedMs)}`);
   lines.push(d(`dashboard ${s.dashboard}   data ${s.root}   logs ${s.logs}`));
   lines.push('');
 
   if (best?.height !== null && best?.height !== undefined && best.tipTime !== null) {
-    const age = Math.max(0, s.nowMs / 1000 - best.tipTime);
+    const age = Math.max(0, s.clockMs / 1000 - best.tipTime);
     lines.push(
       `${b('Chain')}   height ${b(String(best.height))}   tip ${best.tip!.slice(0, 16)}…   last block ${duration(age * 1000)} ago   ` +
         `hash rate ${rate(hashRate)} (${miners} miner${miners === 1 ? '' : 's'})   target ${s.blockTimeSeconds} s/block`,
     );
     lines.push(`        ${nextBlock(age, s.blockTimeSeconds, s.collectionWindowSeconds)}`);
   } else {
-    lines.push(`${b('Chain')}   ${spinner(s.nowMs)} starting the nodes…`);
+    lines.push(`${b('Chain')}   ${spinner(s.clockMs)} starting the nodes…`);
     lines.push('');
   }
 
@@ -52,13 +52,13 @@ export function renderView(s: TestnetSnapshot, opts: RenderOptions): string[] {
   lines.push('');
 
   lines.push(b('Nodes'));
-  for (const n of s.nodes) lines.push(`  ${nodeLine(n, s.nowMs)}`);
+  for (const n of s.nodes) lines.push(`  ${nodeLine(n, s.clockMs)}`);
   if (s.contributors.length > 0) {
     lines.push('');
     lines.push(b('Contributors') + d('        rating: mu, sigma, ordinal (mu − 3σ), binaryMA; final = ordinal⁺ · binaryMA⁺'));
     lines.push(d(`  ${'name'.padEnd(12)} ${'address'.padEnd(16)} ${'mu'.padStart(6)} ${'sigma'.padStart(6)} ${'ord'.padStart(6)} ${'bMA'.padStart(6)} ${'final'.padStart(6)} ${'blocks'.padStart(6)} ${'earned GC'.padStart(13)}  now`));
     const sorted = [...s.contributors].sort((x, y) => (y.rating?.final ?? -1) - (x.rating?.final ?? -1) || x.name.localeCompare(y.name));
-    for (const c of sorted) lines.push(`  ${contributorLine(c, s.nowMs)}`);
+    for (const c of sorted) lines.push(`  ${contributorLine(c, s.clockMs)}`);
   }
   lines.push('');
   lines.push(d('Ctrl-C stops every process of the testnet; its data stays for the next start (--fresh starts over).'));
@@ -69,9 +69,9 @@ export function renderView(s: TestnetSnapshot, opts: RenderOptions): string[] {
 export function renderStatusLine(s: TestnetSnapshot): string {
   const best = bestNode(s.nodes);
   const hashRate = s.nodes.reduce((sum, n) => sum + (n.mining ? n.hashRate : 0), 0);
-  const parts = [`[testnet ${duration(s.nowMs - s.startedMs)}]`];
+  const parts = [`[testnet ${duration(s.clockMs - s.startedMs)}]`];
   if (best?.height !== null && best?.height !== undefined && best.tipTime !== null) {
-    parts.push(`height ${best.height} (last ${duration(Math.max(0, s.nowMs - best.tipTime * 1000))} ago)`);
+    parts.push(`height ${best.height} (last ${duration(Math.max(0, s.clockMs - best.tipTime * 1000))} ago)`);
   } else {
     parts.push('starting');
   }
@@ -99,28 +99,28 @@ function nextBlock(ageSeconds: number, blockTime: number, window: number): strin
   return `next block: scoring contributions and searching a nonce ${bar(Math.min(0.99, (ageSeconds - window) / expected))} ~${blockTime} s/block`;
 }
 
-function nodeLine(n: NodeStatus, nowMs: number): string {
+function nodeLine(n: NodeStatus, clockMs: number): string {
   const name = n.name.padEnd(7);
   if (n.exited !== null) return `${name} EXITED (${n.exited}): see its log`;
-  if (n.height === null) return `${name} ${spinner(nowMs)} starting (rpc ${n.rpcPort})`;
+  if (n.height === null) return `${name} ${spinner(clockMs)} starting (rpc ${n.rpcPort})`;
   const mining = n.mining ? `mining ${rate(n.hashRate).padStart(9)}, ${n.blocksFound} found` : 'not mining';
   const stale = n.error !== null ? `  (not answering: ${n.error.slice(0, 40)})` : '';
   return `${name} height ${String(n.height).padStart(5)}   peers ${n.peers}   mempool ${n.mempool}   ${mining}   rpc ${n.rpcPort}${stale}`;
 }
 
-function contributorLine(c: ContributorStatus, nowMs: number): string {
+function contributorLine(c: ContributorStatus, clockMs: number): string {
   const r = c.rating;
   const num = (x: number | undefined, digits = 2): string => (x === undefined ? '-' : x.toFixed(digits)).padStart(6);
   const rating = `${num(r?.mu)} ${num(r?.sigma)} ${num(r?.ordinal)} ${num(r?.binaryMA)} ${num(r?.final)} ${String(r?.contributions ?? 0).padStart(6)} ${shortAmount(BigInt(r?.rewards ?? '0')).padStart(13)}`;
   const label = c.kind === 'honest' ? c.name : `${c.name}*`;
-  return `${label.padEnd(12)} ${shortAddress(c.address).padEnd(16)} ${rating}  ${activity(c, nowMs)}`;
+  return `${label.padEnd(12)} ${shortAddress(c.address).padEnd(16)} ${rating}  ${activity(c, clockMs)}`;
 }
 
-function activity(c: ContributorStatus, nowMs: number): string {
-  const since = nowMs - c.sinceMs;
+function activity(c: ContributorStatus, clockMs: number): string {
+  const since = clockMs - c.sinceMs;
   switch (c.state) {
     case 'starting':
-      return `${spinner(nowMs)} loading the dataset`;
+      return `${spinner(clockMs)} loading the dataset`;
     case 'ready':
       return 'waiting for a tip';
     case 'training': {
@@ -180,8 +180,8 @@ function shortAddress(address: string): string {
   return address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address;
 }
 
-function spinner(nowMs: number): string {
-  return '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[Math.floor(nowMs / 250) % 10]!;
+function spinner(clockMs: number): string {
+  return '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[Math.floor(clockMs / 250) % 10]!;
 }
 
 /** Cuts a line to `width` visible columns, leaving ANSI sequences whole. */

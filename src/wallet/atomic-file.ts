@@ -5,8 +5,9 @@
  * new one, never a half-written one, and no partial copy lingers.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { pathExists } from '../file-exists.ts';
 
 export interface AtomicWriteOptions {
   /** Permissions of the new file (default 0600: owner only). */
@@ -57,21 +58,11 @@ async function linkNoClobber(temp: string, path: string): Promise<void> {
   } catch (err) {
     if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
   }
-  if (await exists(path)) throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: 'EEXIST' });
+  if (await pathExists(path, { followLinks: false })) throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: 'EEXIST' });
   await rename(temp, path);
 }
 
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV']);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
 
 /** Makes the new directory entry durable; some platforms cannot open a folder, which is harmless. */
 async function syncDir(dir: string): Promise<void> {

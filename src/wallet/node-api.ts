@@ -38,6 +38,7 @@ export interface NodeNetwork {
   readonly height: number;
 }
 
+/** One line of the history as the wallet uses it: the RPC's HistoryItem (src/rpc/methods/accounts.ts) field for field, with amounts parsed to bigint. */
 export interface HistoryEntry {
   readonly txid: string;
   readonly status: 'pending' | 'confirmed' | 'dropped';

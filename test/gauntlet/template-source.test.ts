@@ -78,7 +78,7 @@ test('an abort ends the wait with no template; a rebuild on the same tip does no
   const pool = new ContributionPool(g.params, chain.tip().hash);
   pool.add(await contribution(2));
   // A window far longer than the test: only the clock (or an abort) can end it.
-  const source = new GauntletTemplateSource({ pool, collectionWindowMs: 1e9, nowMs: () => clock });
+  const source = new GauntletTemplateSource({ pool, collectionWindowMs: 1e9, clockMs: () => clock });
   const controller = new AbortController();
   const pending = source.template({ chain, miner, now: TEST_NOW, signal: controller.signal });
   setTimeout(() => controller.abort(), 20);
@@ -87,7 +87,7 @@ test('an abort ends the wait with no template; a rebuild on the same tip does no
   const block = await source.template({ chain, miner, now: TEST_NOW, signal: never() });
   assert.equal(block?.contributions.length, 1);
   // A tip seen long ago (noteTip) needs no wait either.
-  const other = new GauntletTemplateSource({ pool, collectionWindowMs: 1e9, nowMs: () => clock });
+  const other = new GauntletTemplateSource({ pool, collectionWindowMs: 1e9, clockMs: () => clock });
   other.noteTip(chain.tip().hash);
   clock += 1e9;
   assert.ok(await other.template({ chain, miner, now: TEST_NOW, signal: never() }));

@@ -97,10 +97,10 @@ test('private networks: the same pre-shared key connects, another key or none do
   assert.deepEqual(p.net.readyPeers(), [q.net.peerId]);
 });
 
-test('a bootstrap list connects a new node by itself', { timeout: 60_000 }, async () => {
+test('a bootnode list connects a new node by itself', { timeout: 60_000 }, async () => {
   const tree = new BlockTree();
   const seed = await harness.node(tree, 'seed');
-  const fresh = await harness.node(tree, 'fresh', { bootstrap: [seed.net.addresses()[0]!] });
-  await waitFor(() => fresh.net.readyPeers().includes(seed.net.peerId), 'the bootstrap peer ready');
+  const fresh = await harness.node(tree, 'fresh', { bootnodes: [seed.net.addresses()[0]!] });
+  await waitFor(() => fresh.net.readyPeers().includes(seed.net.peerId), 'the bootnode ready');
   assert.ok(seed.net.readyPeers().includes(fresh.net.peerId));
 });

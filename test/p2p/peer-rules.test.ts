@@ -99,9 +99,9 @@ test('bounded queue: drops and counts what does not fit, runs the rest in order'
 
 test('sync progress line: rate over the last interval, eta, peers, scoring mode', () => {
   const progress = new SyncProgress();
-  const first = progress.report({ height: 0, target: 1000, peers: 2, nowMs: 0, scoring: 'assume-valid' });
+  const first = progress.report({ height: 0, target: 1000, peers: 2, clockMs: 0, scoring: 'assume-valid' });
   assert.equal(first.line, 'sync height=0 target=1000 blocks/s=0.0 eta=? peers=2 scoring=assume-valid');
-  const second = progress.report({ height: 250, target: 1000, peers: 3, nowMs: 5_000, scoring: 'full' });
+  const second = progress.report({ height: 250, target: 1000, peers: 3, clockMs: 5_000, scoring: 'full' });
   assert.equal(second.blocksPerSecond, 50);
   assert.equal(second.etaSeconds, 15);
   assert.equal(second.scoring, 'full');

@@ -38,7 +38,7 @@ before(async () => {
     protocols: server.net.names.protocols,
     limits,
     log: silentLogger(),
-    nowMs: Date.now,
+    clockMs: Date.now,
     isBanned: () => false,
     onPeerAction: (peer, action, reason) => actions.push({ peer, action, reason }),
   });

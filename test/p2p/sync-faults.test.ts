@@ -58,7 +58,7 @@ async function crookedPeer(victim: TestNode, twist: Misbehaviour): Promise<P2PNo
     protocols: victim.net.names.protocols,
     limits: protocolLimits(tree.params),
     log: silentLogger(),
-    nowMs: Date.now,
+    clockMs: Date.now,
     isBanned: () => false,
     onPeerAction: () => undefined,
   });

@@ -32,7 +32,7 @@ test('a transfer dropped by a reorganisation is logged with its id, kept by the 
   });
   const t = await startTestNode({ p2p: false, log: pino({ level: 'warn', base: null }, sink) });
   try {
-    const now = Math.floor(t.node.nowMs() / 1000);
+    const now = Math.floor(t.node.clockMs() / 1000);
     const start = genesisParent(GENESIS);
     const paid = transfer(params, KEYS[0]!, KEYS[4]!.address, 500_000_000n, 10_000n, 0n);
     const rival = transfer(params, KEYS[0]!, KEYS[5]!.address, 100_000_000n, 20_000n, 0n);

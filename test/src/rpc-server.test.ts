@@ -329,8 +329,8 @@ describe('chain, blocks and mining', () => {
 
     // A child arriving before its parent waits as an orphan and joins when the parent comes.
     const tipState = t.node.chain.tipState();
-    const parent = buildBlock(params, tipState, { miner: KEYS[7]!.address, timestamp: Math.floor(t.node.nowMs() / 1000) });
-    const child = buildBlock(params, childParent(params, tipState, parent), { miner: KEYS[7]!.address, timestamp: Math.floor(t.node.nowMs() / 1000) + 1 });
+    const parent = buildBlock(params, tipState, { miner: KEYS[7]!.address, timestamp: Math.floor(t.node.clockMs() / 1000) });
+    const child = buildBlock(params, childParent(params, tipState, parent), { miner: KEYS[7]!.address, timestamp: Math.floor(t.node.clockMs() / 1000) + 1 });
     assert.equal(await result('submitblock', [blockHex(child)]), 'orphan');
     assert.equal((await result<Record<string, unknown>>('getblockchaininfo'))['orphans'], 1);
     assert.equal(await result('submitblock', [blockHex(parent)]), null);

@@ -77,7 +77,7 @@ test('command lines: every other node is a bootnode, mDNS off, loopback only; mi
 function snapshot(overrides: Partial<TestnetSnapshot> = {}): TestnetSnapshot {
   const node = { rpcPort: 19445, mining: true, height: 12, tip: 'ab'.repeat(32), tipTime: 1_000_000, peers: 2, hashRate: 250_000, blocksFound: 6, mempool: 0, error: null, exited: null };
   return {
-    nowMs: 1_000_004_000,
+    clockMs: 1_000_004_000,
     startedMs: 1_000_004_000 - 133_000,
     network: 'gradientcoin-testnet',
     chainId: 'cd'.repeat(32),
@@ -121,7 +121,7 @@ test('the view shows height, tip age, hash rate, the loss and its fall, peers, r
   assert.ok(lines.every((l) => !l.includes('\x1b')), 'no ANSI codes without color');
   assert.ok(renderView(snapshot(), { width: 40, color: true }).every((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length <= 40), 'lines are cut to the width');
 
-  const later = renderView(snapshot({ nowMs: 1_000_015_000 }), { width: 200, color: false }).join('\n');
+  const later = renderView(snapshot({ clockMs: 1_000_015_000 }), { width: 200, color: false }).join('\n');
   assert.match(later, /next block: scoring contributions and searching a nonce \[█{10}░{10}\] ~20 s\/block/);
   const starting = renderView(snapshot({ nodes: snapshot().nodes.map((n) => ({ ...n, height: null, tip: null, tipTime: null })), model: null }), { width: 200, color: false }).join('\n');
   assert.match(starting, /starting the nodes/);

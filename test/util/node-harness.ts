@@ -59,7 +59,7 @@ export async function solvedBlock(node: FullNode, miner: Uint8Array = KEYS[7]!.a
     chain: node.chain,
     mempool: node.mempool,
     miner,
-    now: Math.floor(node.nowMs() / 1000),
+    now: Math.floor(node.clockMs() / 1000),
     signal: new AbortController().signal,
   });
   if (!block) throw new Error('no template');

@@ -28,7 +28,7 @@ export class Harness {
   async node(tree: BlockTree, name: string, options: Partial<P2PNetworkOptions> = {}): Promise<TestNode> {
     const dir = join(this.root, `${this.#count++}-${name}`);
     const chain = await openTestChain(tree, dir, { clock: () => Math.floor(testClockMs() / 1000) });
-    const net = await P2PNetwork.create({ chain, mdns: false, nowMs: testClockMs, inboundConnectionsPerSecond: 1_000, ...options });
+    const net = await P2PNetwork.create({ chain, mdns: false, clockMs: testClockMs, inboundConnectionsPerSecond: 1_000, ...options });
     await net.start();
     let closed = false;
     const node: TestNode = {

@@ -119,7 +119,12 @@ const Q3 = fromWords(0xbf14ce19, 0x9eaadbb7); // -7.93650757867487942473e-05
 const Q4 = fromWords(0x3ed0cfca, 0x86e65239); // 4.00821782732936239552e-06
 const Q5 = fromWords(0xbe8afdb7, 0x6e09c32d); // -2.01099218183624371326e-07
 
-/** e^x − 1 without the cancellation of exp(x) − 1 near 0 (error < 1 ulp). */
+/**
+ * e^x − 1 without the cancellation of exp(x) − 1 near 0 (error < 1 ulp). Its argument reduction
+ * (x = k·ln2 + hi − lo) repeats exp's on purpose: each function is a line-by-line transcription of
+ * its fdlibm source (e_exp.c, s_expm1.c), which is how both are checked, and exp is the evaluator's
+ * hottest call, where a shared helper would return three values per call.
+ */
 export function expm1(x: number): number {
   if (x !== x) return x + x;
   const ax = x < 0 ? -x : x;

@@ -54,8 +54,15 @@ const STATUS_BYTES = 1 + HASH_ITEM_BYTES * 2 + 5 + 42;
 /** The limits for a network (block limits follow its genesis). */
 export function protocolLimits(params: ChainParams): ProtocolLimitTable {
   const blockChunk = RESULT_BYTE + params.limits.maxBlockBytes;
-  const blocksBudget = Math.max(BLOCKS_RESPONSE_BUDGET, blockChunk);
-  const blocksRate: RateLimit = { capacity: 1_024, refillPerSecond: 512 };
+  // Both block protocols answer with the same blocks: only their requests differ.
+  const blockResponses = {
+    maxChunkBytes: blockChunk,
+    maxChunks: MAX_BLOCKS_PER_REQUEST,
+    maxResponseBytes: Math.max(BLOCKS_RESPONSE_BUDGET, blockChunk),
+    requestTimeoutMs: 5_000,
+    responseTimeoutMs: 30_000,
+    rateLimit: { capacity: 1_024, refillPerSecond: 512 },
+  } as const;
   return Object.freeze({
     status: Object.freeze({
       maxRequestBytes: STATUS_BYTES,
@@ -75,23 +82,7 @@ export function protocolLimits(params: ChainParams): ProtocolLimitTable {
       responseTimeoutMs: 10_000,
       rateLimit: { capacity: 20, refillPerSecond: 4 },
     }),
-    blocksByHash: Object.freeze({
-      maxRequestBytes: 1 + ARRAY_BYTES + MAX_BLOCKS_PER_REQUEST * HASH_ITEM_BYTES,
-      maxChunkBytes: blockChunk,
-      maxChunks: MAX_BLOCKS_PER_REQUEST,
-      maxResponseBytes: blocksBudget,
-      requestTimeoutMs: 5_000,
-      responseTimeoutMs: 30_000,
-      rateLimit: blocksRate,
-    }),
-    blocksByRange: Object.freeze({
-      maxRequestBytes: 1 + 5 + 5,
-      maxChunkBytes: blockChunk,
-      maxChunks: MAX_BLOCKS_PER_REQUEST,
-      maxResponseBytes: blocksBudget,
-      requestTimeoutMs: 5_000,
-      responseTimeoutMs: 30_000,
-      rateLimit: blocksRate,
-    }),
+    blocksByHash: Object.freeze({ maxRequestBytes: 1 + ARRAY_BYTES + MAX_BLOCKS_PER_REQUEST * HASH_ITEM_BYTES, ...blockResponses }),
+    blocksByRange: Object.freeze({ maxRequestBytes: 1 + 5 + 5, ...blockResponses }),
   });
 }

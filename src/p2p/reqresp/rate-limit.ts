@@ -11,31 +11,31 @@ export class TokenBucket {
   #tokens: number;
   #lastMs: number;
 
-  constructor(limit: RateLimit, nowMs: number) {
+  constructor(limit: RateLimit, clockMs: number) {
     if (!(limit.capacity > 0) || !(limit.refillPerSecond >= 0)) throw new RangeError('a token bucket needs a positive capacity');
     this.capacity = limit.capacity;
     this.refillPerSecond = limit.refillPerSecond;
     this.#tokens = limit.capacity;
-    this.#lastMs = nowMs;
+    this.#lastMs = clockMs;
   }
 
-  /** Tokens available at `nowMs`. */
-  available(nowMs: number): number {
-    this.#refill(nowMs);
+  /** Tokens available at `clockMs`. */
+  available(clockMs: number): number {
+    this.#refill(clockMs);
     return this.#tokens;
   }
 
   /** Takes `cost` tokens if there are that many; a cost above the capacity never passes. */
-  take(cost: number, nowMs: number): boolean {
-    this.#refill(nowMs);
+  take(cost: number, clockMs: number): boolean {
+    this.#refill(clockMs);
     if (cost > this.#tokens) return false;
     this.#tokens -= cost;
     return true;
   }
 
-  #refill(nowMs: number): void {
-    const elapsed = Math.max(0, nowMs - this.#lastMs) / 1000;
-    this.#lastMs = Math.max(this.#lastMs, nowMs);
+  #refill(clockMs: number): void {
+    const elapsed = Math.max(0, clockMs - this.#lastMs) / 1000;
+    this.#lastMs = Math.max(this.#lastMs, clockMs);
     this.#tokens = Math.min(this.capacity, this.#tokens + elapsed * this.refillPerSecond);
   }
 }
@@ -49,13 +49,13 @@ export class PeerRateLimiter {
     this.limit = limit;
   }
 
-  take(peer: string, cost: number, nowMs: number): boolean {
+  take(peer: string, cost: number, clockMs: number): boolean {
     let bucket = this.#buckets.get(peer);
     if (!bucket) {
-      bucket = new TokenBucket(this.limit, nowMs);
+      bucket = new TokenBucket(this.limit, clockMs);
       this.#buckets.set(peer, bucket);
     }
-    return bucket.take(cost, nowMs);
+    return bucket.take(cost, clockMs);
   }
 
   forget(peer: string): void {

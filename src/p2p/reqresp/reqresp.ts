@@ -34,7 +34,7 @@ export interface ReqRespOptions {
   readonly protocols: ReqRespProtocols;
   readonly limits: ProtocolLimitTable;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clockMs: () => number;
   readonly isBanned: (peer: string) => boolean;
   readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   /** Concurrent inbound streams per connection and protocol. */
@@ -63,21 +63,21 @@ const RESPONSE_PENALTY: Partial<Record<P2PErrorCode, PeerAction>> = {
 
 export class ReqResp {
   readonly counters: ReqRespCounters = { served: 0, refusedRateLimited: 0, refusedInvalid: 0, requested: 0, failed: {} };
-  readonly #opts: ReqRespOptions;
+  readonly #options: ReqRespOptions;
   readonly #limiters = new Map<ProtocolKind, PeerRateLimiter>();
   readonly #stop = new AbortController();
 
   constructor(options: ReqRespOptions) {
-    this.#opts = options;
+    this.#options = options;
   }
 
   async handle<T>(kind: ProtocolKind, handler: RequestHandler<T>): Promise<void> {
-    const limits = this.#opts.limits[kind];
+    const limits = this.#options.limits[kind];
     this.#limiters.set(kind, new PeerRateLimiter(limits.rateLimit));
-    await this.#opts.node.handle(
-      this.#opts.protocols[kind],
+    await this.#options.node.handle(
+      this.#options.protocols[kind],
       (stream, connection) => this.#serve(kind, handler, stream, connection),
-      { maxInboundStreams: this.#opts.maxInboundStreams ?? 8, maxOutboundStreams: 16 },
+      { maxInboundStreams: this.#options.maxInboundStreams ?? 8, maxOutboundStreams: 16 },
     );
   }
 
@@ -93,7 +93,7 @@ export class ReqResp {
     parse: (payloads: Uint8Array[]) => R,
     signal?: AbortSignal,
   ): Promise<R> {
-    const limits = this.#opts.limits[kind];
+    const limits = this.#options.limits[kind];
     const peerKey = peer.toString();
     this.counters.requested += 1;
     const timeout = AbortSignal.timeout(limits.responseTimeoutMs);
@@ -105,7 +105,7 @@ export class ReqResp {
       this.counters.failed[failure.code] = (this.counters.failed[failure.code] ?? 0) + 1;
       const action = RESPONSE_PENALTY[failure.code];
       if (action && !this.#stop.signal.aborted && !(signal?.aborted ?? false)) {
-        this.#opts.onPeerAction(peerKey, action, `${kind} response: ${failure.message}`);
+        this.#options.onPeerAction(peerKey, action, `${kind} response: ${failure.message}`);
       }
       throw failure;
     }
@@ -118,17 +118,17 @@ export class ReqResp {
 
   async stop(): Promise<void> {
     this.#stop.abort(new P2PError('closed', 'the network is stopping'));
-    for (const kind of this.#limiters.keys()) await this.#opts.node.unhandle(this.#opts.protocols[kind]).catch(() => undefined);
+    for (const kind of this.#limiters.keys()) await this.#options.node.unhandle(this.#options.protocols[kind]).catch(() => undefined);
   }
 
   async #request(peer: PeerId, kind: ProtocolKind, body: Uint8Array, limits: ProtocolLimits, signal: AbortSignal): Promise<Uint8Array[]> {
     let stream: Stream;
     try {
-      stream = await this.#opts.node.dialProtocol(peer, this.#opts.protocols[kind], { signal });
+      stream = await this.#options.node.dialProtocol(peer, this.#options.protocols[kind], { signal });
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof Error && err.name === 'UnsupportedProtocolError') {
-        throw new P2PError('unsupported-protocol', `${peer.toString()} does not speak ${this.#opts.protocols[kind]}`);
+        throw new P2PError('unsupported-protocol', `${peer.toString()} does not speak ${this.#options.protocols[kind]}`);
       }
       throw new P2PError('dial-failed', `cannot open ${kind} to ${peer.toString()}: ${describeError(err)}`);
     }
@@ -150,9 +150,9 @@ export class ReqResp {
 
   async #serve<T>(kind: ProtocolKind, handler: RequestHandler<T>, stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString();
-    const limits = this.#opts.limits[kind];
-    const log = this.#opts.log;
-    if (this.#opts.isBanned(peer)) {
+    const limits = this.#options.limits[kind];
+    const log = this.#options.log;
+    if (this.#options.isBanned(peer)) {
       stream.abort(new P2PError('banned', 'banned peer'));
       return;
     }
@@ -174,21 +174,21 @@ export class ReqResp {
         return;
       }
       if (failure.code === 'timeout' || failure.code === 'stream-reset') {
-        this.#opts.onPeerAction(peer, 'high-tolerance', `${kind} request: ${failure.message}`);
+        this.#options.onPeerAction(peer, 'high-tolerance', `${kind} request: ${failure.message}`);
         stream.abort(failure);
         return;
       }
       // The answer goes out before the ban hangs up, so the peer learns why.
       await this.#sendAndClose(stream, [encodeErrorChunk(RESULT.invalidRequest, failure.message)]);
-      this.#opts.onPeerAction(peer, 'fatal', `${kind} request: ${failure.message}`);
+      this.#options.onPeerAction(peer, 'fatal', `${kind} request: ${failure.message}`);
       return;
     }
     clearTimeout(deadline);
     const cost = handler.cost(request);
-    if (!this.#limiters.get(kind)!.take(peer, cost, this.#opts.nowMs())) {
+    if (!this.#limiters.get(kind)!.take(peer, cost, this.#options.clockMs())) {
       this.counters.refusedRateLimited += 1;
       await this.#sendAndClose(stream, [encodeErrorChunk(RESULT.rateLimited, `over the ${kind} rate limit`)]);
-      this.#opts.onPeerAction(peer, 'high-tolerance', `${kind}: over the rate limit`);
+      this.#options.onPeerAction(peer, 'high-tolerance', `${kind}: over the rate limit`);
       return;
     }
     try {

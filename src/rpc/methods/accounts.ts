@@ -21,6 +21,7 @@ export const MAX_HISTORY_LIMIT = 10_000;
 
 const ADDRESS = { name: 'address', description: "an address on this network (bech32m with the network's prefix)" } as const;
 
+/** One line of getaccounthistory's answer, amounts as decimal strings (the wallet's HistoryEntry parses it). */
 export interface HistoryItem {
   readonly txid: string;
   /** pending: in the mempool; confirmed: in a main-chain block; dropped: a reorganisation took it out for good. */

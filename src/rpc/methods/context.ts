@@ -40,7 +40,7 @@ export interface RpcNode {
   /** When the node started, milliseconds since the epoch. */
   readonly startedAtMs: number;
   /** The node's clock, milliseconds since the epoch. */
-  nowMs(): number;
+  clockMs(): number;
   /** null when the node does not mine. */
   mining(): MiningStatus | null;
   /** Adds a block to the chain and announces it when it was stored; throws VerifyError. */

@@ -16,6 +16,6 @@ export const controlMethods: RpcMethodTable = {
     summary: 'seconds since the node started',
     params: [],
     result: 'an integer number of seconds',
-    run: (_p, node) => Math.max(0, Math.floor((node.nowMs() - node.startedAtMs) / 1000)),
+    run: (_p, node) => Math.max(0, Math.floor((node.clockMs() - node.startedAtMs) / 1000)),
   },
 };

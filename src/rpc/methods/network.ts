@@ -1,28 +1,24 @@
 /** The P2P network: the peers and this node's own place in it. */
 import type { RpcMethodTable } from './method.ts';
-import { hex256 } from './views.ts';
+import { hex256, peersWithReadiness } from './views.ts';
 
 export const networkMethods: RpcMethodTable = {
   getpeerinfo: {
     summary: 'the connected peers: address, direction, the tip they claim, their score',
     params: [],
     result: '[{id, addr, inbound, conntime, ready, height, tip, chainwork, score}]',
-    run: (_p, node) => {
-      const network = node.network;
-      if (!network) return [];
-      const ready = new Set(network.readyPeers());
-      return network.peers().map((peer) => ({
+    run: (_p, node) =>
+      peersWithReadiness(node.network).map((peer) => ({
         id: peer.id,
         addr: peer.address,
         inbound: peer.direction === 'inbound',
         conntime: Math.floor(peer.connectedAtMs / 1000),
-        ready: ready.has(peer.id),
+        ready: peer.ready,
         height: peer.height,
         tip: peer.tip,
         chainwork: peer.chainwork === null ? null : hex256(peer.chainwork),
         score: peer.score,
-      }));
-    },
+      })),
   },
 
   getnetworkinfo: {

@@ -14,6 +14,7 @@ import { contributionId, transferId } from '../../../consensus/ids.ts';
 import { toHex } from '../../../consensus/hash.ts';
 import { bitsToTarget } from '../../../consensus/pow/compact.ts';
 import { medianTimePast, MEDIAN_TIME_SPAN } from '../../../consensus/pow/timestamps.ts';
+import type { RpcNetwork } from './context.ts';
 
 export function addressText(params: ChainParams, hash: Uint8Array): string {
   return encodeAddress(params.addressPrefix, hash);
@@ -21,6 +22,13 @@ export function addressText(params: ChainParams, hash: Uint8Array): string {
 
 export function bitsHex(bits: number): string {
   return bits.toString(16).padStart(8, '0');
+}
+
+/** The connected peers, each with whether it has finished the status handshake (none without a network). */
+export function peersWithReadiness(network: RpcNetwork | null): (ReturnType<RpcNetwork['peers']>[number] & { readonly ready: boolean })[] {
+  if (!network) return [];
+  const ready = new Set(network.readyPeers());
+  return network.peers().map((peer) => ({ ...peer, ready: ready.has(peer.id) }));
 }
 
 export function hex256(value: bigint): string {
@@ -94,6 +102,7 @@ export function contributionView(params: ChainParams, c: Contribution): Record<s
   };
 }
 
+/** A report entry as JSON: every field of ReportEntry in its order (addresses as text, the reward as a decimal string). */
 export function reportView(params: ChainParams, e: ReportEntry): Record<string, unknown> {
   return {
     contributor: addressText(params, e.contributor),

@@ -4,6 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.ts';
+import { useInvocationDirectory } from './working-dir.ts';
+
+useInvocationDirectory();
 
 const program = new Command();
 program

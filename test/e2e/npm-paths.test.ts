@@ -21,7 +21,7 @@ test('relative paths given through `npm run gc` are the caller\'s folder', { tim
   const dir = await mkdtemp(join(tmpdir(), 'gc-npm-paths-'));
   const name = `paths-${process.pid}`;
   try {
-    const env = { ...process.env, PATH: `${join(REPO, 'node_modules', '.bin')}${delimiter}${process.env['PATH'] ?? ''}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(REPO, 'node_modules', '.bin')}${delimiter}${process.env['PATH'] ?? ''}` };
     delete env['INIT_CWD'];
     delete env['npm_lifecycle_event'];
     const args = ['run', '-s', '--prefix', REPO, 'gc', '--', 'genesis', '--out', `${name}.json`, '--swarm-key', `${name}.key`, '--network', 'paths'];

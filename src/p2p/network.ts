@@ -22,6 +22,7 @@ import { describeError, isP2PError, P2PError } from './errors.ts';
 import { GossipRouter, gossipOptions, topicLimits, type GossipCounters, type TopicLimits } from './gossip.ts';
 import { localStatus, networkMismatch, requestStatus, statusHandler } from './handshake.ts';
 import { createP2PNode, type NodeOptions, type P2PNode } from './node.ts';
+import { DialFailures } from './dial-failures.ts';
 import { PeerScores, type PeerAction, type ScoreOptions } from './peer-score.ts';
 import { PeerTable, type PeerRecord } from './peers.ts';
 import { networkNames, type NetworkNames, type TopicKind } from './protocols.ts';
@@ -108,6 +109,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly #gossip: GossipRouter;
   readonly #sync: Syncer;
   readonly #dialedAt = new Map<string, number>();
+  readonly #dialFailures: DialFailures;
   readonly #topicLimits: TopicLimits;
   #bansIssued = 0;
   #wrongNetwork = 0;
@@ -125,6 +127,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.node = node;
     this.#bans = bans;
     this.#scores = scores;
+    this.#dialFailures = new DialFailures(options.psk !== undefined);
     const onPeerAction = (peer: string, action: PeerAction, reason: string): void => this.#onPeerAction(peer, action, reason);
     const isBanned = (peer: string): boolean => this.#bans.isBanned(peer, this.#now());
     this.#topicLimits = topicLimits(this.#chain.params, options.maxGossipMessageBytes);
@@ -348,6 +351,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       return;
     }
     const connection: Connection | undefined = this.node.getConnections(id)[0];
+    this.#dialFailures.connected();
     const record = this.#peers.add(id, connection?.direction ?? 'inbound', this.#now());
     void this.#handshake(record);
   };
@@ -367,7 +371,10 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     if (this.#peers.size >= (this.#o.targetPeers ?? 16)) return;
     if (now - (this.#dialedAt.get(key) ?? -Infinity) < REDIAL_BACKOFF_MS) return;
     this.#dialedAt.set(key, now);
-    this.node.dial(id).catch((err: unknown) => this.#log.debug({ peer: key, err: describeError(err) }, 'dial failed'));
+    this.node.dial(id).catch((err: unknown) => {
+      this.#dialFailures.failed(describeError(err));
+      this.#log.debug({ peer: key, err: describeError(err) }, 'dial failed');
+    });
   };
 
   async #handshake(peer: PeerRecord): Promise<void> {
@@ -421,9 +428,14 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       for (const address of this.#o.bootstrap ?? []) {
         if (now - (this.#dialedAt.get(address) ?? -Infinity) < REDIAL_BACKOFF_MS) continue;
         this.#dialedAt.set(address, now);
-        this.node.dial(multiaddr(address)).catch((err: unknown) => this.#log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
+        this.node.dial(multiaddr(address)).catch((err: unknown) => {
+          this.#dialFailures.failed(describeError(err));
+          this.#log.debug({ address, err: describeError(err) }, 'bootstrap dial failed');
+        });
       }
     }
+    const warning = this.#dialFailures.check(this.#peers.size, now);
+    if (warning) this.#log.warn({ failedDials: warning.failures, lastError: warning.lastError }, warning.message);
   }
 
   #onPeerAction(peer: string, action: PeerAction, reason: string): void {

@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.ts';
 import { VERSION } from '../version.ts';
 import { describeError, isCodedError } from '../../trainer/coded-error.ts';
+import { useInvocationDirectory } from './working-dir.ts';
+
+useInvocationDirectory();
 
 const program = new Command();
 program

@@ -43,6 +43,7 @@ import { DEFAULT_BIND, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, listenAddress } from 
 import { ensureDatadir, type DatadirLayout } from './datadir.ts';
 import { formatStatusLine, type StatusSnapshot } from './status-line.ts';
 import { DroppedTransfers } from './dropped-transfers.ts';
+import { probeMulticastRoute } from '../p2p/multicast-probe.ts';
 import { addressHash } from '../../consensus/address.ts';
 import { transferId } from '../../consensus/ids.ts';
 
@@ -214,7 +215,12 @@ export class FullNode implements RpcNode {
       this.network.on('peer:disconnected', ({ peer }) => log.info({ peer }, 'peer disconnected'));
       await this.network.start().catch((err: unknown) => {
         throw listenError(err, o.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)]);
-      });
+      });      if (this.networkSettings.mdns) {
+        const noRoute = await probeMulticastRoute();
+        if (noRoute !== null) {
+          log.warn({ error: noRoute }, 'mDNS cannot find peers: this host has no route for multicast; give peers with --bootnodes (--no-mdns silences this)');
+        }
+      }
     }
     if (o.mining) this.#startMining(o.mining);
     const interval = o.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;

@@ -122,6 +122,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       scores,
       settings: this.settings,
       bootnodes: options.bootnodes ?? [],
+      privateNetwork: options.psk !== undefined,
       ...(options.banDurationMs ? { banDurationMs: options.banDurationMs } : {}),
       log: this.#log,
       clockMs: this.#now,

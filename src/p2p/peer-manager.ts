@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { BAN_DURATION_MS, type BanEntry, type BanList, type BanReason } from './ban-list.ts';
 import { describeError, isP2PError } from './errors.ts';
 import { networkMismatch, requestStatus } from './handshake.ts';
+import { DialFailures } from './dial-failures.ts';
 import type { NetworkSettings } from './network-options.ts';
 import type { P2PNode } from './node.ts';
 import type { PeerAction, PeerScores } from './peer-score.ts';
@@ -48,6 +49,8 @@ export interface PeerManagerOptions {
   readonly settings: NetworkSettings;
   /** Multiaddrs redialled while below the target. */
   readonly bootnodes: readonly string[];
+  /** A swarm key is in use: failing handshakes then most likely mean another key. */
+  readonly privateNetwork: boolean;
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
   readonly log: Logger;
   readonly clockMs: () => number;
@@ -58,6 +61,7 @@ export interface PeerManagerOptions {
 export class PeerManager extends EventEmitter<PeerManagerEvents> {
   readonly #options: PeerManagerOptions;
   readonly #dialedAt = new Map<string, number>();
+  readonly #dialFailures: DialFailures;
   #bansIssued = 0;
   #wrongNetwork = 0;
   #stopping = false;
@@ -65,6 +69,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   constructor(options: PeerManagerOptions) {
     super();
     this.#options = options;
+    this.#dialFailures = new DialFailures(options.privateNetwork);
   }
 
   get bansIssued(): number {
@@ -197,9 +202,17 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
       for (const address of this.#options.bootnodes) {
         if (now - (this.#dialedAt.get(address) ?? -Infinity) < settings.redialBackoffMs) continue;
         this.#dialedAt.set(address, now);
-        this.#options.node.dial(multiaddr(address)).catch((err: unknown) => this.#options.log.debug({ address, err: describeError(err) }, 'bootstrap dial failed'));
+        this.#options.node.dial(multiaddr(address)).catch((err: unknown) => this.#dialFailed({ address }, err));
       }
     }
+    const warning = this.#dialFailures.check(peers.size, now);
+    if (warning) this.#options.log.warn({ failedDials: warning.failures, lastError: warning.lastError }, warning.message);
+  }
+
+  /** A dial that failed: logged, and counted toward the "no peers" warning. */
+  #dialFailed(target: { readonly peer?: string; readonly address?: string }, err: unknown): void {
+    this.#dialFailures.failed(describeError(err));
+    this.#options.log.debug({ ...target, err: describeError(err) }, 'dial failed');
   }
 
   readonly #onConnect = (event: CustomEvent<PeerId>): void => {
@@ -210,6 +223,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
       return;
     }
     const connection: Connection | undefined = this.#options.node.getConnections(id)[0];
+    this.#dialFailures.connected();
     const record = this.#options.peers.add(id, connection?.direction ?? 'inbound', this.#options.clockMs());
     void this.#handshake(record);
   };
@@ -230,7 +244,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     if (peers.size >= settings.targetPeers) return;
     if (now - (this.#dialedAt.get(key) ?? -Infinity) < settings.redialBackoffMs) return;
     this.#dialedAt.set(key, now);
-    this.#options.node.dial(id).catch((err: unknown) => this.#options.log.debug({ peer: key, err: describeError(err) }, 'dial failed'));
+    this.#options.node.dial(id).catch((err: unknown) => this.#dialFailed({ peer: key }, err));
   };
 
   async #handshake(peer: PeerRecord): Promise<void> {

@@ -2,8 +2,9 @@
  * `gradientcoin testnet`: a private network on this machine in one command. It prepares the
  * folder (setup.ts), starts the nodes as separate processes on loopback ports, each with the
  * others as bootnodes and mDNS off, the first ones mining, then the contributors, and shows the
- * network live until Ctrl-C (SIGINT) or SIGTERM, when it stops every process and says where the
- * data and logs are.
+ * network live until Ctrl-C (SIGINT), SIGTERM or SIGHUP, when it stops every process and says
+ * where the data and logs are. It also stops when its own parent goes: under `npm run` that parent
+ * is a shell, which passes no signal on and dies alone when npm is stopped with SIGTERM.
  */
 import { CodedError } from '../../trainer/coded-error.ts';
 import { createServer } from 'node:net';
@@ -28,6 +29,7 @@ const TTY_REFRESH_MS = 1_000;
 const LINE_EVERY_MS = 5_000;
 const STOP_GRACE_MS = 15_000;
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const PARENT_CHECK_MS = 1_000;
 
 export class TestnetStartError extends CodedError<'port-in-use' | 'node-failed'> {}
 
@@ -50,6 +52,12 @@ export async function runTestnet(opts: TestnetOptions, io: LaunchIo): Promise<nu
   // A closed terminal (SIGHUP) stops the testnet as Ctrl-C does; its output then goes nowhere.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   io.out.on('error', () => undefined);
+  // A parent that died (npm stopped by SIGTERM, the shell of a closed session) stops the testnet too.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parent) onSignal();
+  }, PARENT_CHECK_MS);
+  parentWatch.unref();
 
   const startedMs = Date.now();
   const monitor = new TestnetMonitor(plan, prepared, startedMs);
@@ -87,6 +95,7 @@ export async function runTestnet(opts: TestnetOptions, io: LaunchIo): Promise<nu
     await watch(monitor, io, stopped);
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    clearInterval(parentWatch);
     say('stopping the testnet (SIGINT to every process; SIGKILL after 15 s) …');
     const reports = await supervisor.stopAll(STOP_GRACE_MS);
     process.off('exit', killOnExit);

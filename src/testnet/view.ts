@@ -31,8 +31,10 @@ export function renderView(s: TestnetSnapshot, opts: RenderOptions): string[] {
 
   if (best?.height !== null && best?.height !== undefined && best.tipTime !== null) {
     const age = Math.max(0, s.clockMs / 1000 - best.tipTime);
+    // At height 0 the tip's time is the genesis', which may be days old: not a "last block".
+    const last = best.height === 0 ? 'waiting for block 1' : `last block ${duration(age * 1000)} ago`;
     lines.push(
-      `${b('Chain')}   height ${b(String(best.height))}   tip ${best.tip!.slice(0, 16)}…   last block ${duration(age * 1000)} ago   ` +
+      `${b('Chain')}   height ${b(String(best.height))}   tip ${best.tip!.slice(0, 16)}…   ${last}   ` +
         `hash rate ${rate(hashRate)} (${miners} miner${miners === 1 ? '' : 's'})   target ${s.blockTimeSeconds} s/block`,
     );
     lines.push(`        ${nextBlock(age, s.blockTimeSeconds, s.collectionWindowSeconds)}`);
@@ -71,7 +73,9 @@ export function renderStatusLine(s: TestnetSnapshot): string {
   const hashRate = s.nodes.reduce((sum, n) => sum + (n.mining ? n.hashRate : 0), 0);
   const parts = [`[testnet ${duration(s.clockMs - s.startedMs)}]`];
   if (best?.height !== null && best?.height !== undefined && best.tipTime !== null) {
-    parts.push(`height ${best.height} (last ${duration(Math.max(0, s.clockMs - best.tipTime * 1000))} ago)`);
+    parts.push(
+      best.height === 0 ? 'height 0 (waiting for block 1)' : `height ${best.height} (last ${duration(Math.max(0, s.clockMs - best.tipTime * 1000))} ago)`,
+    );
   } else {
     parts.push('starting');
   }

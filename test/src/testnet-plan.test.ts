@@ -135,6 +135,11 @@ test('off a terminal: one compact status line', () => {
   );
   const down = snapshot({ nodes: snapshot().nodes.map((n) => (n.name === 'node-1' ? { ...n, exited: 'code 1' } : n)) });
   assert.match(renderStatusLine(down), /peers 2\/-\/2 .*EXITED: node-1/);
+  // At height 0 the tip is the genesis, whose time may be days old.
+  const genesisOnly = snapshot({ nodes: snapshot().nodes.map((n) => ({ ...n, height: 0, tipTime: 1 })) });
+  assert.match(renderStatusLine(genesisOnly), /height 0 \(waiting for block 1\)/);
+  assert.doesNotMatch(renderView(genesisOnly, { width: 200, color: false }).join('\n'), /last block/);
+  assert.match(renderView(genesisOnly, { width: 200, color: false }).join('\n'), /height 0 {3}tip .* {3}waiting for block 1/);
 });
 
 test('formatting helpers', () => {

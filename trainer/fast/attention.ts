@@ -13,6 +13,7 @@
  */
 import type { Buf } from './arena.ts';
 import type { BatchRows } from './batch-rows.ts';
+import { expNonPositive } from './exp.ts';
 import { matmul } from './matmul.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -32,7 +33,7 @@ function causalSoftmax(p: Float32Array, base: number, time: number, scale: numbe
     for (let u = 0; u <= t; u++) if (p[row + u]! > max) max = p[row + u]!;
     let total = 0;
     for (let u = 0; u <= t; u++) {
-      const e = Math.exp((p[row + u]! - max) * scale);
+      const e = expNonPositive((p[row + u]! - max) * scale);
       p[row + u] = e;
       total += e;
     }

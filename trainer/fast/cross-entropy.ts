@@ -4,6 +4,7 @@
  * in place, the gradient of the mean loss. Padded rows become zero.
  */
 import type { BatchRows } from './batch-rows.ts';
+import { expNonPositive } from './exp.ts';
 
 /** Returns the sum of −log p(target) over the batch's rows (float64). */
 export function crossEntropyForwardBackward(logits: Float32Array, rows: BatchRows, vocab: number): number {
@@ -17,7 +18,7 @@ export function crossEntropyForwardBackward(logits: Float32Array, rows: BatchRow
     total += max - logits[o + target]!;
     let sum = 0;
     for (let i = 0; i < vocab; i++) {
-      const e = Math.exp(logits[o + i]! - max);
+      const e = expNonPositive(logits[o + i]! - max);
       logits[o + i] = e;
       sum += e;
     }
@@ -38,7 +39,7 @@ export function crossEntropySum(logits: Float32Array, rows: BatchRows, vocab: nu
     let max = -Infinity;
     for (let i = 0; i < vocab; i++) if (logits[o + i]! > max) max = logits[o + i]!;
     let sum = 0;
-    for (let i = 0; i < vocab; i++) sum += Math.exp(logits[o + i]! - max);
+    for (let i = 0; i < vocab; i++) sum += expNonPositive(logits[o + i]! - max);
     total += max + Math.log(sum) - logits[o + rows.targets[r]!]!;
   }
   return total;

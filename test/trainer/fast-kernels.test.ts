@@ -13,8 +13,9 @@ test('the matrix kernel computes x·W + b, xᵀ·dy and accumulation on shapes o
   for (const [rows, inner, cols] of [[8, 16, 16], [7, 5, 13], [4, 1, 8], [13, 33, 30], [3, 4, 5]] as const) {
     const plan = new ArenaPlan();
     const ids = [plan.reserve(rows * inner), plan.reserve(inner * cols), plan.reserve(cols), plan.reserve(rows * cols), plan.reserve(inner * cols)];
+    const pack = plan.reserve(8 * Math.max(rows, inner));
     const arena = new Arena(plan);
-    const kernels = instantiateKernels(arena.memory);
+    const kernels = instantiateKernels(arena.memory, arena.buf(pack));
     const [x, w, b, y, dw] = ids.map((i) => arena.buf(i)) as [ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>];
     filled(x.view, 1);
     filled(w.view, 2);
@@ -53,8 +54,9 @@ test('the GELU kernels compute 0.5·x·(1 + tanh(u)) and its derivative', () => 
   const n = 64;
   const plan = new ArenaPlan();
   const ids = [plan.reserve(n), plan.reserve(n), plan.reserve(n), plan.reserve(n), plan.reserve(n)];
+  const pack = plan.reserve(8);
   const arena = new Arena(plan);
-  const kernels = instantiateKernels(arena.memory);
+  const kernels = instantiateKernels(arena.memory, arena.buf(pack));
   const [x, y, , dout, dx] = ids.map((i) => arena.buf(i).view) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   for (let i = 0; i < n; i++) {
     x[i] = (i - 32) / 5;

@@ -15,6 +15,12 @@ export interface Kernels {
   readonly matmulTiles: MatmulTiles;
   readonly geluForward: GeluForward;
   readonly geluBackward: GeluBackward;
+  /** Byte address and size (floats) of the matrix kernel's packing panel. */
+  readonly pack: number;
+  readonly packFloats: number;
+  /** Byte address and size (floats) of the scratch for A transposed (0 floats: never transpose). */
+  readonly transposed: number;
+  readonly transposedFloats: number;
   /** Whether the multiply-adds are the relaxed-SIMD fused ones. */
   readonly fused: boolean;
 }
@@ -40,13 +46,26 @@ function compile(): Compiled {
   throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly SIMD (f32x4)');
 }
 
-export function instantiateKernels(memory: WasmMemory): Kernels {
+interface Scratch {
+  readonly ptr: number;
+  readonly length: number;
+}
+
+/**
+ * The kernels on `memory`: the matrix kernel packs into `pack` (inner × 8 floats at most) and
+ * transposes a strided A into `transposed` where it fits.
+ */
+export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed: Scratch = { ptr: 0, length: 0 }): Kernels {
   const { module, fused } = compile();
   const instance = new wasmApi!.Instance(module, { env: { memory } });
   return {
     matmulTiles: instance.exports['matmulTiles'] as MatmulTiles,
     geluForward: instance.exports['geluForward'] as GeluForward,
     geluBackward: instance.exports['geluBackward'] as GeluBackward,
+    pack: pack.ptr,
+    packFloats: pack.length,
+    transposed: transposed.ptr,
+    transposedFloats: transposed.length,
     fused,
   };
 }

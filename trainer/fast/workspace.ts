@@ -95,9 +95,13 @@ export class Workspace {
     const dqkv = plan.reserve(n * 3 * d);
     const attentionT = plan.reserve((d / heads) * layout.spec.contextLength);
     const attentionGrad = plan.reserve(layout.spec.contextLength * layout.spec.contextLength);
+    // The longest inner dimension of any product: 4d, the rows (weight gradients), the vocabulary.
+    const pack = plan.reserve(8 * Math.max(4 * d, n, vocab, layout.spec.contextLength));
+    // A weight gradient's A transposed: [in, rows] for the widest input (4d, or the vocabulary).
+    const transposed = plan.reserve(Math.max(4 * d, vocab) * n);
     this.arena = new Arena(plan);
     const buf = (i: number): Buf => this.arena.buf(i);
-    this.kernels = instantiateKernels(this.arena.memory);
+    this.kernels = instantiateKernels(this.arena.memory, buf(pack), buf(transposed));
     this.params = buf(params);
     this.grads = buf(grads);
     this.layers = layerPlans.map((p) => Object.fromEntries(Object.entries(p).map(([k, i]) => [k, buf(i)])) as unknown as LayerActivations);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena, ArenaPlan } from '../../trainer/fast/arena.ts';
+import { expNonPositive } from '../../trainer/fast/exp.ts';
 import { rationalTanh } from '../../trainer/fast/gelu-kernel.ts';
 import { instantiateKernels } from '../../trainer/fast/kernels-module.ts';
 import { matmul } from '../../trainer/fast/matmul.ts';
@@ -72,4 +73,35 @@ test('the GELU kernels compute 0.5·x·(1 + tanh(u)) and its derivative', () => 
     const numeric = ((gelu(v + 1e-4) - gelu(v - 1e-4)) / 2e-4) * dout[i]!;
     assert.ok(Math.abs(dx[i]! - numeric) < 1e-5 * (1 + Math.abs(numeric)), `gelu'(${v})·dout = ${dx[i]}, want ${numeric}`);
   }
+});
+
+test('the exponential kernel matches Math.exp to float32 accuracy, sums what it writes, and leaves the tail to JavaScript', () => {
+  const n = 4099; // not a multiple of 4: the last 3 go through exp.ts
+  const plan = new ArenaPlan();
+  const [ix, isum, ipack] = [plan.reserve(n), plan.reserve(4), plan.reserve(8)];
+  const arena = new Arena(plan);
+  const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+  const x = arena.buf(ix);
+  for (let i = 0; i < n; i++) x.view[i] = 3 - i * 0.025;
+  const original = Float32Array.from(x.view);
+  kernels.expShifted(x.ptr, n - 3, 3, 0.5, arena.buf(isum).ptr);
+  let worst = 0;
+  let sum = 0;
+  for (let i = 0; i < n - 3; i++) {
+    const want = Math.exp((original[i]! - 3) * 0.5);
+    sum += x.view[i]!;
+    if (want > 1e-37) worst = Math.max(worst, Math.abs(x.view[i]! - want) / want);
+  }
+  // Measured: 4e-6 at the far end, where the float32 argument itself is rounded by that much.
+  assert.ok(worst < 1e-5, `largest relative error ${worst}`);
+  assert.ok(Math.abs(arena.buf(isum).view[0]! - sum) < 1e-5 * sum);
+  assert.deepEqual(x.view.subarray(n - 3), original.subarray(n - 3), 'the kernel stops at its count');
+});
+
+test('expNonPositive is within 1e-8 of Math.exp and underflows to 0', () => {
+  let worst = 0;
+  for (let x = -100; x <= 0; x += 0.001) worst = Math.max(worst, Math.abs(expNonPositive(x) - Math.exp(x)) / Math.exp(x));
+  assert.ok(worst < 1e-8, `largest relative error ${worst}`);
+  assert.equal(expNonPositive(0), 1);
+  assert.equal(expNonPositive(-1000), 0);
 });

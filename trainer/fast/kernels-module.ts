@@ -6,6 +6,8 @@
 import type { WasmMemory } from '../reference/wasm-builder.ts';
 import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
 import { EngineError } from '../engine/errors.ts';
+import type { ExpShifted } from './exp-kernel.ts';
+import { expShiftedFunction } from './exp-kernel.ts';
 import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
 import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
 import type { MatmulTiles } from './matmul-kernel.ts';
@@ -15,6 +17,7 @@ export interface Kernels {
   readonly matmulTiles: MatmulTiles;
   readonly geluForward: GeluForward;
   readonly geluBackward: GeluBackward;
+  readonly expShifted: ExpShifted;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -37,7 +40,7 @@ function compile(): Compiled {
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction])), fused };
       return compiled;
     } catch {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -62,6 +65,7 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     matmulTiles: instance.exports['matmulTiles'] as MatmulTiles,
     geluForward: instance.exports['geluForward'] as GeluForward,
     geluBackward: instance.exports['geluBackward'] as GeluBackward,
+    expShifted: instance.exports['expShifted'] as ExpShifted,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -49,7 +49,7 @@ export class FastModel {
     const vocab = this.layout.spec.vocabSize;
     const logits = forward(ws, rows);
     if (!gradient) return crossEntropySum(logits.view, rows, vocab) / rows.count;
-    const total = crossEntropyForwardBackward(logits.view, rows, vocab);
+    const total = crossEntropyForwardBackward(ws, logits, rows, vocab);
     ws.grads.view.fill(0);
     backward(ws, rows);
     return total / rows.count;

@@ -67,6 +67,8 @@ export class Workspace {
   readonly attentionT: Buf;
   /** One head's dP, then dS, [T, T]. */
   readonly attentionGrad: Buf;
+  /** Where the exponential kernel leaves its sum. */
+  readonly sumOut: Buf;
 
   constructor(layout: ParamLayout, capacity: Capacity) {
     this.layout = layout;
@@ -95,6 +97,7 @@ export class Workspace {
     const dqkv = plan.reserve(n * 3 * d);
     const attentionT = plan.reserve((d / heads) * layout.spec.contextLength);
     const attentionGrad = plan.reserve(layout.spec.contextLength * layout.spec.contextLength);
+    const sumOut = plan.reserve(4);
     // The longest inner dimension of any product: 4d, the rows (weight gradients), the vocabulary.
     const pack = plan.reserve(8 * Math.max(4 * d, n, vocab, layout.spec.contextLength));
     // A weight gradient's A transposed: [in, rows] for the widest input (4d, or the vocabulary).
@@ -117,6 +120,7 @@ export class Workspace {
     this.dqkv = buf(dqkv);
     this.attentionT = buf(attentionT);
     this.attentionGrad = buf(attentionGrad);
+    this.sumOut = buf(sumOut);
   }
 
   fits(capacity: Capacity): boolean {

@@ -26,8 +26,12 @@ function fixedBatches(size: number, length: number): (step: number) => Uint8Arra
   });
 }
 
-function options(overrides: Partial<TrainOptions>): TrainOptions {
-  return { layout, params: initParams(layout, utf8('fast train')), batches: fixedBatches(8, 65), steps: 3, ...HYPER, ...overrides };
+type Overrides = Omit<Partial<TrainOptions>, 'gradClip'> & { readonly gradClip?: number | undefined };
+
+/** The options with `overrides` applied; gradClip: undefined turns clipping off. */
+function options(overrides: Overrides): TrainOptions {
+  const { gradClip, ...rest } = { ...HYPER, ...overrides };
+  return { layout, params: initParams(layout, utf8('fast train')), batches: fixedBatches(8, 65), steps: 3, ...rest, ...(gradClip === undefined ? {} : { gradClip }) };
 }
 
 test("a few AdamW steps land where the tfjs engine's land", async () => {
@@ -113,4 +117,42 @@ test('trainInner runs the fast engine when it is selected', async () => {
   const viaEngine = await trainInner(opts);
   assert.deepEqual(viaEngine.params, fastTrain(opts).params);
   await selectBackend('wasm');
+});
+
+test('the first AdamW step moves each weight by at most lr, and decays only matrices and embeddings', () => {
+  const lr = 0.01;
+  const weightDecay = 50; // p·(1 − lr·λ) halves the decaying tensors: a decay applied to the wrong kind shows
+  const start = initParams(layout, utf8('adamw'));
+  for (const slot of layout.tensors) {
+    if (slot.kind === 'matrix' || slot.kind === 'embedding') start.subarray(slot.offset, slot.offset + slot.size).forEach((p, i, a) => (a[i] = p * 10));
+  }
+  const { params: end } = fastTrain(options({ params: start, lr, weightDecay, steps: 1, gradClip: undefined }));
+  let full = 0;
+  for (const slot of layout.tensors) {
+    const decay = slot.kind === 'matrix' || slot.kind === 'embedding' ? 1 - lr * weightDecay : 1;
+    for (let i = slot.offset; i < slot.offset + slot.size; i++) {
+      const step = Math.abs(Math.fround(start[i]! * decay) - end[i]!);
+      if (Math.abs(step - lr) < 1e-5) full++;
+      assert.ok(step < lr + 1e-5, `${slot.name}[${i - slot.offset}] moved ${step}`);
+    }
+  }
+  assert.ok(full > layout.total * 0.75, `only ${full} of ${layout.total} weights moved by lr`);
+});
+
+test('gradient clipping scales the whole gradient by maxNorm / ‖g‖', () => {
+  // With ε far above |g|, the first step is lr·g/ε: linear in g, so it exposes the clipping factor.
+  const base = options({ steps: 1, weightDecay: 0, lr: 1e5, eps: 1e6, gradClip: undefined });
+  const scale = base.eps / base.lr;
+  const unclipped = pseudoGradient(base.params, fastTrain(base).params);
+  const norm = Math.sqrt(unclipped.reduce((sum, d) => sum + (d * scale) ** 2, 0));
+  const clipped = pseudoGradient(base.params, fastTrain({ ...base, gradClip: norm / 4 }).params);
+  const loose = pseudoGradient(base.params, fastTrain({ ...base, gradClip: norm * 4 }).params);
+  let checked = 0;
+  for (let i = 0; i < unclipped.length; i++) {
+    if (Math.abs(unclipped[i]!) < 1e-3) continue; // smaller moves are lost in float32 rounding of p − Δ
+    checked++;
+    assert.ok(Math.abs(clipped[i]! / unclipped[i]! - 0.25) < 1e-2, `ratio ${clipped[i]! / unclipped[i]!} at ${i}`);
+    assert.ok(Math.abs(loose[i]! / unclipped[i]! - 1) < 1e-2, `ratio ${loose[i]! / unclipped[i]!} at ${i}`);
+  }
+  assert.ok(checked > 1000, `only ${checked} weights moved enough to compare`);
 });

@@ -6,6 +6,8 @@
 import type { WasmMemory } from '../reference/wasm-builder.ts';
 import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
 import { EngineError } from '../engine/errors.ts';
+import type { AdamwUpdate, SumSquares } from './adamw-kernel.ts';
+import { adamwUpdateFunction, sumSquaresFunction } from './adamw-kernel.ts';
 import type { ExpShifted } from './exp-kernel.ts';
 import { expShiftedFunction } from './exp-kernel.ts';
 import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
@@ -18,6 +20,8 @@ export interface Kernels {
   readonly geluForward: GeluForward;
   readonly geluBackward: GeluBackward;
   readonly expShifted: ExpShifted;
+  readonly adamwUpdate: AdamwUpdate;
+  readonly sumSquares: SumSquares;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -40,7 +44,7 @@ function compile(): Compiled {
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction])), fused };
       return compiled;
     } catch {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -66,6 +70,8 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     geluForward: instance.exports['geluForward'] as GeluForward,
     geluBackward: instance.exports['geluBackward'] as GeluBackward,
     expShifted: instance.exports['expShifted'] as ExpShifted,
+    adamwUpdate: instance.exports['adamwUpdate'] as AdamwUpdate,
+    sumSquares: instance.exports['sumSquares'] as SumSquares,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -34,6 +34,7 @@ export const simd32 = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  f32x4Sqrt: simd(0xe3),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
   /** a·b + c, fused or not as the CPU chooses (relaxed SIMD). Stack: a, b, c. */

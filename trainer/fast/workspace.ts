@@ -48,6 +48,9 @@ export class Workspace {
   readonly kernels: Kernels;
   readonly params: Buf;
   readonly grads: Buf;
+  /** AdamW's first and second moments, in layout order. */
+  readonly moment1: Buf;
+  readonly moment2: Buf;
   readonly layers: readonly LayerActivations[];
   /** The residual stream after the last layer, [rows, d]. */
   readonly xFinal: Buf;
@@ -79,6 +82,8 @@ export class Workspace {
     const plan = new ArenaPlan();
     const params = plan.reserve(layout.total);
     const grads = plan.reserve(layout.total);
+    const moment1 = plan.reserve(layout.total);
+    const moment2 = plan.reserve(layout.total);
     const layerPlans = Array.from({ length: layers }, () => ({
       x: plan.reserve(n * d), ln1: plan.reserve(n * d), ln1Mean: plan.reserve(n), ln1Rstd: plan.reserve(n),
       qkv: plan.reserve(n * 3 * d), probs: plan.reserve(heads * capacity.attentionArea), atty: plan.reserve(n * d),
@@ -107,6 +112,8 @@ export class Workspace {
     this.kernels = instantiateKernels(this.arena.memory, buf(pack), buf(transposed));
     this.params = buf(params);
     this.grads = buf(grads);
+    this.moment1 = buf(moment1);
+    this.moment2 = buf(moment2);
     this.layers = layerPlans.map((p) => Object.fromEntries(Object.entries(p).map(([k, i]) => [k, buf(i)])) as unknown as LayerActivations);
     this.xFinal = buf(xFinal);
     this.lnf = buf(lnf);

@@ -13,6 +13,7 @@ import type { BackendChoice } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import type { Dataset } from '../../trainer/pages.ts';
 import { assignedTrainingPages, batchSeed, codecOptionsOf, judgedWindows, signPayload, trainDelta } from './local-training.ts';
+import type { TrainingStats } from './local-training.ts';
 
 export interface ContributeOptions {
   readonly params: ChainParams;
@@ -37,6 +38,8 @@ export interface ContributeOptions {
    * true; see local-training.ts for why), the rest drawn from the pages at random.
    */
   readonly coverJudgedWindows?: boolean;
+  /** Told how fast the training ran, once it is over. */
+  readonly onTrained?: (stats: TrainingStats) => void;
 }
 
 /** Trains on the pages assigned to `assignee` (default: the contributor) and returns Δ. */
@@ -52,6 +55,7 @@ export function honestDelta(opts: ContributeOptions, assignee: Uint8Array = opts
     seed: opts.seed ?? batchSeed(opts.parentHash, opts.keyPair.publicKey),
     ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
     ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+    ...(opts.onTrained !== undefined ? { onTrained: opts.onTrained } : {}),
   });
 }
 
@@ -104,6 +108,7 @@ export class HonestContributor {
   #last: Uint8Array | null = null;
   #submitted = 0;
   #dropped = 0;
+  #tokensPerSecond = 0;
 
   constructor(opts: HonestContributorOptions) {
     this.#options = opts;
@@ -118,6 +123,11 @@ export class HonestContributor {
   /** Trainings thrown away because the tip moved meanwhile. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Training speed of the last training, in predicted tokens per second (0 before the first). */
+  get tokensPerSecond(): number {
+    return this.#tokensPerSecond;
   }
 
   start(): void {
@@ -174,6 +184,9 @@ export class HonestContributor {
       lr: this.#options.lr ?? training.learningRate,
       batchSize: this.#options.batchSize ?? training.batchSize,
       ...(this.#options.backend !== undefined ? { backend: this.#options.backend } : {}),
+      onTrained: ({ tokensPerSecond }) => {
+        this.#tokensPerSecond = tokensPerSecond;
+      },
     };
     const delta = await honestDelta(opts);
     if (!this.#running || !bytesEqual(chain.tip().hash, parentHash)) {

@@ -52,6 +52,13 @@ export interface LocalTrainingOptions {
   readonly seed: Uint8Array;
   /** Selects this engine backend first if another one is current ('auto' only if none is). */
   readonly backend?: BackendChoice;
+  /** Told how fast the training ran, once it is over. */
+  readonly onTrained?: (stats: TrainingStats) => void;
+}
+
+export interface TrainingStats {
+  /** Predicted positions per second of wall time over the inner loop. */
+  readonly tokensPerSecond: number;
 }
 
 export function codecOptionsOf(params: ChainParams): CodecOptions {
@@ -96,7 +103,7 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
     ...Array.from({ length: pinned }, (_, i) => judged[(step * pinned + i) % judged.length]!),
     ...trainingBatch(opts.pages, params.model.contextLength, opts.batchSize - pinned, () => prng.nextU32()),
   ];
-  const { params: end } = await trainInner({
+  const { params: end, tokensPerSecond } = await trainInner({
     layout: paramLayout(params.model),
     params: opts.model,
     batches: batch,
@@ -108,6 +115,7 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
     eps: ADAM_EPS,
     gradClip: GRAD_CLIP,
   });
+  opts.onTrained?.({ tokensPerSecond });
   return pseudoGradient(opts.model, end);
 }
 

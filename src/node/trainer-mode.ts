@@ -40,6 +40,7 @@ export function startTrainerMode(opts: TrainerModeOptions): () => Promise<void> 
     const progress = {
       height: node.chain.tip().height,
       trainSeconds: Math.round((Date.now() - started) / 100) / 10,
+      trainTokensPerSecond: Math.round(contributor.tokensPerSecond),
       payloadBytes: contribution.payload.length,
       submitted: contributor.submitted,
       dropped: contributor.dropped,

@@ -31,7 +31,15 @@ import { describeError } from '../../trainer/coded-error.ts';
 export type ContributorEvent =
   | { readonly event: 'ready'; readonly address: string; readonly kind: ContributorKind }
   | { readonly event: 'training'; readonly height: number }
-  | { readonly event: 'submitted'; readonly height: number; readonly accepted: boolean; readonly reason?: string; readonly ms: number }
+  | {
+      readonly event: 'submitted';
+      readonly height: number;
+      readonly accepted: boolean;
+      readonly reason?: string;
+      readonly ms: number;
+      /** Training speed, predicted tokens per second (for contributors that train). */
+      readonly tokensPerSecond?: number;
+    }
   | { readonly event: 'skipped'; readonly height: number; readonly reason: string }
   | { readonly event: 'error'; readonly reason: string };
 
@@ -96,7 +104,11 @@ export class RpcContributor {
       steps: params.training.innerSteps,
       lr: params.training.learningRate,
       batchSize: params.training.batchSize,
+      onTrained: (stats) => {
+        tokensPerSecond = Math.round(stats.tokensPerSecond);
+      },
     };
+    let tokensPerSecond: number | undefined;
     const started = performance.now();
     let contribution: Contribution;
     if (kind === 'honest') {
@@ -123,6 +135,7 @@ export class RpcContributor {
       accepted: answer.accepted,
       ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
       ms: Math.round(performance.now() - started),
+      ...(tokensPerSecond !== undefined ? { tokensPerSecond } : {}),
     });
   }
 

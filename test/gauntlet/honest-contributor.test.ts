@@ -69,6 +69,7 @@ test('follows the tip: one contribution per tip into the pool, each built on tha
   try {
     contributor.start();
     await until(() => contributor.submitted === 1, 'the first contribution');
+    assert.ok(contributor.tokensPerSecond > 0, 'the training speed is known for the log line');
     assert.equal(toHex(sent[0]!.parentHash), toHex(g.hash));
     assert.equal(pool.size, 1);
     // The miner includes it; the next tip gets the next contribution.

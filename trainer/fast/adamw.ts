@@ -6,8 +6,11 @@
  *   p ← p·(1 − lr·λ)                      only for matrices and embeddings
  *   m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
  *   p ← p − (lr / (1 − β1ᵗ)) · m / (sqrt(v) / sqrt(1 − β2ᵗ) + ε)
+ *
+ * Tensor by tensor on the SIMD kernels (the decay is per tensor), the few floats past a multiple
+ * of 4 here; the clipping factor is applied inside the update rather than in a pass of its own.
  */
-import type { ParamLayout } from '../layout.ts';
+import type { Workspace } from './workspace.ts';
 
 export interface AdamWSettings {
   readonly lr: number;
@@ -18,46 +21,42 @@ export interface AdamWSettings {
   readonly gradClip?: number;
 }
 
-/** Multiplies the gradient by min(1, clip / (‖g‖ + 1e-6)), ‖g‖ its L2 norm. */
-export function clipGlobalNorm(grads: Float32Array, clip: number): void {
+/** min(1, clip / (‖g‖ + 1e-6)) for the workspace's gradient, ‖g‖ summed tensor by tensor in float64. */
+export function clipFactor(ws: Workspace, clip: number): number {
+  const g = ws.grads.view;
   let sq = 0;
-  for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
-  const coefficient = Math.fround(Math.min(clip / (Math.sqrt(sq) + 1e-6), 1));
-  if (coefficient === 1) return;
-  for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * coefficient;
+  for (const slot of ws.layout.tensors) {
+    const whole = slot.size - (slot.size % 4);
+    if (whole > 0) {
+      ws.kernels.sumSquares(ws.grads.ptr + slot.offset * 4, whole, ws.sumOut.ptr);
+      sq += ws.sumOut.view[0]!;
+    }
+    for (let i = slot.offset + whole; i < slot.offset + slot.size; i++) sq += g[i]! * g[i]!;
+  }
+  return Math.fround(Math.min(clip / (Math.sqrt(sq) + 1e-6), 1));
 }
 
-export class AdamWState {
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
-  /** 1 where the parameter decays (matrices and embeddings), 0 elsewhere. */
-  private readonly decays: Uint8Array;
-  private step = 0;
-
-  constructor(layout: ParamLayout) {
-    this.m = new Float32Array(layout.total);
-    this.v = new Float32Array(layout.total);
-    this.decays = new Uint8Array(layout.total);
-    for (const slot of layout.tensors) {
-      if (slot.kind === 'matrix' || slot.kind === 'embedding') this.decays.fill(1, slot.offset, slot.offset + slot.size);
+/** Step `step` (from 1) of AdamW on the workspace's parameters, with the gradient times gradScale. */
+export function adamwUpdate(ws: Workspace, step: number, s: AdamWSettings, gradScale: number): void {
+  const { lr, beta1, beta2, eps } = s;
+  const stepSize = lr / (1 - beta1 ** step);
+  const inverseCorrection2 = 1 / Math.sqrt(1 - beta2 ** step);
+  const { params, grads, moment1, moment2 } = ws;
+  for (const slot of ws.layout.tensors) {
+    const decay = slot.kind === 'matrix' || slot.kind === 'embedding' ? 1 - lr * s.weightDecay : 1;
+    const whole = slot.size - (slot.size % 4);
+    if (whole > 0) {
+      const at = slot.offset * 4;
+      ws.kernels.adamwUpdate(params.ptr + at, grads.ptr + at, moment1.ptr + at, moment2.ptr + at, whole,
+        beta1, beta2, decay, stepSize, inverseCorrection2, eps, gradScale);
     }
-  }
-
-  update(params: Float32Array, grads: Float32Array, s: AdamWSettings): void {
-    this.step++;
-    const { lr, beta1, beta2, eps } = s;
-    const stepSize = lr / (1 - beta1 ** this.step);
-    const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.step);
-    const decayFactor = 1 - lr * s.weightDecay;
-    const { m, v, decays } = this;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i]!;
-      const mi = beta1 * m[i]! + (1 - beta1) * g;
-      const vi = beta2 * v[i]! + (1 - beta2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      const p = decays[i] === 1 ? params[i]! * decayFactor : params[i]!;
-      params[i] = p - (mi / (Math.sqrt(vi) / sqrtCorrection2 + eps)) * stepSize;
+    for (let i = slot.offset + whole; i < slot.offset + slot.size; i++) {
+      const g = grads.view[i]! * gradScale;
+      const m = beta1 * moment1.view[i]! + (1 - beta1) * g;
+      const v = beta2 * moment2.view[i]! + (1 - beta2) * g * g;
+      moment1.view[i] = m;
+      moment2.view[i] = v;
+      params.view[i] = params.view[i]! * decay - (m / (Math.sqrt(v) * inverseCorrection2 + eps)) * stepSize;
     }
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { Buf } from './arena.ts';
 import type { BatchRows } from './batch-rows.ts';
+import { exponentiate } from './softmax-exp.ts';
 import { matmul } from './matmul.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -24,19 +25,17 @@ function transposeHead(to: Float32Array, qkv: Float32Array, start: number, time:
   }
 }
 
-/** Causal softmax of the scaled scores in place: row t keeps u ≤ t, the rest becomes 0. */
-function causalSoftmax(p: Float32Array, base: number, time: number, scale: number): void {
+/**
+ * Causal softmax of the scaled scores in place: row t keeps u ≤ t, the rest becomes 0. The
+ * scores are at arena float index `base` onwards, T to a row.
+ */
+function causalSoftmax(ws: Workspace, base: number, time: number, scale: number): void {
+  const p = ws.arena.f32;
   for (let t = 0; t < time; t++) {
     const row = base + t * time;
     let max = -Infinity;
     for (let u = 0; u <= t; u++) if (p[row + u]! > max) max = p[row + u]!;
-    let total = 0;
-    for (let u = 0; u <= t; u++) {
-      const e = Math.exp((p[row + u]! - max) * scale);
-      p[row + u] = e;
-      total += e;
-    }
-    const inverse = 1 / total;
+    const inverse = 1 / exponentiate(ws, row, t + 1, max, scale);
     for (let u = 0; u <= t; u++) p[row + u] = p[row + u]! * inverse;
     p.fill(0, row + t + 1, row + time);
   }
@@ -61,7 +60,7 @@ export function attentionForward(ws: Workspace, y: Buf, probs: Buf, qkv: Buf, ro
         out: pPtr, outStride: time, a: qkv.ptr + (start * stride + h * hd) * 4, aRow: stride, aCol: 1,
         b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
       });
-      causalSoftmax(probs.view, base, time, scale);
+      causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
       matmul(ws.kernels, f32, {
         out: y.ptr + (start * d + h * hd) * 4, outStride: d, a: pPtr, aRow: time, aCol: 1,
         b: qkv.ptr + (start * stride + 2 * d + h * hd) * 4, bStride: stride, bias: 0, rows: time, inner: time, cols: hd, accumulate: false,

@@ -10,8 +10,9 @@ import { instantiateKernels } from './kernels-module.ts';
 export function loadFast(): string {
   try {
     const plan = new ArenaPlan();
-    plan.reserve(16);
-    const { fused } = instantiateKernels(new Arena(plan).memory);
+    const pack = plan.reserve(16);
+    const arena = new Arena(plan);
+    const { fused } = instantiateKernels(arena.memory, arena.buf(pack));
     return `WebAssembly SIMD, float32${fused ? ', fused multiply-add' : ''}, 1 thread (trainer/fast)`;
   } catch (err) {
     if (isEngineError(err)) throw err;

@@ -1,32 +1,34 @@
 /**
  * Softmax cross-entropy over the vocabulary, fused with its gradient (llm.c's
  * crossentropy_softmax_backward): the logits of each row become (softmax − onehot(target))/count
- * in place, the gradient of the mean loss. Padded rows become zero.
+ * in place, the gradient of the mean loss. Padded rows become zero. The loss alone (for
+ * evaluation) exponentiates and sums in float64.
  */
 import type { BatchRows } from './batch-rows.ts';
+import type { Buf } from './arena.ts';
+import { expNonPositive } from './exp.ts';
+import { exponentiate } from './softmax-exp.ts';
+import type { Workspace } from './workspace.ts';
 
 /** Returns the sum of −log p(target) over the batch's rows (float64). */
-export function crossEntropyForwardBackward(logits: Float32Array, rows: BatchRows, vocab: number): number {
+export function crossEntropyForwardBackward(ws: Workspace, logits: Buf, rows: BatchRows, vocab: number): number {
   const inverseCount = 1 / rows.count;
+  const f32 = ws.arena.f32;
+  const first = logits.ptr / 4;
   let total = 0;
   for (let r = 0; r < rows.count; r++) {
-    const o = r * vocab;
+    const o = first + r * vocab;
     let max = -Infinity;
-    for (let i = 0; i < vocab; i++) if (logits[o + i]! > max) max = logits[o + i]!;
+    for (let i = 0; i < vocab; i++) if (f32[o + i]! > max) max = f32[o + i]!;
     const target = rows.targets[r]!;
-    total += max - logits[o + target]!;
-    let sum = 0;
-    for (let i = 0; i < vocab; i++) {
-      const e = Math.exp(logits[o + i]! - max);
-      logits[o + i] = e;
-      sum += e;
-    }
-    total += Math.log(sum);
+    const targetLogit = f32[o + target]!;
+    const sum = exponentiate(ws, o, vocab, max, 1);
+    total += max - targetLogit + Math.log(sum);
     const scale = inverseCount / sum;
-    for (let i = 0; i < vocab; i++) logits[o + i] = logits[o + i]! * scale;
-    logits[o + target] = logits[o + target]! - inverseCount;
+    for (let i = 0; i < vocab; i++) f32[o + i] = f32[o + i]! * scale;
+    f32[o + target] = f32[o + target]! - inverseCount;
   }
-  logits.fill(0, rows.count * vocab, rows.padded * vocab);
+  logits.view.fill(0, rows.count * vocab, rows.padded * vocab);
   return total;
 }
 
@@ -38,7 +40,7 @@ export function crossEntropySum(logits: Float32Array, rows: BatchRows, vocab: nu
     let max = -Infinity;
     for (let i = 0; i < vocab; i++) if (logits[o + i]! > max) max = logits[o + i]!;
     let sum = 0;
-    for (let i = 0; i < vocab; i++) sum += Math.exp(logits[o + i]! - max);
+    for (let i = 0; i < vocab; i++) sum += expNonPositive(logits[o + i]! - max);
     total += max + Math.log(sum) - logits[o + rows.targets[r]!]!;
   }
   return total;

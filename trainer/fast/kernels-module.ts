@@ -6,6 +6,10 @@
 import type { WasmMemory } from '../reference/wasm-builder.ts';
 import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
 import { EngineError } from '../engine/errors.ts';
+import type { AdamwUpdate, SumSquares } from './adamw-kernel.ts';
+import { adamwUpdateFunction, sumSquaresFunction } from './adamw-kernel.ts';
+import type { ExpShifted } from './exp-kernel.ts';
+import { expShiftedFunction } from './exp-kernel.ts';
 import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
 import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
 import type { MatmulTiles } from './matmul-kernel.ts';
@@ -15,6 +19,15 @@ export interface Kernels {
   readonly matmulTiles: MatmulTiles;
   readonly geluForward: GeluForward;
   readonly geluBackward: GeluBackward;
+  readonly expShifted: ExpShifted;
+  readonly adamwUpdate: AdamwUpdate;
+  readonly sumSquares: SumSquares;
+  /** Byte address and size (floats) of the matrix kernel's packing panel. */
+  readonly pack: number;
+  readonly packFloats: number;
+  /** Byte address and size (floats) of the scratch for A transposed (0 floats: never transpose). */
+  readonly transposed: number;
+  readonly transposedFloats: number;
   /** Whether the multiply-adds are the relaxed-SIMD fused ones. */
   readonly fused: boolean;
 }
@@ -31,7 +44,7 @@ function compile(): Compiled {
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction])), fused };
       return compiled;
     } catch {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -40,13 +53,29 @@ function compile(): Compiled {
   throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly SIMD (f32x4)');
 }
 
-export function instantiateKernels(memory: WasmMemory): Kernels {
+interface Scratch {
+  readonly ptr: number;
+  readonly length: number;
+}
+
+/**
+ * The kernels on `memory`: the matrix kernel packs into `pack` (inner × 8 floats at most) and
+ * transposes a strided A into `transposed` where it fits.
+ */
+export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed: Scratch = { ptr: 0, length: 0 }): Kernels {
   const { module, fused } = compile();
   const instance = new wasmApi!.Instance(module, { env: { memory } });
   return {
     matmulTiles: instance.exports['matmulTiles'] as MatmulTiles,
     geluForward: instance.exports['geluForward'] as GeluForward,
     geluBackward: instance.exports['geluBackward'] as GeluBackward,
+    expShifted: instance.exports['expShifted'] as ExpShifted,
+    adamwUpdate: instance.exports['adamwUpdate'] as AdamwUpdate,
+    sumSquares: instance.exports['sumSquares'] as SumSquares,
+    pack: pack.ptr,
+    packFloats: pack.length,
+    transposed: transposed.ptr,
+    transposedFloats: transposed.length,
     fused,
   };
 }

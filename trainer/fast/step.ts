@@ -1,6 +1,7 @@
 /**
- * One pass of the model over a batch: the mean loss, and with it (when asked) the gradient of the
- * mean loss in the workspace's grads. A workspace is reused while batches fit it.
+ * The model being trained: one pass over a batch gives the mean loss and, when asked, its gradient
+ * in the workspace's grads; an AdamW step then updates the parameters. A workspace is reused while
+ * batches fit it; a larger one takes over the parameters and AdamW's moments.
  */
 import type { ParamLayout } from '../layout.ts';
 import { backward } from './backward.ts';
@@ -8,11 +9,14 @@ import type { BatchRows } from './batch-rows.ts';
 import { batchRows } from './batch-rows.ts';
 import { crossEntropyForwardBackward, crossEntropySum } from './cross-entropy.ts';
 import { forward } from './forward.ts';
+import type { AdamWSettings } from './adamw.ts';
+import { adamwUpdate, clipFactor } from './adamw.ts';
 import { Workspace } from './workspace.ts';
 
 export class FastModel {
   readonly layout: ParamLayout;
   private ws: Workspace | null = null;
+  private steps = 0;
   /** θ, kept here between workspaces (the workspace holds the live copy). */
   private readonly start: Float32Array;
 
@@ -25,9 +29,14 @@ export class FastModel {
   workspaceFor(rows: BatchRows): Workspace {
     const capacity = { rows: rows.padded, attentionArea: rows.attentionArea };
     if (this.ws === null || !this.ws.fits(capacity)) {
-      const params = this.ws === null ? this.start : this.ws.params.view;
       const ws = new Workspace(this.layout, capacity);
-      ws.params.view.set(params);
+      if (this.ws === null) {
+        ws.params.view.set(this.start);
+      } else {
+        ws.params.view.set(this.ws.params.view);
+        ws.moment1.view.set(this.ws.moment1.view);
+        ws.moment2.view.set(this.ws.moment2.view);
+      }
       this.ws = ws;
     }
     return this.ws;
@@ -49,9 +58,17 @@ export class FastModel {
     const vocab = this.layout.spec.vocabSize;
     const logits = forward(ws, rows);
     if (!gradient) return crossEntropySum(logits.view, rows, vocab) / rows.count;
-    const total = crossEntropyForwardBackward(logits.view, rows, vocab);
+    const total = crossEntropyForwardBackward(ws, logits, rows, vocab);
     ws.grads.view.fill(0);
     backward(ws, rows);
     return total / rows.count;
+  }
+
+  /** One AdamW step with the gradient of the last pass (clipped first if the settings say so). */
+  update(settings: AdamWSettings): void {
+    const ws = this.ws;
+    if (ws === null) throw new Error('update before any pass');
+    this.steps++;
+    adamwUpdate(ws, this.steps, settings, settings.gradClip === undefined ? 1 : clipFactor(ws, settings.gradClip));
   }
 }

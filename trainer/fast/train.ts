@@ -8,7 +8,6 @@ import { EngineError } from '../engine/errors.ts';
 import type { TrainOptions, TrainResult } from '../engine/train-options.ts';
 import { batchReader, checkOptions } from '../engine/train-options.ts';
 import type { ParamLayout } from '../layout.ts';
-import { AdamWState, clipGlobalNorm } from './adamw.ts';
 import { FastModel } from './step.ts';
 
 function checkParams(layout: ParamLayout, params: Float32Array): void {
@@ -22,7 +21,6 @@ export function fastTrain(opts: TrainOptions): TrainResult {
   const { layout } = opts;
   const started = performance.now();
   const model = new FastModel(layout, opts.params);
-  const optimizer = new AdamWState(layout);
   const batches = batchReader(opts.batches);
   const losses: number[] = [];
   let positions = 0;
@@ -33,9 +31,7 @@ export function fastTrain(opts: TrainOptions): TrainResult {
       if (!Number.isFinite(loss)) {
         throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
       }
-      const grads = model.grads!;
-      if (opts.gradClip !== undefined) clipGlobalNorm(grads, opts.gradClip);
-      optimizer.update(model.params, grads, opts);
+      model.update(opts);
       losses.push(loss);
       positions += batch.reduce((n, seq) => n + seq.length - 1, 0);
       opts.onStep?.(step, loss);

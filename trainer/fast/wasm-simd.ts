@@ -24,10 +24,17 @@ export const simd32 = {
   v128Load32Splat: (offset: number): number[] => simd(0x09, ...memarg(2, offset)),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
   f32x4Splat: simd(0x13),
+  f32x4ExtractLane: (lane: number): number[] => simd(0x1f, lane),
+  f32x4Nearest: simd(0x6a),
+  i32x4TruncSatF32x4S: simd(0xf8),
+  i32x4Add: simd(0xae),
+  i32x4Shl: simd(0xab),
+  f32Add: [0x92],
   f32x4Add: simd(0xe4),
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  f32x4Sqrt: simd(0xe3),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
   /** a·b + c, fused or not as the CPU chooses (relaxed SIMD). Stack: a, b, c. */
@@ -39,3 +46,11 @@ export function f32x4Const(value: number): number[] {
   const bytes = new Uint8Array(new Float32Array([value, value, value, value]).buffer);
   return simd(0x0c, ...bytes);
 }
+
+/** v128.const with the same int32 in all four lanes. */
+export function i32x4Const(value: number): number[] {
+  const bytes = new Uint8Array(new Int32Array([value, value, value, value]).buffer);
+  return simd(0x0c, ...bytes);
+}
+
+export const F32 = 0x7d;

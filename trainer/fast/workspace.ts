@@ -48,6 +48,9 @@ export class Workspace {
   readonly kernels: Kernels;
   readonly params: Buf;
   readonly grads: Buf;
+  /** AdamW's first and second moments, in layout order. */
+  readonly moment1: Buf;
+  readonly moment2: Buf;
   readonly layers: readonly LayerActivations[];
   /** The residual stream after the last layer, [rows, d]. */
   readonly xFinal: Buf;
@@ -67,6 +70,8 @@ export class Workspace {
   readonly attentionT: Buf;
   /** One head's dP, then dS, [T, T]. */
   readonly attentionGrad: Buf;
+  /** Where the exponential kernel leaves its sum. */
+  readonly sumOut: Buf;
 
   constructor(layout: ParamLayout, capacity: Capacity) {
     this.layout = layout;
@@ -77,6 +82,8 @@ export class Workspace {
     const plan = new ArenaPlan();
     const params = plan.reserve(layout.total);
     const grads = plan.reserve(layout.total);
+    const moment1 = plan.reserve(layout.total);
+    const moment2 = plan.reserve(layout.total);
     const layerPlans = Array.from({ length: layers }, () => ({
       x: plan.reserve(n * d), ln1: plan.reserve(n * d), ln1Mean: plan.reserve(n), ln1Rstd: plan.reserve(n),
       qkv: plan.reserve(n * 3 * d), probs: plan.reserve(heads * capacity.attentionArea), atty: plan.reserve(n * d),
@@ -95,11 +102,18 @@ export class Workspace {
     const dqkv = plan.reserve(n * 3 * d);
     const attentionT = plan.reserve((d / heads) * layout.spec.contextLength);
     const attentionGrad = plan.reserve(layout.spec.contextLength * layout.spec.contextLength);
+    const sumOut = plan.reserve(4);
+    // The longest inner dimension of any product: 4d, the rows (weight gradients), the vocabulary.
+    const pack = plan.reserve(8 * Math.max(4 * d, n, vocab, layout.spec.contextLength));
+    // A weight gradient's A transposed: [in, rows] for the widest input (4d, or the vocabulary).
+    const transposed = plan.reserve(Math.max(4 * d, vocab) * n);
     this.arena = new Arena(plan);
     const buf = (i: number): Buf => this.arena.buf(i);
-    this.kernels = instantiateKernels(this.arena.memory);
+    this.kernels = instantiateKernels(this.arena.memory, buf(pack), buf(transposed));
     this.params = buf(params);
     this.grads = buf(grads);
+    this.moment1 = buf(moment1);
+    this.moment2 = buf(moment2);
     this.layers = layerPlans.map((p) => Object.fromEntries(Object.entries(p).map(([k, i]) => [k, buf(i)])) as unknown as LayerActivations);
     this.xFinal = buf(xFinal);
     this.lnf = buf(lnf);
@@ -113,6 +127,7 @@ export class Workspace {
     this.dqkv = buf(dqkv);
     this.attentionT = buf(attentionT);
     this.attentionGrad = buf(attentionGrad);
+    this.sumOut = buf(sumOut);
   }
 
   fits(capacity: Capacity): boolean {

@@ -3,6 +3,7 @@
  * noise), built with the miner's real template builder on the Brown corpus (a network a Chain accepts it for): the input of the
  * verifier's tests (worker pool, assume-valid sync) and of the replay bench.
  */
+import type { GenesisParams } from '../../consensus/params.ts';
 import type { Block } from '../../consensus/types.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import type { Dataset } from '../../trainer/pages.ts';
@@ -16,9 +17,9 @@ export interface ContributionChain {
   readonly blocks: readonly Block[];
 }
 
-/** `length` blocks after the test genesis, each with `perBlock` (≤ 16) contributions. */
-export async function contributionChain(length: number, perBlock = 8): Promise<ContributionChain> {
-  const genesis = gauntletGenesis();
+/** `length` blocks after the test genesis (with `overrides`), each with `perBlock` (≤ 16) contributions. */
+export async function contributionChain(length: number, perBlock = 8, overrides: Partial<GenesisParams> = {}): Promise<ContributionChain> {
+  const genesis = gauntletGenesis(overrides);
   const params = genesis.params;
   const dataset = await brownNetworkDataset(genesis);
   const layout = layoutOf(params);

@@ -7,11 +7,28 @@
  *   p_u = e_u / Σ_u' e_u',  e_u = exp(s_u − max s)  (the denominator summed over u' ascending)
  *   o_t,j = Σ_u p_u · v_u,j                          (sum over u ascending, from 0)
  *
- * The loops below work on four keys (then four output columns) at a time: four independent sums
- * instead of one long chain of dependent adds, which is what limits a scalar loop. Each sum is
- * still the one above, in the same order, so the blocking changes the speed and not the bits.
+ * The dot products of a head are one matrix product, Q_h·K_hᵀ with a zero bias, run by the
+ * model's product (linear.ts: each sum started at the bias, +0, and added to in j order, which is
+ * exactly the sum above). It computes every key for every query, twice the products the causal
+ * mask needs, but in the SIMD kernel that is still three times faster than the scalar loop; the
+ * keys after t are never read. The weighted values work on four output columns at a time: four
+ * independent sums instead of one chain of dependent adds, each still summed in u order.
  */
+import type { LinearFn } from './linear.ts';
 import { exponentiateShifted } from './softmax.ts';
+
+/** Where one head's product runs, in the model's backing (workspace.ts). */
+export interface AttentionScratch {
+  /** [rows, hd]: the head's queries, gathered. */
+  readonly queries: Float64Array;
+  /** [hd, keyStride]: the head's keys, transposed. */
+  readonly keys: Float64Array;
+  readonly keyStride: number;
+  /** [rows, rows]: every query's dot product with every key. */
+  readonly dots: Float64Array;
+  /** [context length] of +0: the product's bias. */
+  readonly zeros: Float64Array;
+}
 
 export function causalSelfAttention(
   out: Float64Array,
@@ -20,16 +37,28 @@ export function causalSelfAttention(
   d: number,
   heads: number,
   scores: Float64Array,
+  linear: LinearFn,
+  scratch: AttentionScratch,
 ): void {
   const hd = d / heads;
   const stride = 3 * d;
   const scale = 1 / Math.sqrt(hd);
+  const { queries, keys, keyStride, dots, zeros } = scratch;
+  const keyMatrix = { values: keys, inputs: hd, outputs: rows, stride: keyStride };
   for (let h = 0; h < heads; h++) {
     const qCol = h * hd;
     const kCol = d + h * hd;
     const vCol = 2 * d + h * hd;
     for (let t = 0; t < rows; t++) {
-      const max = attentionScores(scores, qkv, t * stride + qCol, kCol, t + 1, hd, stride, scale);
+      const row = t * stride;
+      for (let j = 0; j < hd; j++) {
+        queries[t * hd + j] = qkv[row + qCol + j]!;
+        keys[j * keyStride + t] = qkv[row + kCol + j]!;
+      }
+    }
+    linear(dots, queries, rows, keyMatrix, zeros, false);
+    for (let t = 0; t < rows; t++) {
+      const max = scaledScores(scores, dots, t * rows, t + 1, scale);
       const total = exponentiateShifted(scores, 0, t + 1, max);
       for (let u = 0; u <= t; u++) scores[u] = scores[u]! / total;
       weightedValues(out, t * d + qCol, scores, qkv, vCol, t + 1, hd, stride);
@@ -37,53 +66,11 @@ export function causalSelfAttention(
   }
 }
 
-/** scores[u] = s_u for u < keys; returns max s (−∞ if every s is NaN). */
-function attentionScores(
-  scores: Float64Array,
-  qkv: Float64Array,
-  q: number,
-  kCol: number,
-  keys: number,
-  hd: number,
-  stride: number,
-  scale: number,
-): number {
+/** scores[u] = dots[first + u] · scale for u < keys, in u order; returns max s (−∞ if every s is NaN). */
+function scaledScores(scores: Float64Array, dots: Float64Array, first: number, keys: number, scale: number): number {
   let max = -Infinity;
-  let u = 0;
-  for (; u + 4 <= keys; u += 4) {
-    const k0 = u * stride + kCol;
-    const k1 = k0 + stride;
-    const k2 = k1 + stride;
-    const k3 = k2 + stride;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    for (let j = 0; j < hd; j++) {
-      const qj = qkv[q + j]!;
-      a0 += qj * qkv[k0 + j]!;
-      a1 += qj * qkv[k1 + j]!;
-      a2 += qj * qkv[k2 + j]!;
-      a3 += qj * qkv[k3 + j]!;
-    }
-    const s0 = a0 * scale;
-    const s1 = a1 * scale;
-    const s2 = a2 * scale;
-    const s3 = a3 * scale;
-    scores[u] = s0;
-    scores[u + 1] = s1;
-    scores[u + 2] = s2;
-    scores[u + 3] = s3;
-    if (s0 > max) max = s0;
-    if (s1 > max) max = s1;
-    if (s2 > max) max = s2;
-    if (s3 > max) max = s3;
-  }
-  for (; u < keys; u++) {
-    const k = u * stride + kCol;
-    let dot = 0;
-    for (let j = 0; j < hd; j++) dot += qkv[q + j]! * qkv[k + j]!;
-    const s = dot * scale;
+  for (let u = 0; u < keys; u++) {
+    const s = dots[first + u]! * scale;
     scores[u] = s;
     if (s > max) max = s;
   }

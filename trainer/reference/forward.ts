@@ -32,7 +32,7 @@ export function forwardHidden(model: PreparedModel, tokens: Uint8Array, rows: nu
   for (const block of model.blocks) {
     layerNorm(ws.normed, x, rows, d, block.ln1Gain, block.ln1Bias);
     linear(ws.qkv, ws.normed, rows, block.qkv, block.qkvBias, false);
-    causalSelfAttention(ws.attended, ws.qkv, rows, d, heads, ws.scores);
+    causalSelfAttention(ws.attended, ws.qkv, rows, d, heads, ws.scores, linear, ws.attention);
     linear(x, ws.attended, rows, block.attnOut, block.attnOutBias, true);
     layerNorm(ws.normed, x, rows, d, block.ln2Gain, block.ln2Bias);
     linear(ws.hidden, ws.normed, rows, block.fc, block.fcBias, false);

@@ -4,7 +4,9 @@
  * of 4 so that the matrix kernel can always run whole blocks of rows.
  */
 import type { ModelSpec } from '../spec.ts';
+import type { AttentionScratch } from './attention.ts';
 import type { Backing } from './backing.ts';
+import { paddedStride } from './linear.ts';
 
 export interface Workspace {
   /** [T, d] the residual stream. */
@@ -21,6 +23,8 @@ export interface Workspace {
   readonly scores: Float64Array;
   /** [T, vocab] */
   readonly logits: Float64Array;
+  /** One head's attention product (attention.ts). */
+  readonly attention: AttentionScratch;
 }
 
 export function workspaceRows(spec: ModelSpec): number {
@@ -30,7 +34,9 @@ export function workspaceRows(spec: ModelSpec): number {
 /** Doubles and arrays createWorkspace takes from a backing. */
 export function workspaceSize(spec: ModelSpec): { doubles: number; arrays: number } {
   const rows = workspaceRows(spec);
-  return { doubles: rows * (10 * spec.width + 1 + spec.vocabSize), arrays: 7 };
+  const hd = spec.width / spec.heads;
+  const attention = rows * hd + hd * paddedStride(spec.contextLength) + rows * spec.contextLength + spec.contextLength;
+  return { doubles: rows * (10 * spec.width + 1 + spec.vocabSize) + attention, arrays: 11 };
 }
 
 export function createWorkspace(spec: ModelSpec, backing: Backing): Workspace {
@@ -44,5 +50,12 @@ export function createWorkspace(spec: ModelSpec, backing: Backing): Workspace {
     hidden: backing.alloc(rows * 4 * d),
     scores: backing.alloc(rows),
     logits: backing.alloc(rows * spec.vocabSize),
+    attention: {
+      queries: backing.alloc(rows * (d / spec.heads)),
+      keys: backing.alloc((d / spec.heads) * paddedStride(spec.contextLength)),
+      keyStride: paddedStride(spec.contextLength),
+      dots: backing.alloc(rows * spec.contextLength),
+      zeros: backing.alloc(spec.contextLength),
+    },
   };
 }

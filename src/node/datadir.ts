@@ -19,6 +19,7 @@ import { toHex } from '../../consensus/hash.ts';
 import { COOKIE_FILE } from '../rpc/cookie.ts';
 import { PEER_KEY_FILE_NAME } from '../p2p/peer-key.ts';
 import { PSK_FILE_NAME } from '../p2p/pnet.ts';
+import { BAN_FILE_NAME } from '../p2p/ban-file.ts';
 
 export const DEFAULT_DATADIR = join(homedir(), '.gradientcoin');
 
@@ -29,6 +30,8 @@ export interface DatadirLayout {
   readonly cookie: string;
   readonly peerKey: string;
   readonly swarmKey: string;
+  /** Bans kept across restarts. */
+  readonly banList: string;
   readonly logFile: string;
   readonly wallets: string;
 }
@@ -42,6 +45,7 @@ export function datadirLayout(root: string): DatadirLayout {
     cookie: join(dir, COOKIE_FILE),
     peerKey: join(dir, PEER_KEY_FILE_NAME),
     swarmKey: join(dir, PSK_FILE_NAME),
+    banList: join(dir, BAN_FILE_NAME),
     logFile: join(dir, 'debug.log'),
     wallets: join(dir, 'wallets'),
   });

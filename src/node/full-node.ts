@@ -176,6 +176,7 @@ export class FullNode implements RpcNode {
           chain,
           mempool: networkMempool(mempool),
           log: log.child({ component: 'p2p' }),
+          banFile: layout.banList,
           nowMs: clockMs,
           listen: options.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)],
           bootstrap: options.bootnodes ?? [],

@@ -17,6 +17,7 @@ import { encodeTransfer } from '../../chain/tx.ts';
 import { encodeContribution } from '../../chain/contribution.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BanList, type BanEntry, type BanReason } from './ban-list.ts';
+import { BanFile } from './ban-file.ts';
 import { describeError, P2PError } from './errors.ts';
 import { GossipRouter, gossipOptions, topicLimits, type GossipCounters, type TopicLimits } from './gossip.ts';
 import { gossipHandlers } from './gossip-handlers.ts';
@@ -46,6 +47,8 @@ export interface P2PNetworkOptions extends Omit<NodeOptions, 'gossip' | 'gater'>
   readonly sync?: Partial<SyncSettings>;
   readonly score?: Partial<ScoreOptions>;
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
+  /** Where bans are kept across restarts (the node uses <datadir>/banlist.json); default: memory only. */
+  readonly banFile?: string;
   /** Protocol limits, for tests that need shorter timeouts or other rates. */
   readonly limits?: ProtocolLimitTable;
   readonly gossipQueueCapacity?: Partial<Record<TopicKind, number>>;
@@ -88,12 +91,14 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly #gossip: GossipRouter;
   readonly #sync: Syncer;
   readonly #topicLimits: TopicLimits;
+  readonly #banFile: BanFile | null;
   #timers: NodeJS.Timeout[] = [];
   #started = false;
   #stopping = false;
 
-  private constructor(options: P2PNetworkOptions, node: P2PNode, names: NetworkNames, bans: BanList, scores: PeerScores) {
+  private constructor(options: P2PNetworkOptions, node: P2PNode, names: NetworkNames, bans: BanList, scores: PeerScores, banFile: BanFile | null) {
     super();
+    this.#banFile = banFile;
     this.settings = networkSettings(options);
     this.#chain = options.chain;
     this.#log = options.log ?? silentLogger();
@@ -175,7 +180,11 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   static async create(options: P2PNetworkOptions): Promise<P2PNetwork> {
     const names = networkNames(options.chain.genesis().hash);
     const now = options.nowMs ?? Date.now;
-    const bans = new BanList();
+    const log = options.log ?? silentLogger();
+    const banFile = options.banFile === undefined ? null : new BanFile(options.banFile, log);
+    const loaded = banFile ? await banFile.load(now()) : [];
+    if (loaded.length > 0) log.info({ bans: loaded.length, file: options.banFile }, 'bans loaded');
+    const bans = new BanList(loaded, banFile ? (entries) => banFile.save(entries) : undefined);
     const scores = new PeerScores(options.score);
     const isBanned = (peer: PeerId): boolean => bans.isBanned(peer.toString(), now());
     const node = await createP2PNode({
@@ -187,7 +196,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       },
       gossip: gossipOptions(names.topics, (peer) => scores.get(peer, now())),
     });
-    return new P2PNetwork(options, node, names, bans, scores);
+    return new P2PNetwork(options, node, names, bans, scores, banFile);
   }
 
   get peerId(): string {
@@ -232,6 +241,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     await this.#reqresp.stop();
     this.#peerManager.stop();
     await this.node.stop();
+    await this.#banFile?.flush();
     this.#log.info('p2p stopped');
   }
 

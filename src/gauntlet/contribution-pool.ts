@@ -116,6 +116,11 @@ export class ContributionPool implements NetworkContributions {
     return [...this.#held.values()].map((h) => h.contribution);
   }
 
+  /** The network's hook: encoded contributions for the tip, in arrival order, at most `max`. */
+  pooled(max: number): Uint8Array[] {
+    return [...this.#held.values()].slice(0, max).map((h) => encodeContribution(h.contribution));
+  }
+
   /** The contribution held for the tip from `address`, if any. */
   get(address: Uint8Array): Contribution | undefined {
     return this.#held.get(toHexKey(address))?.contribution;

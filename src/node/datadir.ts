@@ -32,6 +32,8 @@ export interface DatadirLayout {
   readonly swarmKey: string;
   /** Bans kept across restarts. */
   readonly banList: string;
+  /** The address index's LevelDB (src/indexes/address-index.ts). */
+  readonly addressIndex: string;
   readonly logFile: string;
   readonly wallets: string;
 }
@@ -46,6 +48,7 @@ export function datadirLayout(root: string): DatadirLayout {
     peerKey: join(dir, PEER_KEY_FILE_NAME),
     swarmKey: join(dir, PSK_FILE_NAME),
     banList: join(dir, BAN_FILE_NAME),
+    addressIndex: join(dir, 'indexes', 'address'),
     logFile: join(dir, 'debug.log'),
     wallets: join(dir, 'wallets'),
   });

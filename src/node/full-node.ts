@@ -28,6 +28,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool/mempool.ts';
 import { CpuMiner } from '../miner/cpu-miner.ts';
 import { MiningLoop } from '../miner/mining-loop.ts';
+import { AddressIndex } from '../indexes/address-index.ts';
 import { networkMempool } from '../p2p/mempool-adapter.ts';
 import { P2PNetwork, type P2PNetworkOptions } from '../p2p/network.ts';
 import { loadOrCreatePeerKey } from '../p2p/peer-key.ts';
@@ -76,6 +77,8 @@ export interface FullNodeOptions {
   /** Takes gossiped contributions (the Gauntlet's pool); without it they are not kept. */
   readonly contributions?: NetworkContributions;
   readonly mempool?: MempoolOptions;
+  /** Keep the address index in <datadir>/indexes/address (default true). */
+  readonly addressIndex?: boolean;
   readonly log?: Logger;
   /** 0 turns the status line off. */
   readonly statusIntervalMs?: number;
@@ -120,12 +123,18 @@ export class FullNode implements RpcNode {
   readonly #clockMs: () => number;
   readonly #template: BlockTemplateSource;
   #rpc: RpcServer | null = null;
+  #addressIndex: AddressIndex | null = null;
   #cookieWritten = false;
   #miner: CpuMiner | null = null;
   #loop: MiningLoop | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
   #resolveClosed: (clean: boolean) => void = () => undefined;
+
+  /** The address index behind getaddresshistory (null when turned off). */
+  get addressIndex(): AddressIndex | null {
+    return this.#addressIndex;
+  }
 
   private constructor(options: FullNodeOptions, layout: DatadirLayout, chain: Chain, mempool: Mempool, network: P2PNetwork | null, log: Logger) {
     this.#o = options;
@@ -199,6 +208,9 @@ export class FullNode implements RpcNode {
   async #start(): Promise<void> {
     const o = this.#o;
     const log = this.#log;
+    if (o.addressIndex ?? true) {
+      this.#addressIndex = await AddressIndex.open(this.layout.addressIndex, this.chain, log.child({ component: 'address-index' }));
+    }
     const cookie = await writeCookie(this.layout.root);
     this.#cookieWritten = true;
     const credentials = [cookie];
@@ -323,6 +335,7 @@ export class FullNode implements RpcNode {
       await this.#rpc?.close();
       if (this.#cookieWritten) await removeCookie(this.layout.root);
     });
+    if (this.#addressIndex) await step('address index', () => this.#addressIndex!.close());
     await step('chain', () => this.chain.close());
     log.info('stopped');
     this.#resolveClosed(failures.length === 0);

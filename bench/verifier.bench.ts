@@ -22,7 +22,7 @@ import { preparedLoss, prepareModel } from '../trainer/reference/index.ts';
 import { sequentialLossBatch, type LossBatch } from '../trainer/reference/loss-batch.ts';
 import type { ModelSpec } from '../trainer/spec.ts';
 import { LossWorkerPool } from '../src/verifier/loss-pool.ts';
-import { genesisState } from '../test/consensus/gauntlet-fixtures.ts';
+import { genesisState } from '../test/util/gauntlet-fixtures.ts';
 import { contributionChain } from '../test/verifier/contribution-chain.ts';
 import { testGenesisParams } from '../test/util/fixtures.ts';
 

@@ -17,8 +17,9 @@
  * - Bounded by count and bytes; when full, newcomers are ignored (the earlier ones had the
  *   collection window to themselves, and the miner takes contributions in arrival order anyway).
  * - Contributions for another parent wait in a small buffer (they may be for a block we have not
- *   received yet, which is normal gossip racing); when the tip moves, the pool is emptied and the
- *   waiting ones built on the new tip join it. Those for old parents (stale) never do.
+ *   received yet, which is normal gossip racing), bounded by count and by bytes, oldest evicted
+ *   first; when the tip moves, the pool is emptied and the waiting ones built on the new tip join
+ *   it. Those for old parents (stale) never do.
  *
  * Results are typed for gossip validation: 'accept' (keep and relay), 'ignore' (drop without
  * blame: duplicates, wrong parent, full pool — all depend on this node's state) and 'reject'
@@ -44,6 +45,8 @@ export interface PoolLimits {
   readonly maxBytes: number;
   /** Contributions held for parents other than the tip, oldest evicted first (default 64). */
   readonly maxWaiting: number;
+  /** Their encoded bytes in all (default 16 × (maxPayloadBytes + 256)). */
+  readonly maxWaitingBytes: number;
 }
 
 export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'duplicate-payload' | 'not-for-tip' | 'pool-full';
@@ -79,6 +82,7 @@ export class ContributionPool implements NetworkContributions {
   #bytes = 0;
   /** For other parents, in arrival order, keyed by contribution id. */
   readonly #waiting = new Map<string, Held>();
+  #waitingBytes = 0;
 
   constructor(params: ChainParams, tip: Uint8Array, limits: Partial<PoolLimits> = {}) {
     this.params = params;
@@ -87,6 +91,7 @@ export class ContributionPool implements NetworkContributions {
       maxCount,
       maxBytes: limits.maxBytes ?? maxCount * (params.gauntlet.maxPayloadBytes + 256),
       maxWaiting: limits.maxWaiting ?? 64,
+      maxWaitingBytes: limits.maxWaitingBytes ?? 16 * (params.gauntlet.maxPayloadBytes + 256),
     });
     this.#tip = tip;
   }
@@ -110,10 +115,20 @@ export class ContributionPool implements NetworkContributions {
     return this.#waiting.size;
   }
 
+  /** Their encoded bytes. */
+  get waitingBytes(): number {
+    return this.#waitingBytes;
+  }
+
   /** The contributions a block on `parentHash` may carry, in arrival order ([] unless it is the tip). */
   contributionsFor(parentHash: Uint8Array): Contribution[] {
     if (!bytesEqual(parentHash, this.#tip)) return [];
     return [...this.#held.values()].map((h) => h.contribution);
+  }
+
+  /** The network's hook: encoded contributions for the tip, in arrival order, at most `max`. */
+  pooled(max: number): Uint8Array[] {
+    return [...this.#held.values()].slice(0, max).map((h) => encodeContribution(h.contribution));
   }
 
   /** The contribution held for the tip from `address`, if any. */
@@ -164,6 +179,7 @@ export class ContributionPool implements NetworkContributions {
     for (const [id, held] of this.#waiting) {
       if (!bytesEqual(held.contribution.parentHash, hash)) continue;
       this.#waiting.delete(id);
+      this.#waitingBytes -= held.size;
       if (this.#held.has(held.address) || this.#payloads.has(held.payload) || this.#full(held.size)) continue;
       this.#keep(held);
     }
@@ -232,12 +248,14 @@ export class ContributionPool implements NetworkContributions {
   }
 
   #wait(held: Held): void {
-    if (this.limits.maxWaiting === 0) return;
-    while (this.#waiting.size >= this.limits.maxWaiting) {
-      const oldest = this.#waiting.keys().next().value;
+    if (this.limits.maxWaiting === 0 || held.size > this.limits.maxWaitingBytes) return;
+    while (this.#waiting.size >= this.limits.maxWaiting || this.#waitingBytes + held.size > this.limits.maxWaitingBytes) {
+      const oldest = this.#waiting.values().next().value;
       if (oldest === undefined) break;
-      this.#waiting.delete(oldest);
+      this.#waiting.delete(oldest.id);
+      this.#waitingBytes -= oldest.size;
     }
     this.#waiting.set(held.id, held);
+    this.#waitingBytes += held.size;
   }
 }

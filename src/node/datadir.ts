@@ -21,6 +21,7 @@ import { pathExists } from '../file-exists.ts';
 import { COOKIE_FILE } from '../rpc/cookie.ts';
 import { PEER_KEY_FILE_NAME } from '../p2p/peer-key.ts';
 import { PSK_FILE_NAME } from '../p2p/pnet.ts';
+import { BAN_FILE_NAME } from '../p2p/ban-file.ts';
 
 export const DEFAULT_DATADIR = join(homedir(), '.gradientcoin');
 
@@ -31,6 +32,10 @@ export interface DatadirLayout {
   readonly cookie: string;
   readonly peerKey: string;
   readonly swarmKey: string;
+  /** Bans kept across restarts. */
+  readonly banList: string;
+  /** The address index's LevelDB (src/indexes/address-index.ts). */
+  readonly addressIndex: string;
   readonly logFile: string;
   readonly wallets: string;
 }
@@ -44,6 +49,8 @@ export function datadirLayout(root: string): DatadirLayout {
     cookie: join(dir, COOKIE_FILE),
     peerKey: join(dir, PEER_KEY_FILE_NAME),
     swarmKey: join(dir, PSK_FILE_NAME),
+    banList: join(dir, BAN_FILE_NAME),
+    addressIndex: join(dir, 'indexes', 'address'),
     logFile: join(dir, 'debug.log'),
     wallets: join(dir, 'wallets'),
   });

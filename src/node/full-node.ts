@@ -30,6 +30,7 @@ import { VERSION } from '../version.ts';
 import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool/mempool.ts';
 import { CpuMiner } from '../miner/cpu-miner.ts';
 import { MiningLoop } from '../miner/mining-loop.ts';
+import { AddressIndex } from '../indexes/address-index.ts';
 import { networkMempool } from '../p2p/mempool-adapter.ts';
 import { P2PNetwork, type P2PNetworkOptions } from '../p2p/network.ts';
 import { loadOrCreatePeerKey } from '../p2p/peer-key.ts';
@@ -81,6 +82,8 @@ export interface FullNodeOptions {
   /** Takes gossiped contributions (the Gauntlet's pool); without it they are not kept. */
   readonly contributions?: NetworkContributions;
   readonly mempool?: MempoolOptions;
+  /** Keep the address index in <datadir>/indexes/address (default true). */
+  readonly addressIndex?: boolean;
   readonly log?: Logger;
   /** 0 turns the status line off. */
   readonly statusIntervalMs?: number;
@@ -118,12 +121,18 @@ export class FullNode implements RpcNode {
   readonly #clockMs: () => number;
   readonly #template: BlockTemplateSource;
   #rpc: RpcServer | null = null;
+  #addressIndex: AddressIndex | null = null;
   #cookieWritten = false;
   #miner: CpuMiner | null = null;
   #loop: MiningLoop | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
   #resolveClosed: (clean: boolean) => void = () => undefined;
+
+  /** The address index behind getaddresshistory (null when turned off). */
+  get addressIndex(): AddressIndex | null {
+    return this.#addressIndex;
+  }
 
   private constructor(options: FullNodeOptions, layout: DatadirLayout, chain: Chain, mempool: Mempool, network: P2PNetwork | null, log: Logger) {
     this.#options = options;
@@ -174,7 +183,8 @@ export class FullNode implements RpcNode {
           chain,
           mempool: networkMempool(mempool),
           log: log.child({ component: 'p2p' }),
-          clockMs,
+          banFile: layout.banList,
+          clockMs: clockMs,
           listen: options.listen ?? [listenAddress(DEFAULT_BIND, DEFAULT_P2P_PORT)],
           bootnodes: options.bootnodes ?? [],
           mdns: options.mdns ?? true,
@@ -196,6 +206,9 @@ export class FullNode implements RpcNode {
   async #start(): Promise<void> {
     const o = this.#options;
     const log = this.#log;
+    if (o.addressIndex ?? true) {
+      this.#addressIndex = await AddressIndex.open(this.layout.addressIndex, this.chain, log.child({ component: 'address-index' }));
+    }
     const cookie = await writeCookie(this.layout.root);
     this.#cookieWritten = true;
     const credentials = [cookie];
@@ -325,6 +338,7 @@ export class FullNode implements RpcNode {
       await this.#rpc?.close();
       if (this.#cookieWritten) await removeCookie(this.layout.root);
     });
+    if (this.#addressIndex) await step('address index', () => this.#addressIndex!.close());
     await step('chain', () => this.chain.close());
     log.info('stopped');
     this.#resolveClosed(failures.length === 0);

@@ -1,6 +1,7 @@
 /**
- * Banned peers, in memory with an expiry (Bitcoin's setBanned without the file): a banned peer is
- * disconnected, refused when it dials in and never dialled. Peers are banned by peer id; the ban
+ * Banned peers, with an expiry (Bitcoin's setBanned): a banned peer is disconnected, refused when
+ * it dials in and never dialled. The list lives in memory; `onChange` lets ban-file.ts keep it on
+ * disk, so bans outlast a restart. Peers are banned by peer id; the ban
  * does not extend to an IP address, because honest nodes share addresses (a testnet on one machine,
  * hosts behind one NAT).
  */
@@ -29,17 +30,31 @@ export const BAN_DURATION_MS: Readonly<Record<BanReason, number>> = Object.freez
 
 export class BanList {
   readonly #bans = new Map<string, BanEntry>();
+  readonly #onChange: ((entries: BanEntry[]) => void) | undefined;
+
+  /** `entries`: bans to start with (a loaded file); `onChange`: told the whole list after each change. */
+  constructor(entries: readonly BanEntry[] = [], onChange?: (entries: BanEntry[]) => void) {
+    for (const entry of entries) this.#bans.set(entry.peer, Object.freeze({ ...entry }));
+    this.#onChange = onChange;
+  }
 
   ban(peer: string, reason: BanReason, detail: string, untilMs: number): BanEntry {
     const previous = this.#bans.get(peer);
     // A ban is never shortened by a lesser one.
     const entry = Object.freeze({ peer, reason, detail, untilMs: Math.max(untilMs, previous?.untilMs ?? 0) });
     this.#bans.set(peer, entry);
+    this.#changed();
     return entry;
   }
 
   unban(peer: string): boolean {
-    return this.#bans.delete(peer);
+    const removed = this.#bans.delete(peer);
+    if (removed) this.#changed();
+    return removed;
+  }
+
+  #changed(): void {
+    this.#onChange?.([...this.#bans.values()]);
   }
 
   isBanned(peer: string, clockMs: number): boolean {

@@ -8,6 +8,7 @@
 import type { VerifyCode } from '../../consensus/errors.ts';
 import type { Transfer } from '../../consensus/types.ts';
 import type { Mempool } from '../mempool/mempool.ts';
+import { encodeTransfer } from '../../chain/tx.ts';
 import { MempoolError } from '../mempool/errors.ts';
 import type { NetworkMempool, Verdict } from './seams.ts';
 
@@ -34,5 +35,6 @@ export function networkMempool(mempool: Mempool): NetworkMempool {
         return mempoolVerdict(err);
       }
     },
+    pooled: (max) => mempool.selectForBlock(max).map(encodeTransfer),
   };
 }

@@ -17,9 +17,10 @@ import { encodeTransfer } from '../../chain/tx.ts';
 import { encodeContribution } from '../../chain/contribution.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BanList, type BanEntry, type BanReason } from './ban-list.ts';
+import { BanFile } from './ban-file.ts';
 import { describeError, P2PError } from './errors.ts';
 import { GossipRouter, gossipOptions, topicLimits, type GossipCounters, type TopicLimits } from './gossip.ts';
-import { gossipHandlers } from './gossip-handlers.ts';
+import { gossipHandlers, type GossipValidators } from './gossip-handlers.ts';
 import { localStatus, statusHandler } from './handshake.ts';
 import { networkSettings, type NetworkSettings } from './network-options.ts';
 import { createP2PNode, type NodeOptions, type P2PNode } from './node.ts';
@@ -29,6 +30,7 @@ import { PeerTable } from './peer-table.ts';
 import { networkNames, type NetworkNames, type TopicKind } from './protocols.ts';
 import { blocksByHashHandler, blocksByRangeHandler, peekBlockHeader } from './reqresp/blocks.ts';
 import { headersHandler } from './reqresp/headers.ts';
+import { poolHandler, requestPool, type PooledItems } from './reqresp/pool.ts';
 import { protocolLimits, type ProtocolLimitTable } from './reqresp/limits.ts';
 import type { Status } from './reqresp/messages.ts';
 import { ReqResp, type ReqRespCounters } from './reqresp/reqresp.ts';
@@ -46,6 +48,8 @@ export interface P2PNetworkOptions extends Omit<NodeOptions, 'gossip' | 'gater'>
   readonly sync?: Partial<SyncSettings>;
   readonly score?: Partial<ScoreOptions>;
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
+  /** Where bans are kept across restarts (the node uses <datadir>/banlist.json); default: memory only. */
+  readonly banFile?: string;
   /** Protocol limits, for tests that need shorter timeouts or other rates. */
   readonly limits?: ProtocolLimitTable;
   readonly gossipQueueCapacity?: Partial<Record<TopicKind, number>>;
@@ -84,23 +88,32 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #peerManager: PeerManager;
+  readonly #peers: PeerTable;
   readonly #reqresp: ReqResp;
   readonly #gossip: GossipRouter;
   readonly #sync: Syncer;
   readonly #topicLimits: TopicLimits;
+  readonly #banFile: BanFile | null;
+  readonly #validators: GossipValidators;
+  readonly #pools: { readonly mempool?: NetworkMempool; readonly contributions?: NetworkContributions };
   #timers: NodeJS.Timeout[] = [];
   #started = false;
   #stopping = false;
 
-  private constructor(options: P2PNetworkOptions, node: P2PNode, names: NetworkNames, bans: BanList, scores: PeerScores) {
+  private constructor(options: P2PNetworkOptions, node: P2PNode, names: NetworkNames, bans: BanList, scores: PeerScores, banFile: BanFile | null) {
     super();
+    this.#banFile = banFile;
+    this.#pools = {
+      ...(options.mempool ? { mempool: options.mempool } : {}),
+      ...(options.contributions ? { contributions: options.contributions } : {}),
+    };
     this.settings = networkSettings(options);
     this.#chain = options.chain;
     this.#log = options.log ?? silentLogger();
     this.#now = options.clockMs ?? Date.now;
     this.names = names;
     this.node = node;
-    const peers = new PeerTable();
+    const peers = (this.#peers = new PeerTable());
     const onPeerAction = (peer: string, action: PeerAction, reason: string): void => this.#peerManager.onPeerAction(peer, action, reason);
     const isBanned = (peer: string): boolean => bans.isBanned(peer, this.#now());
     this.#topicLimits = topicLimits(this.#chain.params, options.maxGossipMessageBytes);
@@ -128,14 +141,17 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       clockMs: this.#now,
       onMoreWork: (from) => this.#sync.trigger(from),
     });
-    this.#peerManager.on('peer:ready', (event) => this.emit('peer:ready', event));
+    this.#peerManager.on('peer:ready', (event) => {
+      this.emit('peer:ready', event);
+      void this.#exchangePools(event.peer);
+    });
     this.#peerManager.on('peer:disconnected', (event) => this.emit('peer:disconnected', event));
     this.#peerManager.on('peer:banned', (entry) => this.emit('peer:banned', entry));
     this.#gossip = new GossipRouter({
       pubsub: node.services.pubsub,
       topics: names.topics,
       limits: this.#topicLimits,
-      validators: gossipHandlers({
+      validators: (this.#validators = gossipHandlers({
         chain: this.#chain,
         ...(options.mempool ? { mempool: options.mempool } : {}),
         ...(options.contributions ? { contributions: options.contributions } : {}),
@@ -146,7 +162,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
         clockMs: this.#now,
         syncFrom: (peer) => this.#sync.trigger(peer),
         onBlockAccepted: (event) => this.emit('gossip:block', event),
-      }),
+      })),
       onPeerAction,
       isBanned,
       log: this.#log,
@@ -176,7 +192,11 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
   static async create(options: P2PNetworkOptions): Promise<P2PNetwork> {
     const names = networkNames(options.chain.genesis().hash);
     const now = options.clockMs ?? Date.now;
-    const bans = new BanList();
+    const log = options.log ?? silentLogger();
+    const banFile = options.banFile === undefined ? null : new BanFile(options.banFile, log);
+    const loaded = banFile ? await banFile.load(now()) : [];
+    if (loaded.length > 0) log.info({ bans: loaded.length, file: options.banFile }, 'bans loaded');
+    const bans = new BanList(loaded, banFile ? (entries) => banFile.save(entries) : undefined);
     const scores = new PeerScores(options.score);
     const isBanned = (peer: PeerId): boolean => bans.isBanned(peer.toString(), now());
     const node = await createP2PNode({
@@ -188,7 +208,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       },
       gossip: gossipOptions(names.topics, (peer) => scores.get(peer, now())),
     });
-    return new P2PNetwork(options, node, names, bans, scores);
+    return new P2PNetwork(options, node, names, bans, scores, banFile);
   }
 
   get peerId(): string {
@@ -208,6 +228,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     await this.#reqresp.handle('headers', headersHandler(chain));
     await this.#reqresp.handle('blocksByHash', blocksByHashHandler(chain));
     await this.#reqresp.handle('blocksByRange', blocksByRangeHandler(chain));
+    await this.#reqresp.handle('pool', poolHandler(this.#pools, 2 * chain.params.gauntlet.maxContributions));
     this.#peerManager.start();
     await this.node.start();
     this.#gossip.start();
@@ -233,6 +254,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     await this.#reqresp.stop();
     this.#peerManager.stop();
     await this.node.stop();
+    await this.#banFile?.flush();
     this.#log.info('p2p stopped');
   }
 
@@ -324,6 +346,28 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     const bytes = await this.#chain.getBlockBytes(tip.hash);
     if (!bytes || this.#stopping) return;
     await this.announceBlock(bytes);
+  }
+
+  /**
+   * A peer just became ready: what waits in its pools comes to ours, checked as gossip would be
+   * (what was gossiped before it joined would otherwise never reach us, and ours never reach it:
+   * it asks us the same). Only a node with pools asks.
+   */
+  async #exchangePools(peer: string): Promise<void> {
+    if (!this.#pools.mempool && !this.#pools.contributions) return;
+    const record = this.#peers.get(peer);
+    if (!record || this.#stopping) return;
+    let items: PooledItems;
+    try {
+      items = await requestPool(this.#reqresp, record.id);
+    } catch (err) {
+      this.#log.debug({ peer, err: describeError(err) }, 'pool exchange failed');
+      return;
+    }
+    let accepted = 0;
+    for (const bytes of items.contributions) if ((await this.#validators.contributions(bytes, peer)) === 'accept') accepted++;
+    for (const bytes of items.transfers) if ((await this.#validators.txs(bytes, peer)) === 'accept') accepted++;
+    this.#log.debug({ peer, transfers: items.transfers.length, contributions: items.contributions.length, accepted }, 'pools exchanged');
   }
 
   /** For tests and the node's status page: our own status as peers see it. */

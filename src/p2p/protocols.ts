@@ -19,6 +19,8 @@ export interface ReqRespProtocols {
   readonly headers: string;
   readonly blocksByHash: string;
   readonly blocksByRange: string;
+  /** A peer's mempool and contribution pool, asked for once it is ready (reqresp/pool.ts). */
+  readonly pool: string;
 }
 
 export interface NetworkNames {
@@ -32,7 +34,7 @@ export type TopicKind = keyof GossipTopics;
 export type ProtocolKind = keyof ReqRespProtocols;
 
 export const TOPIC_KINDS: readonly TopicKind[] = ['blocks', 'txs', 'contributions'];
-export const PROTOCOL_KINDS: readonly ProtocolKind[] = ['status', 'headers', 'blocksByHash', 'blocksByRange'];
+export const PROTOCOL_KINDS: readonly ProtocolKind[] = ['status', 'headers', 'blocksByHash', 'blocksByRange', 'pool'];
 
 export function networkNames(genesisHash: Uint8Array): NetworkNames {
   if (genesisHash.length !== 32) throw new RangeError(`a genesis hash is 32 bytes, got ${genesisHash.length}`);
@@ -46,6 +48,7 @@ export function networkNames(genesisHash: Uint8Array): NetworkNames {
       headers: `${root}/headers/1`,
       blocksByHash: `${root}/blocks-by-hash/1`,
       blocksByRange: `${root}/blocks-by-range/1`,
+      pool: `${root}/pool/1`,
     }),
   });
 }

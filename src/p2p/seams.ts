@@ -59,8 +59,12 @@ export type Verdict = 'accept' | 'ignore' | 'reject';
 
 export interface NetworkMempool {
   addTransfer(tx: Transfer, bytes: Uint8Array, from: string): Verdict | Promise<Verdict>;
+  /** Encoded pending transfers to offer a peer that just connected, in block order, at most `max`. */
+  pooled?(max: number): Uint8Array[];
 }
 
 export interface NetworkContributions {
   addContribution(contribution: Contribution, bytes: Uint8Array, from: string): Verdict | Promise<Verdict>;
+  /** Encoded contributions held for the tip, to offer a peer that just connected, at most `max`. */
+  pooled?(max: number): Uint8Array[];
 }

@@ -117,6 +117,21 @@ test('contributions for another parent wait; on a tip change the pool empties an
     small.contributionsFor(NEXT).map((c) => toHex(c.contributorPublicKey)),
     [keys[1]!, keys[2]!].map((k) => toHex(k.publicKey)),
   );
+  // And by bytes: room for two, so the third pushes out the oldest; one too large never waits.
+  const size = encodeContribution(make(keys[0]!, NEXT, 0)).length;
+  const byBytes = new ContributionPool(params, TIP, { maxWaitingBytes: 2 * size + 10 });
+  for (let i = 0; i < 3; i++) byBytes.add(make(keys[i]!, NEXT, i));
+  assert.equal(byBytes.waiting, 2);
+  assert.equal(byBytes.waitingBytes, 2 * size);
+  const tiny = new ContributionPool(params, TIP, { maxWaitingBytes: size - 1 });
+  assert.equal(status(tiny.add(make(keys[0]!, NEXT, 0))), 'ignore not-for-tip');
+  assert.equal(tiny.waiting, 0);
+  byBytes.setTip(NEXT);
+  assert.equal(byBytes.waitingBytes, 0);
+  assert.deepEqual(
+    byBytes.contributionsFor(NEXT).map((c) => toHex(c.contributorPublicKey)),
+    [keys[1]!, keys[2]!].map((k) => toHex(k.publicKey)),
+  );
 });
 
 test('bounded by count and bytes: newcomers are ignored when full', () => {

@@ -11,10 +11,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toHex } from '../../consensus/hash.ts';
 import { encodeBlock } from '../../chain/block.ts';
 import { headerHash } from '../../chain/header.ts';
@@ -23,26 +21,11 @@ import { BlockTree, openTestChain, tempDir } from '../util/block-tree.ts';
 import { writeScript } from '../util/script-file.ts';
 import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
 import { replay, type ReplayRow } from './replay-child.ts';
+import { replayInProcess } from './replay-process.ts';
 import { simulate } from './simulation.ts';
 
 const root = tempDir('determinism');
 after(() => rmSync(root, { recursive: true, force: true }));
-const CHILD = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
-
-function replayInChild(file: string, location: string): Promise<ReplayRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, file, location], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`replay child exited with ${code}: ${err}`));
-      else resolve(out.trim().split('\n').map((line) => JSON.parse(line) as ReplayRow));
-    });
-  });
-}
 
 test('a chain with contributions replays to the same model hash and state root at every height, in this and in other processes', { timeout: 300_000 }, async () => {
   const g = gauntletGenesis();
@@ -67,7 +50,7 @@ test('a chain with contributions replays to the same model hash and state root a
   const file = join(root, 'blocks.bin');
   writeScript(file, blocks);
   const encoded = blocks.map(encodeBlock);
-  const [children1, children2] = await Promise.all([replayInChild(file, join(root, 'child-1')), replayInChild(file, join(root, 'child-2'))]);
+  const [children1, children2] = await Promise.all([replayInProcess(file, join(root, 'child-1')), replayInProcess(file, join(root, 'child-2'))]);
   const first = await replay(encoded, join(root, 'here-1'));
   const second = await replay(encoded, join(root, 'here-2'));
   assert.deepEqual(first, expected);

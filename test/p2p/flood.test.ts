@@ -2,6 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../../consensus/hash.ts';
+import { transferId } from '../../consensus/ids.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
 import { encodeBlock } from '../../chain/block.ts';
 import { encodeTransfer } from '../../chain/tx.ts';
@@ -18,9 +19,10 @@ import {
   encodeStatus,
 } from '../../src/p2p/reqresp/messages.ts';
 import { protocolLimits } from '../../src/p2p/reqresp/limits.ts';
+import { POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { topicLimits } from '../../src/p2p/gossip.ts';
 import { BlockTree, hashOf } from '../util/block-tree.ts';
-import { connect, Harness, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
+import { connect, Harness, nodeWithMempool, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 
 const harness = new Harness();
 const attackers: P2PNode[] = [];
@@ -119,6 +121,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
     if (protocol === 'status') return goodStatus;
     if (protocol === 'headers') return encodeHeadersRequest({ locator: [tree.genesis.hash], max: 10 });
     if (protocol === 'blocksByHash') return encodeBlocksByHashRequest([hashOf(blocks[0]!)]);
+    if (protocol === 'pool') return POOL_REQUEST;
     return encodeBlocksByRangeRequest({ start: 1, count: 4 });
   }
 
@@ -203,7 +206,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   }
 
   assert.ok(sent >= 10_000, `sent ${sent}`);
-  assert.equal(ids.length, 33);
+  assert.equal(ids.length, 17 + 4 * PROTOCOL_KINDS.length);
   // Every attacker is banned for misbehaving, whatever its flaw, and stays refused.
   const bans = new Map(victim.net.bans().map((b) => [b.peer, b]));
   for (const id of ids) assert.equal(bans.get(id)?.reason, 'misbehaving', id);
@@ -214,7 +217,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   const counters = victim.net.counters();
   assert.equal(counters.gossip.verdicts.accept, 0);
   assert.ok(counters.gossip.verdicts.reject >= 17, JSON.stringify(counters.gossip.verdicts));
-  assert.ok(counters.reqresp.refusedInvalid >= 16, JSON.stringify(counters.reqresp));
+  assert.ok(counters.reqresp.refusedInvalid >= 4 * PROTOCOL_KINDS.length, JSON.stringify(counters.reqresp));
   assert.equal(counters.reqresp.served, 0);
   const heapGrowthMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   assert.ok(heapGrowthMiB < 256, `heap grew ${heapGrowthMiB.toFixed(0)} MiB`);
@@ -225,4 +228,52 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   await connect(honest, victim);
   await waitFor(() => sameTip(honest, victim), 'the honest node synced');
   assert.equal(honest.chain.height(), 5);
+});
+
+/**
+ * The relay-policy flood: validly signed transfers that pay no fee or move dust. They are refused
+ * by the policy before any signature is checked, ignored without blame (a peer with a lower
+ * minimum may relay them in good faith), never kept nor relayed; a transfer that pays its way
+ * still gets in afterwards.
+ */
+test('a flood of zero-fee and dust transfers leaves the mempool empty and the node serving', { timeout: 120_000 }, async () => {
+  const tree = new BlockTree();
+  const pools = new Map<string, Mempool>();
+  const victim = await nodeWithMempool(harness, tree, 'policy-victim', pools);
+  const names = victim.net.names;
+  const attacker = await createP2PNode({ mdns: false, gossip: { globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true } });
+  attackers.push(attacker);
+  const status = encodeStatus({ genesis: tree.genesis.hash, tipHash: tree.genesis.hash, height: 0, chainwork: victim.chain.genesis().chainwork });
+  await attacker.handle(names.protocols.status, async (stream) => {
+    stream.send(encodeSuccessChunk(status));
+    await stream.close().catch(() => undefined);
+  });
+  await attacker.start();
+  attacker.services.pubsub.subscribe(names.topics.txs);
+  await attacker.dial(multiaddr(victim.net.addresses()[0]!));
+  const id = attacker.peerId.toString();
+  await waitFor(() => victim.net.readyPeers().includes(id), 'the attacker ready');
+  await waitFor(() => attacker.services.pubsub.getSubscribers(names.topics.txs).length > 0, 'the victim subscribed');
+  const before = victim.net.counters().gossip.verdicts.ignore;
+  const burst = 400;
+  const work: Array<Promise<unknown>> = [];
+  for (let i = 0; i < burst; i++) {
+    // Half pay nothing, half move one base unit: every one a distinct, validly signed transfer.
+    const tx = i % 2 === 0 ? tree.pay(i % 4, 5, 10_000n + BigInt(i), 0n, BigInt(i)) : tree.pay(i % 4, 6, 1n, 10_000n, BigInt(i));
+    work.push(attacker.services.pubsub.publish(names.topics.txs, encodeTransfer(tx)).catch(() => undefined));
+  }
+  await Promise.all(work);
+  const handled = (): number => {
+    const c = victim.net.counters().gossip;
+    return c.verdicts.ignore - before + c.queues.txs.dropped;
+  };
+  await waitFor(() => handled() >= burst, 'every flood transfer handled', 60_000);
+  const pool = pools.get('policy-victim')!;
+  assert.equal(pool.size, 0, 'nothing kept');
+  assert.equal(victim.net.counters().gossip.verdicts.accept, 0, 'nothing relayed');
+  assert.equal(victim.net.isBanned(id), false, 'policy refusals are not misbehaviour');
+  // A transfer that pays its way is accepted after the flood.
+  const honest = tree.pay(0, 3, 1_000_000n, 10_000n, 0n);
+  await attacker.services.pubsub.publish(names.topics.txs, encodeTransfer(honest));
+  await waitFor(() => pool.has(transferId(honest)), 'the honest transfer in the pool');
 });

@@ -79,9 +79,19 @@ export async function feed(node: TestNode, blocks: readonly Block[]): Promise<vo
  * A node whose gossiped transfers go into a real mempool (kept in `pools` under its name). The
  * pool reads the chain's accounts, and the chain opens with the network, so it is bound after.
  */
-export async function nodeWithMempool(harness: Harness, tree: BlockTree, name: string, pools: Map<string, Mempool>): Promise<TestNode> {
+export async function nodeWithMempool(
+  harness: Harness,
+  tree: BlockTree,
+  name: string,
+  pools: Map<string, Mempool>,
+  options: Partial<P2PNetworkOptions> = {},
+): Promise<TestNode> {
   const node = await harness.node(tree, name, {
-    mempool: { addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from) },
+    mempool: {
+      addTransfer: (tx, bytes, from) => networkMempool(pools.get(name)!).addTransfer(tx, bytes, from),
+      pooled: (max) => networkMempool(pools.get(name)!).pooled!(max),
+    },
+    ...options,
   });
   pools.set(name, new Mempool(tree.params, node.chain.accounts()));
   return node;

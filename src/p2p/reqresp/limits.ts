@@ -7,6 +7,7 @@
 import type { ChainParams } from '../../../consensus/params.ts';
 import { HEADER_BYTES } from '../../../chain/header.ts';
 import type { ProtocolKind } from '../protocols.ts';
+import { MAX_POOL_TRANSFERS, POOL_RESPONSE_BUDGET } from './pool.ts';
 
 /** Headers per response, as Bitcoin's getheaders. */
 export const MAX_HEADERS_PER_REQUEST = 2_000;
@@ -63,6 +64,8 @@ export function protocolLimits(params: ChainParams): ProtocolLimitTable {
     responseTimeoutMs: 30_000,
     rateLimit: { capacity: 1_024, refillPerSecond: 512 },
   } as const;
+  // A kind byte and a contribution (its payload and fields) or a transfer.
+  const poolChunk = RESULT_BYTE + 1 + params.gauntlet.maxPayloadBytes + 256;
   return Object.freeze({
     status: Object.freeze({
       maxRequestBytes: STATUS_BYTES,
@@ -84,5 +87,15 @@ export function protocolLimits(params: ChainParams): ProtocolLimitTable {
     }),
     blocksByHash: Object.freeze({ maxRequestBytes: 1 + ARRAY_BYTES + MAX_BLOCKS_PER_REQUEST * HASH_ITEM_BYTES, ...blockResponses }),
     blocksByRange: Object.freeze({ maxRequestBytes: 1 + 5 + 5, ...blockResponses }),
+    // Asked once per connection: two in a row are allowed, then one a minute.
+    pool: Object.freeze({
+      maxRequestBytes: 1,
+      maxChunkBytes: poolChunk,
+      maxChunks: MAX_POOL_TRANSFERS + 2 * params.gauntlet.maxContributions,
+      maxResponseBytes: Math.max(POOL_RESPONSE_BUDGET, poolChunk),
+      requestTimeoutMs: 5_000,
+      responseTimeoutMs: 30_000,
+      rateLimit: { capacity: 2, refillPerSecond: 1 / 60 },
+    }),
   });
 }

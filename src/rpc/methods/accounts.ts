@@ -1,6 +1,7 @@
 /**
- * Accounts: balance and nonces, and an address's transfers. There is no address index: history
- * scans the main chain from the tip down until it has enough, which a testnet can afford.
+ * Accounts: balance and nonces, and an address's transfers: the pending ones from the mempool,
+ * then the main chain's from the address index (src/indexes/address-index.ts), or, for a node that
+ * keeps none or whose index failed, by scanning the main chain from the tip down.
  */
 import { AddressError, decodeAddress } from '../../../chain/address.ts';
 import { addressHash } from '../../../consensus/address.ts';
@@ -15,6 +16,7 @@ import type { Params } from './params.ts';
 import { addressText } from './views.ts';
 import { immatureRewards } from './immature.ts';
 import { rewardMaturity } from '../../../consensus/maturity.ts';
+import type { IndexedTransfer } from '../../indexes/address-index.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 10_000;
@@ -124,6 +126,11 @@ export async function addressHistory(node: RpcNode, address: Uint8Array, limit: 
     if (!involves(d.tx, address) || node.mempool.has(d.id) || (await onMainChain(node, d.tx, d.droppedAtHeight))) continue;
     out.push({ ...item(d.tx, null, 'dropped'), droppedAtHeight: d.droppedAtHeight, reason: `${d.code}: ${d.reason}` });
   }
+  const indexed = await fromIndex(node, address, limit - out.length);
+  if (indexed) {
+    for (const e of indexed) out.push(item(e.tx, { height: e.height, hash: e.blockHash, time: e.time }));
+    return out;
+  }
   // Walks the tip's ancestry by parent hash, so a reorganisation during the scan cannot mix branches.
   for (let entry = chain.tip(); entry.height > 0 && out.length < limit; ) {
     const block = await chain.getBlock(entry.hash);
@@ -149,6 +156,16 @@ async function onMainChain(node: RpcNode, tx: Transfer, fromHeight: number): Pro
     if (block && block.txs.some((t) => bytesEqual(transferId(t), id))) return true;
   }
   return false;
+}
+
+/** The index's answer, or null to scan (no index, or one that failed and said so in the log). */
+async function fromIndex(node: RpcNode, address: Uint8Array, limit: number): Promise<IndexedTransfer[] | null> {
+  if (!node.addressIndex || limit <= 0) return limit <= 0 ? [] : null;
+  try {
+    return await node.addressIndex.history(address, limit);
+  } catch {
+    return null;
+  }
 }
 
 function involves(tx: Transfer, address: Uint8Array): boolean {

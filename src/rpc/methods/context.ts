@@ -8,6 +8,7 @@ import type { Transfer } from '../../../consensus/types.ts';
 import type { Mempool, MempoolAddResult } from '../../mempool/mempool.ts';
 import type { P2PNetwork } from '../../p2p/network.ts';
 import type { DroppedTransfers } from '../../node/dropped-transfers.ts';
+import type { AddressIndex } from '../../indexes/address-index.ts';
 
 /** The parts of the P2P network the RPC reports on. */
 export type RpcNetwork = Pick<P2PNetwork, 'peerId' | 'addresses' | 'peers' | 'readyPeers' | 'syncState' | 'counters' | 'bans'>;
@@ -31,6 +32,8 @@ export interface NetworkSettings {
 export interface RpcNode {
   readonly chain: Chain;
   readonly mempool: Mempool;
+  /** getaddresshistory reads it; null when the node keeps none (history then scans the chain). */
+  readonly addressIndex: AddressIndex | null;
   /** null when the node runs without its P2P network. */
   readonly network: RpcNetwork | null;
   readonly networkSettings: NetworkSettings;

@@ -54,6 +54,7 @@ test('names carry the first 16 bytes of the genesis hash, so networks never shar
     headers: '/gradientcoin/00112233445566778899aabbccddeeff/headers/1',
     blocksByHash: '/gradientcoin/00112233445566778899aabbccddeeff/blocks-by-hash/1',
     blocksByRange: '/gradientcoin/00112233445566778899aabbccddeeff/blocks-by-range/1',
+    pool: '/gradientcoin/00112233445566778899aabbccddeeff/pool/1',
   });
   const other = networkNames(fromHex('00112233445566778899aabbccddeef0' + '00'.repeat(16)));
   assert.notEqual(other.topics.blocks, names.topics.blocks);

@@ -5,16 +5,7 @@
  */
 import { TrainerError } from './errors.ts';
 import type { TrainerErrorCode } from './errors.ts';
-import {
-  CODEC_VERSION,
-  HEADER_BYTES,
-  QMAX,
-  checkCodecOptions,
-  chunkCount,
-  countWidth,
-  dequantise,
-  invalid,
-} from './codec-format.ts';
+import { CODEC_VERSION, HEADER_BYTES, QMAX, checkCodecOptions, chunkCount, countWidth, dequantise, invalid } from './codec-format.ts';
 import type { DecodedGradient } from './codec-format.ts';
 
 export interface DecodeExpectations {

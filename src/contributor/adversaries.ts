@@ -93,22 +93,17 @@ export async function wrongPagesContribution(opts: AdversaryOptions): Promise<Co
   return sealContribution(opts, await honestDelta(opts, opts.pagesOf));
 }
 
+const ADVERSARIES: Readonly<Record<AdversaryKind, (opts: AdversaryOptions) => Contribution | Promise<Contribution>>> = {
+  noise: noiseContribution,
+  copycat: copycatContribution,
+  'free-rider': freeRiderContribution,
+  scaled: scaledContribution,
+  stale: staleContribution,
+  poisoner: poisonerContribution,
+  'wrong-pages': wrongPagesContribution,
+};
+
 /** Any adversary by name. */
 export async function adversaryContribution(kind: AdversaryKind, opts: AdversaryOptions): Promise<Contribution> {
-  switch (kind) {
-    case 'noise':
-      return noiseContribution(opts);
-    case 'copycat':
-      return copycatContribution(opts);
-    case 'free-rider':
-      return freeRiderContribution(opts);
-    case 'scaled':
-      return scaledContribution(opts);
-    case 'stale':
-      return staleContribution(opts);
-    case 'poisoner':
-      return poisonerContribution(opts);
-    case 'wrong-pages':
-      return wrongPagesContribution(opts);
-  }
+  return ADVERSARIES[kind](opts);
 }

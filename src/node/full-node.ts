@@ -58,6 +58,7 @@ export interface MiningOptions {
   readonly threads: number;
 }
 
+/** `listen`, `bootnodes`, `mdns` and `psk` are src/p2p/node.ts' NodeOptions with a node's own defaults (every interface, not loopback). */
 export interface FullNodeOptions {
   readonly datadir: string;
   readonly genesis: Genesis;

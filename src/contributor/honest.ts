@@ -92,7 +92,16 @@ export interface HonestContributorOptions {
   readonly submit: (contribution: Contribution) => unknown;
   /** Training failures (the loop carries on with the next tip). */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Whether the tip is worth a contribution now (a node: only once it has synced, since the old
+   * tips it passes during a sync will never get another block). Asked again on every tip and
+   * every `readyPollMs`. Default: always.
+   */
+  readonly ready?: () => boolean;
+  readonly readyPollMs?: number;
 }
+
+const DEFAULT_READY_POLL_MS = 1_000;
 
 /**
  * Follows a chain: one contribution per tip, trained from that tip's model. A tip that moves while
@@ -160,6 +169,10 @@ export class HonestContributor {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
+      if (this.#opts.ready && !this.#opts.ready()) {
+        await this.#nextTipOr(this.#opts.readyPollMs ?? DEFAULT_READY_POLL_MS);
+        continue;
+      }
       this.#last = parentHash;
       try {
         await this.#contributeTo(parentHash, chain.model());
@@ -167,6 +180,17 @@ export class HonestContributor {
         this.#options.onError?.(err);
       }
     }
+  }
+
+  /** Resolves on the next tip, or after `ms`. */
+  async #nextTipOr(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.#wake = null;
   }
 
   async #contributeTo(parentHash: Uint8Array, model: Float32Array): Promise<void> {

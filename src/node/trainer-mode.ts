@@ -1,7 +1,8 @@
 /**
  * `gradientcoin node --train`: the node contributes. An honest contributor follows the node's own
  * chain, trains one pseudo-gradient per tip on the pages the Gauntlet assigns to its address, puts
- * it in the node's contribution pool and gossips it. A progress line per contribution shows the
+ * it in the node's contribution pool and gossips it, but only at the synced tip: during an initial
+ * sync every tip it passes is already built on. A progress line per contribution shows the
  * training and what the chain has paid this address so far.
  */
 import type { KeyPair } from '../../chain/keys.ts';
@@ -57,6 +58,7 @@ export function startTrainerMode(opts: TrainerModeOptions): () => Promise<void> 
       log.warn({ ...progress, verdict }, 'the pool refused our contribution');
     }
   };
+  let waitingLogged = false;
   const contributor = new HonestContributor({
     chain: node.chain,
     dataset: gauntlet.dataset,
@@ -64,6 +66,12 @@ export function startTrainerMode(opts: TrainerModeOptions): () => Promise<void> 
     backend: opts.backend,
     submit,
     onError: (err) => log.warn({ err }, 'training failed; trying again on the next tip'),
+    ready: () => {
+      const synced = isSynced(node);
+      if (!synced && !waitingLogged) log.info({ height: node.chain.tip().height }, 'training waits until the node has synced');
+      waitingLogged = !synced;
+      return synced;
+    },
   });
   node.chain.on('tip', () => {
     started = Date.now();
@@ -71,4 +79,10 @@ export function startTrainerMode(opts: TrainerModeOptions): () => Promise<void> 
   log.info({ address: readable, backend: opts.backend, steps: params.training.innerSteps }, 'training: contributing pseudo-gradients for every tip');
   contributor.start();
   return () => contributor.stop();
+}
+
+/** No sync under way and no peer claiming a longer chain (a node without a network is synced). */
+export function isSynced(node: Pick<FullNode, 'network'>): boolean {
+  const sync = node.network?.syncState();
+  return sync === undefined || (!sync.syncing && sync.height >= sync.target);
 }

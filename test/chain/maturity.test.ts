@@ -109,3 +109,16 @@ test('a reorganisation shallower than M keeps a matured, spent reward', async ()
     await chain.close();
   }
 });
+
+test('genesis.json: rewards.maturity is optional, and a bad value is named by its path', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { DEFAULT_GENESIS_PATH } = await import('../../chain/genesis.ts');
+  const { GenesisError, parseGenesis } = await import('../../chain/genesis-json.ts');
+  const json = JSON.parse(await readFile(DEFAULT_GENESIS_PATH, 'utf8')) as { rewards: Record<string, unknown> };
+  assert.equal(parseGenesis(json).rewards.maturity, 3, "the repository's network");
+  const { maturity: _m, ...older } = json.rewards;
+  assert.equal(parseGenesis({ ...json, rewards: older }).rewards.maturity, undefined, 'a genesis made before the rule');
+  for (const bad of [-1, 1.5, '3', 10_001]) {
+    assert.throws(() => parseGenesis({ ...json, rewards: { ...json.rewards, maturity: bad } }), (err: unknown) => err instanceof GenesisError && err.field === 'rewards.maturity');
+  }
+});

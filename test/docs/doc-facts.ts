@@ -73,7 +73,7 @@ export interface ChainIdMention {
  * hashes are left alone.
  */
 export function chainIdMentions(files: readonly DocFile[]): ChainIdMention[] {
-  const patterns = [/chain id ([0-9a-f]{64})/g, /\(genesis ([0-9a-f]{64})/g, /"genesis": "([0-9a-f]{64})"/g, /\(chain ([0-9a-f]{12})…/g];
+  const patterns = [/chain id ([0-9a-f]{64})/g, /\(genesis ([0-9a-f]{64})/g, /"genesis": "([0-9a-f]{64})"/g, /\(chain ([0-9a-f]{12})…/g, /"gradientcoin-testnet" \(chain id ([0-9a-f]{12})…/g];
   const out: ChainIdMention[] = [];
   for (const file of files) {
     file.lines.forEach((text, i) => {

@@ -1,7 +1,8 @@
 /**
  * End to end through the real CLI, every step a child process: two wallets are created, a small
  * testnet is started whose miner pays the first wallet, the first wallet pays the second with
- * `wallet send`, and `wallet balance` shows both amounts exactly. Then Ctrl-C (SIGINT) stops the
+ * `wallet send` once its rewards matured, and `wallet balance` shows both amounts exactly, the
+ * spendable and the immature apart. Then Ctrl-C (SIGINT) stops the
  * testnet cleanly. On the way, `generate` samples text from the chain's model.
  *
  * The testnet is 2 nodes, 1 miner, no contributors, 2 s blocks (a derived genesis, ten times
@@ -22,6 +23,9 @@ const PASSWORD = { GC_WALLET_PASSWORD: 'e2e password' };
 /** What the miner earns per block on this genesis: 20 % of the 50 GC subsidy. */
 const MINER_REWARD_UNITS = 1_000_000_000n;
 const COIN = 100_000_000n;
+/** The repository genesis' rewards.maturity, which the testnet's derived genesis keeps. */
+const MATURITY = 3;
+const FEE_UNITS = 10_000n;
 
 let dir: string;
 let walletDir: string;
@@ -64,14 +68,17 @@ test('mine to a wallet, pay another with `wallet send`, see both balances with `
   assert.equal(nodes[1]!.minerAddress, null);
   assert.equal((await stat(join(datadir, 'wallet-password'))).mode & 0o777, 0o600, 'the testnet password file is private');
 
-  // Both nodes follow the miner's chain.
-  await waitFor('block 3 on both nodes', 120_000, async () => ((await blockCount(t, 0)) >= 3 && (await blockCount(t, 1)) >= 3 ? true : undefined));
+  // Both nodes follow the miner's chain; the rewards of the first blocks mature.
+  const ready = 3 + MATURITY;
+  await waitFor(`block ${ready} on both nodes`, 120_000, async () => ((await blockCount(t, 0)) >= ready && (await blockCount(t, 1)) >= ready ? true : undefined));
 
-  const genesis = join(datadir, 'genesis.json');
-  const rpc0 = ['--rpc-port', String(t.basePort + 1), '--genesis', genesis, ...(await t.cookieArgs(0))];
-  const rpc1 = ['--rpc-port', String(t.basePort + 3), '--genesis', genesis, ...(await t.cookieArgs(1))];
-  const before = units(await wallet(['balance', '--datadir', walletDir, '--wallet', 'alice', ...rpc0]));
+  // No --genesis: the wallet learns the network (chain id, address prefix) from the node.
+  const rpc0 = ['--rpc-port', String(t.basePort + 1), ...(await t.cookieArgs(0))];
+  const rpc1 = ['--rpc-port', String(t.basePort + 3), ...(await t.cookieArgs(1))];
+  const shown = await wallet(['balance', '--datadir', walletDir, '--wallet', 'alice', ...rpc0]);
+  const before = units(shown);
   assert.ok(before >= 3n * MINER_REWARD_UNITS, `alice has mined ${before} units`);
+  assert.match(shown.split('\n')[1] ?? '', /^\d+\.\d{8} GC immature \(mining and contribution rewards, spendable (at|from) height \d+/, 'the last blocks\' rewards apart');
 
   // Sent through node 1, which does not mine: the transfer must travel to the miner to be mined.
   const txid = await wallet(['send', '--datadir', walletDir, '--wallet', 'alice', bob, '1.5', ...rpc1]);
@@ -83,19 +90,21 @@ test('mine to a wallet, pay another with `wallet send`, see both balances with `
   });
   assert.equal(bobUnits, '1.50000000 GC (nonce 0)');
 
-  // Alice mined every block and paid 1.5 GC; her fee came back to her as the miner of its block.
-  // The balance and the height are read together, again if a block came in between.
+  // Alice mined every block and paid 1.5 GC; her fee comes back to her as the miner of its block,
+  // once that block's rewards matured. The balance and the height are read together, again if a
+  // block came in between.
   const { height, line } = await waitFor('a balance read without a block in between', 30_000, async () => {
     const h0 = await rpcCall<number>(t.rpc(0), 'getblockcount');
     const text = await wallet(['balance', '--datadir', walletDir, '--wallet', 'alice', ...rpc0]);
     const h1 = await rpcCall<number>(t.rpc(0), 'getblockcount');
-    return h0 === h1 ? { height: h0, line: text } : undefined;
+    return h0 === h1 ? { height: h0, line: text.split('\n')[0]! } : undefined;
   }, 0);
-  assert.equal(units(line), BigInt(height) * MINER_REWARD_UNITS - 150_000_000n);
-  assert.match(line, /\(nonce 1\)$/);
-
   const history = await wallet(['history', '--datadir', walletDir, '--wallet', 'bob', ...rpc1]);
-  assert.match(history, new RegExp(`\\+1\\.50000000 .* ${alice} +${txid}`));
+  const mined = new RegExp(`^\\s*(\\d+) .*\\+1\\.50000000 .* ${alice} +${txid}`, 'm').exec(history);
+  assert.ok(mined, history);
+  const feeBack = Number(mined[1]) <= height - MATURITY ? FEE_UNITS : 0n;
+  assert.equal(units(line), BigInt(height - MATURITY) * MINER_REWARD_UNITS - 150_000_000n - FEE_UNITS + feeBack);
+  assert.match(line, /\(nonce 1\)$/);
 
   // `generate` samples the tip's model here, from the parameters the node sends: the same seed
   // gives the same text, and the text is what the reference sampler makes of that model.

@@ -126,3 +126,45 @@ test('work overtaken by a new tip is dropped, not sent', async () => {
   assert.equal(sent.length, 1);
   assert.equal(toHex(sent[0]!.parentHash), toHex(next));
 });
+
+test('while not ready (a node still syncing) no tip is trained on; once ready, the current tip is, without waiting for a new one', async () => {
+  const events = new EventEmitter<{ tip: [] }>();
+  let tip = g.hash;
+  let modelReads = 0;
+  let synced = false;
+  let asked = 0;
+  const chain = {
+    params: g.params,
+    tip: () => ({ hash: tip }),
+    model: () => {
+      modelReads++;
+      return g.model;
+    },
+    on: (event: 'tip', listener: () => void) => events.on(event, listener),
+    off: (event: 'tip', listener: () => void) => events.off(event, listener),
+  };
+  const sent: Contribution[] = [];
+  const ready = (): boolean => {
+    asked++;
+    return synced;
+  };
+  const contributor = new HonestContributor({ chain, dataset, keyPair: key, ...QUICK_TRAINING, submit: (c) => sent.push(c), ready, readyPollMs: 20 });
+  modelReads = 0; // the constructor reads the model's size
+  contributor.start();
+  try {
+    // Old tips pass by during the sync: none is trained on.
+    for (let i = 1; i <= 5; i++) {
+      tip = new Uint8Array(32).fill(i);
+      events.emit('tip');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.ok(asked >= 5, `ready was asked ${asked} times`);
+    assert.equal(modelReads, 0, 'no training while syncing');
+    synced = true;
+    await until(() => contributor.submitted === 1, 'a contribution once synced');
+  } finally {
+    await contributor.stop();
+  }
+  assert.equal(sent.length, 1);
+  assert.equal(toHex(sent[0]!.parentHash), toHex(tip), 'for the synced tip');
+});

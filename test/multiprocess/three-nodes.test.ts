@@ -105,7 +105,8 @@ test('a transfer sent to the third node is mined by the miner and seen by the re
     waitUntil(async () => (await relay.call<{ balance: string }>('getaccount', { address: to })).balance === amount.toString(), 'the payment at the relay', 45_000),
   );
   const sender = await relay.call<Record<string, string>>('getaccount', { address: from });
-  assert.deepEqual(sender, { address: from, balance: (FUNDED_AMOUNT - amount - fee).toString(), nonce: '1', pendingNonce: '1' });
+  const { address, balance, nonce, pendingNonce } = sender;
+  assert.deepEqual({ address, balance, nonce, pendingNonce }, { address: from, balance: (FUNDED_AMOUNT - amount - fee).toString(), nonce: '1', pendingNonce: '1' });
   // The third node learns of the block through the relay, a moment later.
   await explained(() =>
     waitUntil(

@@ -62,16 +62,19 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-test('a --train node contributes for every tip and the chain pays its wallet', { timeout: 150_000 }, async () => {
+test('a --train node contributes for every tip and the chain pays its wallet', { timeout: 200_000 }, async () => {
   try {
     await waitUntil(
       async () => {
         const contributors = await miner.call<ContributorView[]>('getcontributors');
         const me = contributors.find((c) => c.address === trainerAddress);
-        return me !== undefined && me.contributions >= 2 && BigInt(me.rewards) > 0n;
+        if (me === undefined || me.contributions < 2 || BigInt(me.rewards) === 0n) return false;
+        // Rewards enter the balance rewards.maturity blocks after the block that paid them.
+        const account = await trainer.call<{ balance: string }>('getaccount', { address: trainerAddress });
+        return BigInt(account.balance) > 0n;
       },
-      "two of the trainer's contributions paid in the miner's chain",
-      120_000,
+      "two of the trainer's contributions paid in the miner's chain, and matured",
+      150_000,
     );
   } catch (err) {
     throw new Error(`${describeError(err)}\n--- trainer ---\n${trainer.output(2_000)}\n--- miner ---\n${miner.output(1_500)}`, { cause: err });

@@ -150,7 +150,8 @@ export class NodeProcess {
     if (this.running) this.child.kill('SIGKILL');
   }
 
-  async #waitForRpc(timeoutMs = 30_000): Promise<void> {
+  /** A node that trains at start (--train) does not answer while it does: a timed-out call is tried again. */
+  async #waitForRpc(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) throw new Error(`${this.name} exited (${JSON.stringify(this.#exit)}) before its RPC answered:\n${this.output()}`);
@@ -158,7 +159,8 @@ export class NodeProcess {
         await this.call('getblockcount');
         return;
       } catch (err) {
-        if (!(err instanceof RpcError) || (err.code !== 'unreachable' && err.code !== 'no-credentials' && err.code !== 'unauthorized')) throw err;
+        const waiting = ['unreachable', 'no-credentials', 'unauthorized', 'timeout'];
+        if (!(err instanceof RpcError) || !waiting.includes(err.code)) throw err;
       }
       if (Date.now() > deadline) {
         this.kill();

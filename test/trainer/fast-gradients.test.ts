@@ -31,6 +31,7 @@ test('the loss agrees with the reference evaluator to 1e-5 relative, on every sh
   const specs: ModelSpec[] = [
     DEFAULT_MODEL_SPEC,
     { ...DEFAULT_MODEL_SPEC, layers: 1, width: 20, heads: 5, contextLength: 9 }, // widths off the 4 × 8 tiles
+    { ...DEFAULT_MODEL_SPEC, layers: 2, width: 18, heads: 3, contextLength: 7 }, // and off the SIMD LayerNorm's 4
     { ...DEFAULT_MODEL_SPEC, layers: 3, width: 48, heads: 3, contextLength: 33, tiedEmbeddings: false },
   ];
   for (const spec of specs) {
@@ -48,8 +49,12 @@ test('the loss agrees with the reference evaluator to 1e-5 relative, on every sh
   }
 });
 
-test('gradients agree with float64 central differences of the reference evaluator (tiny model)', () => {
-  const spec: ModelSpec = { vocabSize: 256, contextLength: 10, layers: 2, width: 12, heads: 3, tiedEmbeddings: false };
+test('gradients agree with float64 central differences of the reference evaluator (tiny models)', () => {
+  // Width 12 runs the SIMD LayerNorm and bias kernels, width 10 their JavaScript versions.
+  for (const width of [12, 10]) checkFiniteDifferences({ vocabSize: 256, contextLength: 10, layers: 2, width, heads: 2, tiedEmbeddings: false });
+});
+
+function checkFiniteDifferences(spec: ModelSpec): void {
   const layout = paramLayout(spec);
   const params = jittered(layout, 'finite differences');
   const batch = [TEXT.subarray(0, 11), TEXT.subarray(30, 37), TEXT.subarray(61, 72)];
@@ -78,7 +83,7 @@ test('gradients agree with float64 central differences of the reference evaluato
   }
   assert.ok(compared > 500, `compared ${compared}`);
   assert.ok(worst > 0, 'the two computations are independent, so they differ in rounding');
-});
+}
 
 test("gradients agree with tfjs' on the default model", async () => {
   await selectBackend('wasm');

@@ -70,10 +70,15 @@ export async function fastTrainInner(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** The model fastLoss evaluates on, kept for the next call with the same layout object. */
+let evaluator: FastModel | null = null;
+
 /** Mean cross-entropy over every predicted position of the sequences (as referenceLoss). */
 export function fastLoss(layout: ParamLayout, params: Float32Array, sequences: readonly Uint8Array[]): number {
   checkParams(layout, params);
-  return new FastModel(layout, params).pass(sequences, false);
+  if (evaluator === null || evaluator.layout !== layout) evaluator = new FastModel(layout, params);
+  else evaluator.load(params);
+  return evaluator.pass(sequences, false);
 }
 
 /** The mean loss and its gradient with respect to every parameter, in layout order. */

@@ -169,8 +169,8 @@ export class HonestContributor {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
-      if (this.#opts.ready && !this.#opts.ready()) {
-        await this.#nextTipOr(this.#opts.readyPollMs ?? DEFAULT_READY_POLL_MS);
+      if (this.#options.ready && !this.#options.ready()) {
+        await this.#nextTipOr(this.#options.readyPollMs ?? DEFAULT_READY_POLL_MS);
         continue;
       }
       this.#last = parentHash;

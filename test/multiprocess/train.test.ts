@@ -82,5 +82,6 @@ test('a --train node contributes for every tip and the chain pays its wallet', {
   const account = await trainer.call<{ balance: string }>('getaccount', { address: trainerAddress });
   assert.ok(BigInt(account.balance) > 0n, 'the trainer node sees its own balance');
   assert.match(trainer.output(200_000), /contributed a pseudo-gradient/);
+  assert.match(trainer.output(200_000), /"trainTokensPerSecond":[1-9]/, 'the progress line shows the training speed');
   assert.match(trainer.output(200_000), /"earnedGC":"[1-9]/);
 });

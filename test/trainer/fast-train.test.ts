@@ -156,3 +156,12 @@ test('gradient clipping scales the whole gradient by maxNorm / ‖g‖', () => {
   }
   assert.ok(checked > 1000, `only ${checked} weights moved enough to compare`);
 });
+
+test('fastTrainInner hands the event loop back while it trains', async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const result = await fastTrainInner(options({ steps: 20 })); // several hundred ms of work
+  clearInterval(timer);
+  assert.equal(result.losses.length, 20);
+  assert.ok(ticks > 0, 'a timer ran during the training');
+});

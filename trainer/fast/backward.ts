@@ -23,8 +23,7 @@ function headBackward(ws: Workspace, rows: BatchRows): void {
     inputGrad(ws, ws.dsmall, dlogits, ws.param('lm_head'), rows.padded, d, vocab);
   }
   ws.dres.view.fill(0);
-  layerNormBackward(ws.dres.view, ws.grad('lnf.g').view, ws.grad('lnf.b').view, ws.dsmall.view, ws.xFinal.view,
-    ws.lnfMean.view, ws.lnfRstd.view, ws.param('lnf.g').view, rows.count, d);
+  layerNormBackward(ws, ws.dres, ws.grad('lnf.g'), ws.grad('lnf.b'), ws.dsmall, ws.xFinal, ws.lnfMean, ws.lnfRstd, ws.param('lnf.g'), rows.count, d);
 }
 
 function layerBackward(ws: Workspace, l: number, a: LayerActivations, rows: BatchRows): void {
@@ -35,24 +34,22 @@ function layerBackward(ws: Workspace, l: number, a: LayerActivations, rows: Batc
   const { dres, dsmall, dbig, dqkv } = ws;
   // x' = x2 + fcGelu·wproj + bproj
   weightGrad(ws, ws.grad(`${p}mlp.wproj`), a.fcGelu, dres, count, 4 * d, d);
-  biasGrad(ws.grad(`${p}mlp.bproj`), dres, count, d);
+  biasGrad(ws, ws.grad(`${p}mlp.bproj`), dres, count, d);
   inputGrad(ws, dbig, dres, ws.param(`${p}mlp.wproj`), n, 4 * d, d);
   ws.kernels.geluBackward(dbig.ptr, a.fc.ptr, a.fcTanh.ptr, dbig.ptr, count * 4 * d);
   weightGrad(ws, ws.grad(`${p}mlp.wfc`), a.ln2, dbig, count, d, 4 * d);
-  biasGrad(ws.grad(`${p}mlp.bfc`), dbig, count, 4 * d);
+  biasGrad(ws, ws.grad(`${p}mlp.bfc`), dbig, count, 4 * d);
   inputGrad(ws, dsmall, dbig, ws.param(`${p}mlp.wfc`), n, d, 4 * d);
-  layerNormBackward(dres.view, ws.grad(`${p}ln2.g`).view, ws.grad(`${p}ln2.b`).view, dsmall.view, a.x2.view,
-    a.ln2Mean.view, a.ln2Rstd.view, ws.param(`${p}ln2.g`).view, count, d);
+  layerNormBackward(ws, dres, ws.grad(`${p}ln2.g`), ws.grad(`${p}ln2.b`), dsmall, a.x2, a.ln2Mean, a.ln2Rstd, ws.param(`${p}ln2.g`), count, d);
   // x2 = x + atty·wo + bo
   weightGrad(ws, ws.grad(`${p}attn.wo`), a.atty, dres, count, d, d);
-  biasGrad(ws.grad(`${p}attn.bo`), dres, count, d);
+  biasGrad(ws, ws.grad(`${p}attn.bo`), dres, count, d);
   inputGrad(ws, dsmall, dres, ws.param(`${p}attn.wo`), n, d, d);
   attentionBackward(ws, dqkv, dsmall, a.qkv, a.probs, rows);
   weightGrad(ws, ws.grad(`${p}attn.wqkv`), a.ln1, dqkv, count, d, 3 * d);
-  biasGrad(ws.grad(`${p}attn.bqkv`), dqkv, count, 3 * d);
+  biasGrad(ws, ws.grad(`${p}attn.bqkv`), dqkv, count, 3 * d);
   inputGrad(ws, dsmall, dqkv, ws.param(`${p}attn.wqkv`), n, d, 3 * d);
-  layerNormBackward(dres.view, ws.grad(`${p}ln1.g`).view, ws.grad(`${p}ln1.b`).view, dsmall.view, a.x.view,
-    a.ln1Mean.view, a.ln1Rstd.view, ws.param(`${p}ln1.g`).view, count, d);
+  layerNormBackward(ws, dres, ws.grad(`${p}ln1.g`), ws.grad(`${p}ln1.b`), dsmall, a.x, a.ln1Mean, a.ln1Rstd, ws.param(`${p}ln1.g`), count, d);
 }
 
 export function backward(ws: Workspace, rows: BatchRows): void {

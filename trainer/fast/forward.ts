@@ -20,12 +20,12 @@ function layerForward(ws: Workspace, l: number, a: LayerActivations, next: Buf, 
   const { width: d } = ws.spec;
   const n = rows.padded;
   const p = `h${l}.`;
-  layerNormForward(a.ln1.view, a.ln1Mean.view, a.ln1Rstd.view, a.x.view, ws.param(`${p}ln1.g`).view, ws.param(`${p}ln1.b`).view, rows.count, d);
+  layerNormForward(ws, a.ln1, a.ln1Mean, a.ln1Rstd, a.x, ws.param(`${p}ln1.g`), ws.param(`${p}ln1.b`), rows.count, d);
   linearForward(ws, a.qkv, a.ln1, ws.param(`${p}attn.wqkv`), ws.param(`${p}attn.bqkv`), n, d, 3 * d);
   attentionForward(ws, a.atty, a.probs, a.qkv, rows);
   copyRows(a.x2, a.x, n * d);
   linearForward(ws, a.x2, a.atty, ws.param(`${p}attn.wo`), ws.param(`${p}attn.bo`), n, d, d, true);
-  layerNormForward(a.ln2.view, a.ln2Mean.view, a.ln2Rstd.view, a.x2.view, ws.param(`${p}ln2.g`).view, ws.param(`${p}ln2.b`).view, rows.count, d);
+  layerNormForward(ws, a.ln2, a.ln2Mean, a.ln2Rstd, a.x2, ws.param(`${p}ln2.g`), ws.param(`${p}ln2.b`), rows.count, d);
   linearForward(ws, a.fc, a.ln2, ws.param(`${p}mlp.wfc`), ws.param(`${p}mlp.bfc`), n, d, 4 * d);
   ws.kernels.geluForward(a.fcGelu.ptr, a.fcTanh.ptr, a.fc.ptr, rows.count * 4 * d);
   copyRows(next, a.x2, n * d);
@@ -48,7 +48,7 @@ export function forward(ws: Workspace, rows: BatchRows): Buf {
   const first = ws.layers[0]?.x ?? ws.xFinal;
   embedForward(first.view, ws.param('wte').view, ws.param('wpe').view, rows, d);
   ws.layers.forEach((a, l) => layerForward(ws, l, a, ws.layers[l + 1]?.x ?? ws.xFinal, rows));
-  layerNormForward(ws.lnf.view, ws.lnfMean.view, ws.lnfRstd.view, ws.xFinal.view, ws.param('lnf.g').view, ws.param('lnf.b').view, rows.count, d);
+  layerNormForward(ws, ws.lnf, ws.lnfMean, ws.lnfRstd, ws.xFinal, ws.param('lnf.g'), ws.param('lnf.b'), rows.count, d);
   const head = ws.spec.tiedEmbeddings ? transposedEmbedding(ws) : ws.param('lm_head');
   linearForward(ws, ws.logits, ws.lnf, head, null, rows.padded, d, vocab);
   return ws.logits;

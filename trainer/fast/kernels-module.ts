@@ -8,7 +8,11 @@ import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
 import { EngineError } from '../engine/errors.ts';
 import type { AdamwUpdate, SumSquares } from './adamw-kernel.ts';
 import { adamwUpdateFunction, sumSquaresFunction } from './adamw-kernel.ts';
+import type { ColumnSums } from './column-sum-kernel.ts';
+import { columnSumsFunction } from './column-sum-kernel.ts';
 import type { ExpShifted } from './exp-kernel.ts';
+import type { LayerNormBackwardKernel, LayerNormForwardKernel } from './layernorm-kernel.ts';
+import { layerNormBackwardFunction, layerNormForwardFunction } from './layernorm-kernel.ts';
 import { expShiftedFunction } from './exp-kernel.ts';
 import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
 import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
@@ -22,6 +26,9 @@ export interface Kernels {
   readonly expShifted: ExpShifted;
   readonly adamwUpdate: AdamwUpdate;
   readonly sumSquares: SumSquares;
+  readonly columnSums: ColumnSums;
+  readonly layerNormForward: LayerNormForwardKernel;
+  readonly layerNormBackward: LayerNormBackwardKernel;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -44,7 +51,7 @@ function compile(): Compiled {
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction])), fused };
       return compiled;
     } catch {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -72,6 +79,9 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     expShifted: instance.exports['expShifted'] as ExpShifted,
     adamwUpdate: instance.exports['adamwUpdate'] as AdamwUpdate,
     sumSquares: instance.exports['sumSquares'] as SumSquares,
+    columnSums: instance.exports['columnSums'] as ColumnSums,
+    layerNormForward: instance.exports['layerNormForward'] as LayerNormForwardKernel,
+    layerNormBackward: instance.exports['layerNormBackward'] as LayerNormBackwardKernel,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

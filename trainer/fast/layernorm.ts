@@ -1,12 +1,15 @@
 /**
  * LayerNorm over the last axis, as torch.nn.LayerNorm (biased variance, ε = 1e-5), forward and
  * backward, one row of `width` floats at a time (llm.c's layernorm_forward / layernorm_backward).
- * Sums are float64; values are stored as float32.
+ * Widths that are a multiple of 4 run on the SIMD kernels of layernorm-kernel.ts (float32 sums);
+ * other widths here (float64 sums). Values are stored as float32.
  */
+import type { Buf } from './arena.ts';
+import type { Workspace } from './workspace.ts';
 export const LAYER_NORM_EPS = 1e-5;
 
 /** out = (x − mean)·rstd·g + b per row; mean and rstd are kept for the backward pass. */
-export function layerNormForward(
+function layerNormForwardScalar(
   out: Float32Array, mean: Float32Array, rstd: Float32Array, x: Float32Array,
   g: Float32Array, b: Float32Array, rows: number, width: number,
 ): void {
@@ -31,7 +34,7 @@ export function layerNormForward(
  * dx += the gradient through the normalisation; dg, db += the gain's and bias's gradients.
  * With n = (x − mean)·rstd and dn = g·dout: dx = rstd·(dn − mean(dn) − n·mean(dn·n)).
  */
-export function layerNormBackward(
+function layerNormBackwardScalar(
   dx: Float32Array, dg: Float32Array, db: Float32Array, dout: Float32Array, x: Float32Array,
   mean: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, width: number,
 ): void {
@@ -57,4 +60,19 @@ export function layerNormBackward(
       dx[o + i] = dx[o + i]! + (g[i]! * d - dnMean - n * dnNormMean) * s;
     }
   }
+}
+
+export function layerNormForward(ws: Workspace, out: Buf, mean: Buf, rstd: Buf, x: Buf, g: Buf, b: Buf, rows: number, width: number): void {
+  if (rows === 0) return;
+  if (width % 4 === 0) ws.kernels.layerNormForward(out.ptr, mean.ptr, rstd.ptr, x.ptr, g.ptr, b.ptr, rows, width);
+  else layerNormForwardScalar(out.view, mean.view, rstd.view, x.view, g.view, b.view, rows, width);
+}
+
+/** dx += the gradient through the normalisation; dg, db += the gain's and bias's gradients. */
+export function layerNormBackward(
+  ws: Workspace, dx: Buf, dg: Buf, db: Buf, dout: Buf, x: Buf, mean: Buf, rstd: Buf, g: Buf, rows: number, width: number,
+): void {
+  if (rows === 0) return;
+  if (width % 4 === 0) ws.kernels.layerNormBackward(dx.ptr, dg.ptr, db.ptr, dout.ptr, x.ptr, mean.ptr, rstd.ptr, g.ptr, rows, width);
+  else layerNormBackwardScalar(dx.view, dg.view, db.view, dout.view, x.view, mean.view, rstd.view, g.view, rows, width);
 }

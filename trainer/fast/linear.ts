@@ -42,8 +42,13 @@ export function inputGrad(
   });
 }
 
-/** db += Σ over the first `rows` rows of dy. */
-export function biasGrad(db: Buf, dy: Buf, rows: number, outputs: number): void {
+/** db += Σ over the first `rows` rows of dy (SIMD where the row length is a multiple of 4). */
+export function biasGrad(ws: Workspace, db: Buf, dy: Buf, rows: number, outputs: number): void {
+  if (rows === 0) return;
+  if (outputs % 4 === 0) {
+    ws.kernels.columnSums(db.ptr, dy.ptr, rows, outputs);
+    return;
+  }
   const g = db.view;
   const d = dy.view;
   for (let r = 0; r < rows; r++) {

@@ -17,8 +17,8 @@ export class FastModel {
   readonly layout: ParamLayout;
   private ws: Workspace | null = null;
   private steps = 0;
-  /** θ, kept here between workspaces (the workspace holds the live copy). */
-  private readonly start: Float32Array;
+  /** θ until the first workspace exists (the workspace holds the live copy). */
+  private start: Float32Array;
 
   constructor(layout: ParamLayout, params: Float32Array) {
     this.layout = layout;
@@ -40,6 +40,12 @@ export class FastModel {
       this.ws = ws;
     }
     return this.ws;
+  }
+
+  /** Replaces the parameters (for evaluating several parameter vectors on one workspace). */
+  load(params: Float32Array): void {
+    if (this.ws === null) this.start = params;
+    else this.ws.params.view.set(params);
   }
 
   /** The live parameters (a view: copy them to keep them). */

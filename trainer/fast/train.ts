@@ -1,8 +1,8 @@
 /**
  * The fast engine's entry points, with the contracts of the tfjs engine's: trainInner (H AdamW
  * steps from θ_start on the given batches), the mean loss of a batch, and its gradient (for tests
- * and the self-check). Synchronous work in one thread; the promises are there so callers treat
- * every engine alike.
+ * and the self-check). The work is synchronous, in one thread; fastTrainInner hands the event loop
+ * back every YIELD_EVERY_MS of it, so a node training a large model keeps answering its peers.
  */
 import { EngineError } from '../engine/errors.ts';
 import type { TrainOptions, TrainResult } from '../engine/train-options.ts';
@@ -16,7 +16,10 @@ function checkParams(layout: ParamLayout, params: Float32Array): void {
   }
 }
 
-export function fastTrain(opts: TrainOptions): TrainResult {
+const YIELD_EVERY_MS = 50;
+
+/** The training loop, one yield after each step; its return value is the result. */
+function* trainingSteps(opts: TrainOptions): Generator<void, TrainResult> {
   checkOptions(opts);
   const { layout } = opts;
   const started = performance.now();
@@ -35,6 +38,7 @@ export function fastTrain(opts: TrainOptions): TrainResult {
       losses.push(loss);
       positions += batch.reduce((n, seq) => n + seq.length - 1, 0);
       opts.onStep?.(step, loss);
+      yield;
     }
     const seconds = (performance.now() - started) / 1000;
     return { params: model.params.slice(), losses, tokensPerSecond: seconds > 0 ? positions / seconds : 0 };
@@ -43,19 +47,38 @@ export function fastTrain(opts: TrainOptions): TrainResult {
   }
 }
 
-/** trainInner's shape: the same options and result as the tfjs engine's. */
-export function fastTrainInner(opts: TrainOptions): Promise<TrainResult> {
-  try {
-    return Promise.resolve(fastTrain(opts));
-  } catch (err) {
-    return Promise.reject(err as Error);
+/** H AdamW steps, all at once (tests, benchmarks). */
+export function fastTrain(opts: TrainOptions): TrainResult {
+  const steps = trainingSteps(opts);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
   }
 }
+
+/** trainInner's shape: the same options and result as the tfjs engine's. */
+export async function fastTrainInner(opts: TrainOptions): Promise<TrainResult> {
+  const steps = trainingSteps(opts);
+  let since = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    if (performance.now() - since >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+  }
+}
+
+/** The model fastLoss evaluates on, kept for the next call with the same layout object. */
+let evaluator: FastModel | null = null;
 
 /** Mean cross-entropy over every predicted position of the sequences (as referenceLoss). */
 export function fastLoss(layout: ParamLayout, params: Float32Array, sequences: readonly Uint8Array[]): number {
   checkParams(layout, params);
-  return new FastModel(layout, params).pass(sequences, false);
+  if (evaluator === null || evaluator.layout !== layout) evaluator = new FastModel(layout, params);
+  else evaluator.load(params);
+  return evaluator.pass(sequences, false);
 }
 
 /** The mean loss and its gradient with respect to every parameter, in layout order. */

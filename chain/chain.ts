@@ -25,6 +25,7 @@ import { checkHeader, checkHeaderSanity, meetsContextTarget } from '../consensus
 import { checkBlockBody, checkBlockCommitments } from '../consensus/block-rules.ts';
 import type { AccountMap } from '../consensus/state-transition.ts';
 import { connectBlockState, type ParentState } from '../consensus/connect.ts';
+import { StateCommitment } from '../consensus/state-commitment.ts';
 import type { ParentContext } from '../consensus/header-rules.ts';
 import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
@@ -79,6 +80,8 @@ export interface TipState extends ParentContext {
   readonly ratings: RatingMap;
   /** θ after the tip. Never mutated (a new array replaces it), so it is safe to hold. */
   readonly model: Float32Array;
+  /** Live: the commitment to the tip's accounts and ratings (a block's root costs what it changes). */
+  readonly commitment: StateCommitment;
 }
 
 export type AddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
@@ -138,6 +141,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #index: BlockIndex;
   readonly #accounts: Map<string, Account>;
   readonly #ratings: Map<string, Rating>;
+  /** The state trees of the tip's accounts and ratings: updated with them, batch after batch. */
+  readonly #commitment: StateCommitment;
   /** The tip's model; replaced, never written into. */
   #model: Float32Array;
   readonly #dataset: Dataset | null;
@@ -156,6 +161,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#index = index;
     this.#accounts = state.accounts;
     this.#ratings = state.ratings;
+    this.#commitment = state.commitment;
     this.#model = state.model;
     this.#dataset = options.dataset ?? null;
     this.#orphans = new OrphanPool({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphanLimits });
@@ -281,7 +287,13 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** What a block on the current tip builds on (for templates and contributors). */
   tipState(): TipState {
-    return { ...this.#index.context(this.#index.tip), accounts: this.#accounts, ratings: this.#ratings, model: this.#model };
+    return {
+      ...this.#index.context(this.#index.tip),
+      accounts: this.#accounts,
+      ratings: this.#ratings,
+      model: this.#model,
+      commitment: this.#commitment,
+    };
   }
 
   /** Why a block was marked invalid, if it was. */
@@ -525,7 +537,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (block.contributions.length > 0 && this.#dataset === null) {
       throw new DatasetError('no-dataset', `block ${toHex(entry.hash)} carries contributions, and this chain was opened without the network dataset`);
     }
-    const parent: ParentState = { hash: tip.hash, accounts: this.#accounts, ratings: this.#ratings, model: this.#model, modelHash: tip.header.modelHash };
+    const parent: ParentState = {
+      hash: tip.hash,
+      accounts: this.#accounts,
+      ratings: this.#ratings,
+      model: this.#model,
+      modelHash: tip.header.modelHash,
+      commitment: this.#commitment,
+    };
     const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block);
     const modelUndo = diffModel(this.#model, state.model);
     const modelChanged = modelUndo.indices.length > 0;
@@ -537,6 +556,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     );
     applyAccounts(this.#accounts, state.changedAccounts);
     for (const [key, rating] of state.changedRatings) this.#ratings.set(key, rating);
+    this.#commitment.commit(state.stateUpdate);
     if (modelChanged) this.#model = state.model;
     this.#index.set(connected);
     this.#index.pushTip(connected);
@@ -561,6 +581,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (rating === null) this.#ratings.delete(key);
       else this.#ratings.set(key, rating);
     }
+    this.#commitment.apply(undo.accounts, undo.ratings);
     if (restored) this.#model = restored;
     this.#index.popTip();
   }
@@ -648,10 +669,15 @@ function decodeInput(input: Block | Uint8Array): { block: Block; bytes: Uint8Arr
 interface LoadedState {
   readonly accounts: Map<string, Account>;
   readonly ratings: Map<string, Rating>;
+  readonly commitment: StateCommitment;
   readonly model: Float32Array;
 }
 
-/** The tip's accounts, ratings and model from disk; the model must hash to the tip's header. */
+/**
+ * The tip's accounts, ratings and model from disk, and the state trees built over them: the
+ * model must hash to the tip's model hash and the trees give the tip's state root, or the datadir
+ * is damaged.
+ */
 async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Promise<LoadedState> {
   const accounts = new Map<string, Account>();
   for await (const [key, account] of db.accounts()) accounts.set(key, account);
@@ -665,7 +691,14 @@ async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Pro
       `datadir ${db.location}: the stored model hashes to ${toHex(modelHash(model))}, the tip ${toHex(tip.hash)} names model ${toHex(tip.header.modelHash)}`,
     );
   }
-  return { accounts, ratings, model };
+  const commitment = StateCommitment.fromMaps(accounts, ratings);
+  if (!bytesEqual(commitment.stateRoot(), tip.header.stateRoot)) {
+    throw new ChainDBError(
+      'corrupt',
+      `datadir ${db.location}: the stored accounts and ratings hash to ${toHex(commitment.stateRoot())}, the tip ${toHex(tip.hash)} commits to ${toHex(tip.header.stateRoot)}`,
+    );
+  }
+  return { accounts, ratings, commitment, model };
 }
 
 /** Writes account changes into the live map; EMPTY means the account is removed. */

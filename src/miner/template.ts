@@ -15,6 +15,7 @@ import { HEADER_VERSION } from '../../consensus/params.ts';
 import { expectedBits, type ParentContext } from '../../consensus/header-rules.ts';
 import { AccountOverlay, applyTransfer, type AccountMap } from '../../consensus/state-transition.ts';
 import { buildGauntletBlock, type ConnectedState } from '../../consensus/connect.ts';
+import type { StateCommitment } from '../../consensus/state-commitment.ts';
 import { selectContributions } from '../../consensus/gauntlet/filters.ts';
 import type { RatingMap } from '../../consensus/gauntlet/state.ts';
 import { medianTimePast } from '../../consensus/pow/timestamps.ts';
@@ -28,6 +29,8 @@ export interface TemplateParent extends ParentContext {
   readonly ratings: RatingMap;
   /** θ after the parent; not modified. */
   readonly model: Float32Array;
+  /** The commitment to `accounts` and `ratings`, if the caller keeps one (the chain does). */
+  readonly commitment?: StateCommitment;
 }
 
 export interface TemplateOptions {
@@ -78,7 +81,14 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
   const built = buildGauntletBlock(
     params,
     opts.dataset ?? NO_DATASET,
-    { hash: parent.hash, accounts: parent.accounts, ratings: parent.ratings, model: parent.model, modelHash: parent.header.modelHash },
+    {
+      hash: parent.hash,
+      accounts: parent.accounts,
+      ratings: parent.ratings,
+      model: parent.model,
+      modelHash: parent.header.modelHash,
+      ...(parent.commitment ? { commitment: parent.commitment } : {}),
+    },
     {
       header: {
         version: HEADER_VERSION,

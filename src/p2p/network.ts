@@ -509,7 +509,8 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
           this.#onPeerAction(from, 'fatal', `gossip block ${toHex(hash)}: ${err.message}`);
           return 'reject';
         }
-        if (err.score > 0) this.#scores.penalize(from, err.score, this.#now());
+        // A block not stored (low work, …) is not relayed; what it cost us is charged, up to a ban.
+        if (err.score > 0 && this.#scores.penalize(from, err.score, this.#now())) void this.#ban(from, 'misbehaving', `gossip block ${toHex(hash)}: ${err.message}`);
         return 'ignore';
       }
       this.#log.warn({ peer: from, err: describeError(err) }, 'gossip block could not be added');

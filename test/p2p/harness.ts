@@ -6,7 +6,7 @@ import { Mempool } from '../../src/mempool/mempool.ts';
 import { networkMempool } from '../../src/p2p/mempool-adapter.ts';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Chain } from '../../chain/chain.ts';
+import type { Chain, ChainOptions } from '../../chain/chain.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { P2PNetwork, type P2PNetworkOptions } from '../../src/p2p/network.ts';
 import { BlockTree, openTestChain, tempDir, TEST_NOW } from '../crash/block-tree.ts';
@@ -28,9 +28,9 @@ export class Harness {
   readonly nodes: TestNode[] = [];
   #count = 0;
 
-  async node(tree: BlockTree, name: string, options: Partial<P2PNetworkOptions> = {}): Promise<TestNode> {
+  async node(tree: BlockTree, name: string, options: Partial<P2PNetworkOptions> = {}, chainOptions: Partial<ChainOptions> = {}): Promise<TestNode> {
     const dir = join(this.root, `${this.#count++}-${name}`);
-    const chain = await openTestChain(tree, dir, { clock: () => Math.floor(testNowMs() / 1000) });
+    const chain = await openTestChain(tree, dir, { clock: () => Math.floor(testNowMs() / 1000), ...chainOptions });
     const net = await P2PNetwork.create({ chain, mdns: false, nowMs: testNowMs, inboundConnectionsPerSecond: 1_000, ...options });
     await net.start();
     let closed = false;

@@ -30,6 +30,7 @@ import { checkBlockBody, checkBlockCommitments } from '../consensus/block-rules.
 import type { AccountMap } from '../consensus/state-transition.ts';
 import { connectBlockState, type ParentState } from '../consensus/connect.ts';
 import { earnedRewards, maturingHeight, type EarnedRewards } from '../consensus/maturity.ts';
+import { StateCommitment } from '../consensus/state-commitment.ts';
 import type { ParentContext } from '../consensus/header-rules.ts';
 import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
@@ -99,6 +100,8 @@ export interface TipState extends ParentContext {
   readonly model: Float32Array;
   /** The rewards the next block credits (consensus/maturity.ts), or null. */
   readonly maturing: EarnedRewards | null;
+  /** Live: the commitment to the tip's accounts and ratings (a block's root costs what it changes). */
+  readonly commitment: StateCommitment;
 }
 
 export type AddStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
@@ -158,6 +161,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   readonly #index: BlockIndex;
   readonly #accounts: Map<string, Account>;
   readonly #ratings: Map<string, Rating>;
+  /** The state trees of the tip's accounts and ratings: updated with them, batch after batch. */
+  readonly #commitment: StateCommitment;
   /** The tip's model; replaced, never written into. */
   #model: Float32Array;
   /** What a block on the tip credits: the rewards earned maturity blocks before it. */
@@ -180,6 +185,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.#index = index;
     this.#accounts = state.accounts;
     this.#ratings = state.ratings;
+    this.#commitment = state.commitment;
     this.#model = state.model;
     this.#dataset = options.dataset ?? null;
     this.#lossBatch = options.lossBatch;
@@ -319,6 +325,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       ratings: this.#ratings,
       model: this.#model,
       maturing: this.#nextMaturing,
+      commitment: this.#commitment,
     };
   }
 
@@ -590,6 +597,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       model: this.#model,
       modelHash: tip.header.modelHash,
       maturing: await this.#maturingFor(entry.height),
+      commitment: this.#commitment,
     };
     const state = connectBlockState(this.params, this.#dataset ?? NO_DATASET, parent, block, {
       ...(this.#lossBatch === undefined ? {} : { lossBatch: this.#lossBatch }),
@@ -605,6 +613,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     );
     applyAccounts(this.#accounts, state.changedAccounts);
     for (const [key, rating] of state.changedRatings) this.#ratings.set(key, rating);
+    this.#commitment.commit(state.stateUpdate);
     if (modelChanged) this.#model = state.model;
     this.#index.set(connected);
     this.#index.pushTip(connected);
@@ -629,6 +638,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (rating === null) this.#ratings.delete(key);
       else this.#ratings.set(key, rating);
     }
+    this.#commitment.apply(undo.accounts, undo.ratings);
     if (restored) this.#model = restored;
     this.#index.popTip();
   }
@@ -725,10 +735,15 @@ function decodeInput(input: Block | Uint8Array): { block: Block; bytes: Uint8Arr
 interface LoadedState {
   readonly accounts: Map<string, Account>;
   readonly ratings: Map<string, Rating>;
+  readonly commitment: StateCommitment;
   readonly model: Float32Array;
 }
 
-/** The tip's accounts, ratings and model from disk; the model must hash to the tip's header. */
+/**
+ * The tip's accounts, ratings and model from disk, and the state trees built over them: the
+ * model must hash to the tip's model hash and the trees give the tip's state root, or the datadir
+ * is damaged.
+ */
 async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Promise<LoadedState> {
   const accounts = new Map<string, Account>();
   for await (const [key, account] of db.accounts()) accounts.set(key, account);
@@ -742,7 +757,14 @@ async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Pro
       `datadir ${db.location}: the stored model hashes to ${toHex(modelHash(model))}, the tip ${toHex(tip.hash)} names model ${toHex(tip.header.modelHash)}`,
     );
   }
-  return { accounts, ratings, model };
+  const commitment = StateCommitment.fromMaps(accounts, ratings);
+  if (!bytesEqual(commitment.stateRoot(), tip.header.stateRoot)) {
+    throw new ChainDBError(
+      'corrupt',
+      `datadir ${db.location}: the stored accounts and ratings hash to ${toHex(commitment.stateRoot())}, the tip ${toHex(tip.hash)} commits to ${toHex(tip.header.stateRoot)}`,
+    );
+  }
+  return { accounts, ratings, commitment, model };
 }
 
 /** Writes account changes into the live map; EMPTY means the account is removed. */

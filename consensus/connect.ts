@@ -12,7 +12,8 @@
  *   4. the Gauntlet scores the contributions, updates their ratings, divides the contributor pool
  *      and aggregates the best into θ' (gauntlet/gauntlet.ts); each contributor earns its reward,
  *      in report order; what is not paid is burned;
- *   5. the state root commits to the accounts and ratings after all of it.
+ *   5. the state root commits to the accounts and ratings after all of it (consensus/state-tree.ts;
+ *      with the parent's commitment, at a cost that grows with the entries the block changed).
  *
  * With `trustScores` (assume-valid sync, for blocks the node's operator vouches for) step 4 takes
  * the losses, scores and indicators from the block's report instead of evaluating them; the rest
@@ -27,15 +28,14 @@ import type { ChainParams } from './params.ts';
 import type { Account, Block, Contribution, Header, ReportEntry, Transfer } from './types.ts';
 import { bytesEqual, toHexKey } from './bytes.ts';
 import { contributionsRoot, reportRoot, txRoot } from './ids.ts';
-import { AccountOverlay, applyTransfer, mergeAccounts, type AccountMap } from './state-transition.ts';
-import { computeFullStateRoot } from './state-root.ts';
+import { AccountOverlay, applyTransfer, type AccountMap } from './state-transition.ts';
+import { StateCommitment, type StateCommitmentUpdate } from './state-commitment.ts';
 import { splitReward, subsidy as subsidyAt } from './subsidy.ts';
 import { checkMaturing, rewardMaturity, type EarnedRewards } from './maturity.ts';
 import { checkContributionList, checkContributions, contributorAddress } from './gauntlet/filters.ts';
 import { runGauntlet } from './gauntlet/gauntlet.ts';
 import { checkReport } from './gauntlet/report.ts';
 import type { Rating, RatingMap } from './gauntlet/state.ts';
-import { mergeRatings } from './gauntlet/state.ts';
 import type { DecodedGradient } from '../trainer/codec.ts';
 import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
@@ -56,6 +56,11 @@ export interface ParentState {
    * absent where there is none (maturity 0, or the first maturity blocks).
    */
   readonly maturing?: EarnedRewards | null;
+  /**
+   * The commitment to `accounts` and `ratings` (the caller vouches that they agree), so that the
+   * state root costs what the block changes. Without it one is built from the maps: O(state).
+   */
+  readonly commitment?: StateCommitment;
 }
 
 export interface ConnectOptions {
@@ -81,6 +86,8 @@ export interface ConnectedState {
   readonly modelHash: Uint8Array;
   readonly report: readonly ReportEntry[];
   readonly stateRoot: Uint8Array;
+  /** The tree nodes behind stateRoot: the parent's commitment takes them when the block is stored. */
+  readonly stateUpdate: StateCommitmentUpdate;
   readonly subsidy: bigint;
   /** The miner's share of the subsidy plus the fees. */
   readonly minerReward: bigint;
@@ -149,7 +156,8 @@ function transition(
 
   const previousRatings = new Map<string, Rating | null>();
   for (const key of gauntlet.ratings.keys()) previousRatings.set(key, parent.ratings.get(key) ?? null);
-  const stateRoot = computeFullStateRoot(mergeAccounts(parent.accounts, accounts.changed), mergeRatings(parent.ratings, gauntlet.ratings));
+  const commitment = parent.commitment ?? StateCommitment.fromMaps(parent.accounts, parent.ratings);
+  const stateUpdate = commitment.preview(accounts.changed, gauntlet.ratings);
   return Object.freeze({
     changedAccounts: accounts.changed,
     previousAccounts: accounts.previous,
@@ -158,7 +166,8 @@ function transition(
     model: gauntlet.model,
     modelHash: gauntlet.modelChanged ? modelHash(gauntlet.model) : parent.modelHash,
     report: gauntlet.report,
-    stateRoot,
+    stateRoot: stateUpdate.stateRoot,
+    stateUpdate,
     subsidy,
     minerReward,
     fees,

@@ -11,8 +11,9 @@ import { EMPTY_ACCOUNT } from './types.ts';
 import { addressHash } from './address.ts';
 import { bytesEqual, toHexKey } from './bytes.ts';
 import { MAX_AMOUNT } from './block-rules.ts';
-import { accountsRoot, combineStateRoot } from './state-root.ts';
-import { merkleRoot } from './merkle.ts';
+import { computeFullStateRoot } from './state-root.ts';
+import { StateCommitment } from './state-commitment.ts';
+import type { Rating, RatingMap } from './gauntlet/state.ts';
 import { splitReward, subsidy as subsidyAt } from './subsidy.ts';
 
 /** Accounts keyed by the lowercase hex of their 20-byte address; absent means empty. */
@@ -30,8 +31,7 @@ export interface BlockEffects {
   readonly burned: bigint;
 }
 
-/** Ratings join the state with the Gauntlet; until then their tree is empty. */
-const EMPTY_RATINGS_ROOT = merkleRoot([]);
+const NO_RATINGS: RatingMap = new Map<string, Rating>();
 
 export function isEmptyAccount(a: Account): boolean {
   return a.balance === 0n && a.nonce === 0n;
@@ -81,23 +81,12 @@ export function checkTransferAgainstState(accounts: AccountMap, tx: Transfer): v
   applyTransfer(new AccountOverlay(accounts), tx);
 }
 
-/** The state root of a full account map (sorted by address; empty accounts never stored). */
+/** The state root of a full account map and no ratings (empty accounts are not in the state). */
 export function computeStateRoot(accounts: AccountMap): Uint8Array {
-  const keys = [...accounts.keys()].sort();
-  const entries = keys
-    .map((k) => [k, accounts.get(k)!] as const)
-    .filter(([, a]) => !isEmptyAccount(a))
-    .map(([k, a]) => [hexToBytes20(k), a] as const);
-  return combineStateRoot(accountsRoot(entries), EMPTY_RATINGS_ROOT);
+  return computeFullStateRoot(accounts, NO_RATINGS);
 }
 
-function hexToBytes20(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** The account map after applying `changed` to `base` (a new map; `base` is untouched). */
+/** The account map after applying `changed` to `base` (a new map, a full copy: for tests and tools). */
 export function mergeAccounts(base: AccountMap, changed: ReadonlyMap<string, Account>): Map<string, Account> {
   const merged = new Map(base);
   for (const [k, a] of changed) {
@@ -112,7 +101,7 @@ export function applyBlock(
   accounts: AccountMap,
   block: Block,
   parentModelHash: Uint8Array,
-  opts: { readonly verifyRoots?: boolean } = {},
+  opts: { readonly verifyRoots?: boolean; readonly commitment?: StateCommitment } = {},
 ): BlockEffects {
   const state = new AccountOverlay(accounts);
   let fees = 0n;
@@ -124,7 +113,8 @@ export function applyBlock(
   const split = splitReward(subsidy, params.rewards.minerShareBps);
   const minerReward = split.miner + fees;
   state.credit(toHexKey(block.header.minerAddress), minerReward);
-  const stateRoot = computeStateRoot(mergeAccounts(accounts, state.changed));
+  const commitment = opts.commitment ?? StateCommitment.fromMaps(accounts, NO_RATINGS);
+  const stateRoot = commitment.preview(state.changed, NO_RATINGS).stateRoot;
   if (opts.verifyRoots ?? true) {
     if (!bytesEqual(stateRoot, block.header.stateRoot)) {
       throw new VerifyError('bad-stateroot', 'header stateRoot does not match the state after the block');

@@ -16,8 +16,10 @@ import { decodeModelUndo, encodeModelUndo, type ModelUndo } from '../model-undo.
 /**
  * Bumped whenever a record or key changes meaning; a datadir of another version is refused.
  * 2: the model (M), ratings (r) and undo records that carry ratings and the model.
+ * 3: state roots over the bucketed state tree (consensus/state-tree.ts): a tip stored by version 2
+ *    no longer matches the root its own header commits to.
  */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 const DB_MAGIC = 'gradientcoin-chaindb';
 
 const MAX_ACCOUNT_BYTES = 64;

@@ -16,6 +16,7 @@ import { expectedBits, type ParentContext } from '../../consensus/header-rules.t
 import { AccountOverlay, applyTransfer, type AccountMap } from '../../consensus/state-transition.ts';
 import { buildGauntletBlock, type ConnectedState } from '../../consensus/connect.ts';
 import type { EarnedRewards } from '../../consensus/maturity.ts';
+import type { StateCommitment } from '../../consensus/state-commitment.ts';
 import { selectContributions } from '../../consensus/gauntlet/filters.ts';
 import type { RatingMap } from '../../consensus/gauntlet/state.ts';
 import { medianTimePast } from '../../consensus/pow/timestamps.ts';
@@ -32,6 +33,8 @@ export interface TemplateParent extends ParentContext {
   readonly model: Float32Array;
   /** The rewards a block on this parent credits (consensus/maturity.ts); Chain.tipState() has them. */
   readonly maturing?: EarnedRewards | null;
+  /** The commitment to `accounts` and `ratings`, if the caller keeps one (the chain does). */
+  readonly commitment?: StateCommitment;
 }
 
 export interface TemplateOptions {
@@ -91,6 +94,7 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
       model: parent.model,
       modelHash: parent.header.modelHash,
       maturing: parent.maturing ?? null,
+      ...(parent.commitment ? { commitment: parent.commitment } : {}),
     },
     {
       header: {

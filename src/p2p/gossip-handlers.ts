@@ -126,7 +126,8 @@ export function gossipHandlers(o: GossipHandlerOptions): GossipValidators {
           blame(from, `gossip block ${toHex(hash)}: ${err.message}`);
           return 'reject';
         }
-        if (err.score > 0) peerManager.penalize(from, err.score);
+        // A block not stored (low work, …) is not relayed; what it cost us is charged, up to a ban.
+        if (err.score > 0) peerManager.penalize(from, err.score, `gossip block ${toHex(hash)}: ${err.message}`);
         return 'ignore';
       }
       o.log.warn({ peer: from, err: describeError(err) }, 'gossip block could not be added');

@@ -141,8 +141,9 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   }
 
   /** A penalty of `points` (a consensus failure's score below 100). */
-  penalize(peer: string, points: number): void {
-    this.#options.scores.penalize(peer, points, this.#options.clockMs());
+  /** Charges a peer `points`; past the ban threshold it is banned as misbehaving, for `reason`. */
+  penalize(peer: string, points: number, reason = 'penalised'): void {
+    if (this.#options.scores.penalize(peer, points, this.#options.clockMs())) void this.ban(peer, 'misbehaving', reason);
   }
 
   /** Bans a peer until now + `durationMs` (default by reason) and disconnects it. */

@@ -78,7 +78,7 @@ test('records: golden encodings', () => {
   assert.equal(toHex(bytes.subarray(243)), 'c404010203040507');
   assert.deepEqual(decodeEntry(entry.hash, bytes), entry);
   assert.equal(toHex(encodeAccount({ balance: 10n, nonce: 1n })), '92d3000000000000000ad30000000000000001');
-  assert.equal(toHex(encodeVersion()), '92b4' + toHex(new TextEncoder().encode('gradientcoin-chaindb')) + '02');
+  assert.equal(toHex(encodeVersion()), '92b4' + toHex(new TextEncoder().encode('gradientcoin-chaindb')) + '03');
   // A rating: its three floats as raw float64 bits (−0 stays −0), then two counters.
   const rating = { mu: 25, sigma: 25 / 3, binaryMA: -0, contributions: 300, rewards: 5n };
   assert.equal(toHex(encodeRating(rating)), '93c41840390000000000004020aaaaaaaaaaab8000000000000000cd012cd30000000000000005');

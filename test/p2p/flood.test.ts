@@ -23,6 +23,7 @@ import { POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { topicLimits } from '../../src/p2p/gossip.ts';
 import { BlockTree, hashOf } from '../util/block-tree.ts';
 import { connect, Harness, nodeWithMempool, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
+import { solve } from '../util/fixtures.ts';
 
 const harness = new Harness();
 const attackers: P2PNode[] = [];
@@ -50,22 +51,30 @@ function junk(rand: (n: number) => number, length: number): Uint8Array {
 
 /** One attacker per kind of bad message: each must be caught on its own, not behind another. */
 type Category = { readonly channel: 'gossip'; readonly topic: TopicKind; readonly flaw: GossipFlaw } | { readonly channel: 'req'; readonly protocol: ProtocolKind; readonly flaw: RequestFlaw };
-type GossipFlaw = 'junk' | 'truncated' | 'mutated' | 'trailing' | 'oversized' | 'wrong-shape';
+type GossipFlaw = 'junk' | 'truncated' | 'mutated' | 'trailing' | 'oversized' | 'wrong-shape' | BlockFlaw;
+/** Well-formed blocks that cost their sender too little: a low-work branch, stripped orphans, cheap invalid headers. */
+type BlockFlaw = 'low-work' | 'stripped-orphan' | 'cheap-invalid';
 type RequestFlaw = 'junk' | 'truncated' | 'oversized' | 'trailing';
 
 const GOSSIP_FLAWS: readonly GossipFlaw[] = ['junk', 'truncated', 'mutated', 'trailing', 'oversized', 'wrong-shape'];
+const BLOCK_FLAWS: readonly BlockFlaw[] = ['low-work', 'stripped-orphan', 'cheap-invalid'];
+/** The victim's cost policy: a branch two blocks' worth behind its tip is not stored. */
+const VICTIM_COSTS = { forkWindowBlocks: 2, maxInvalidRecords: 64 };
 const REQUEST_FLAWS: readonly RequestFlaw[] = ['junk', 'truncated', 'oversized', 'trailing'];
 const GOSSIP_BURST = 520;
 const REQUEST_BURST = 100;
 
-test('a flood of 10,000+ malformed, truncated and oversized messages on every protocol and topic', { timeout: 90_000 }, async () => {
+test('a flood of 10,000+ malformed, truncated and oversized messages on every protocol and topic', { timeout: 150_000 }, async () => {
   const tree = new BlockTree();
   const blocks = tree.branch(tree.genesis.hash, 5);
   // The pool reads the chain's accounts, and the chain opens with the network: bind it after.
   const holder: { pool?: Mempool } = {};
-  const victim = await harness.node(tree, 'victim', {
-    mempool: { addTransfer: (tx, bytes, from) => networkMempool(holder.pool!).addTransfer(tx, bytes, from) },
-  });
+  const victim = await harness.node(
+    tree,
+    'victim',
+    { mempool: { addTransfer: (tx, bytes, from) => networkMempool(holder.pool!).addTransfer(tx, bytes, from) } },
+    { costPolicy: VICTIM_COSTS },
+  );
   const pool = (holder.pool = new Mempool(tree.params, victim.chain.accounts()));
   for (const block of blocks) await victim.chain.addBlock(block);
   const tipBefore = toHex(victim.chain.tip().hash);
@@ -90,9 +99,34 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   // proof of work: with the test's easy target a changed header could be a valid block.
   const mutableFrom: Record<TopicKind, number> = { blocks: 243, txs: 0, contributions: 0 };
 
+  // Blocks that are well formed but must cost the victim nothing: a child of a block it has not
+  // seen, carrying ten transfers, to be sent with some of them stripped; a valid tip child to
+  // break the height of.
+  const unseenParent = tree.extend(hashOf(blocks[4]!), { txs: [] });
+  const nonce = (k: number): bigint => tree.accountsAt(hashOf(unseenParent)).get(toHex(tree.keys[k]!.address))?.nonce ?? 0n;
+  const fullChild = tree.extend(hashOf(unseenParent), { txs: Array.from({ length: 10 }, (_, k) => tree.pay(k % 4, 4, 1n + BigInt(k), 1n, nonce(k % 4) + BigInt(Math.floor(k / 4)))) });
+  const tipChild = tree.extend(hashOf(blocks[4]!), { txs: [] });
+
+  function blockMessage(flaw: BlockFlaw, i: number): Uint8Array {
+    switch (flaw) {
+      case 'low-work': // a branch from height 0, five blocks behind the victim's tip
+        return encodeBlock(tree.extend(tree.genesis.hash, { txs: [] }));
+      case 'stripped-orphan': {
+        const mask = 1 + (i % 1022); // never all ten: that would be the honest body
+        return encodeBlock({ ...fullChild, txs: fullChild.txs.filter((_, k) => (mask >> k) & 1) });
+      }
+      case 'cheap-invalid': // proof of work against the tip's target, a wrong height
+        return encodeBlock({ ...tipChild, header: solve({ ...tipChild.header, height: 100 + i }, BigInt(i) << 24n) });
+    }
+  }
+
   function gossipMessage(topic: TopicKind, flaw: GossipFlaw, i: number, rand: (n: number) => number): Uint8Array {
     const base = real[topic];
     switch (flaw) {
+      case 'low-work':
+      case 'stripped-orphan':
+      case 'cheap-invalid':
+        return blockMessage(flaw, i);
       case 'junk':
         return junk(rand, 1 + rand(Math.min(topicMax[topic], 600)));
       case 'truncated':
@@ -198,6 +232,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
     ...TOPIC_KINDS.flatMap((topic) =>
       GOSSIP_FLAWS.filter((flaw) => !(topic === 'contributions' && flaw === 'mutated')).map((flaw): Category => ({ channel: 'gossip', topic, flaw })),
     ),
+    ...BLOCK_FLAWS.map((flaw): Category => ({ channel: 'gossip', topic: 'blocks', flaw })),
     ...PROTOCOL_KINDS.flatMap((protocol) => REQUEST_FLAWS.map((flaw): Category => ({ channel: 'req', protocol, flaw }))),
   ];
   const ids: string[] = [];
@@ -206,7 +241,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   }
 
   assert.ok(sent >= 10_000, `sent ${sent}`);
-  assert.equal(ids.length, 17 + 4 * PROTOCOL_KINDS.length);
+  assert.equal(ids.length, 20 + 4 * PROTOCOL_KINDS.length);
   // Every attacker is banned for misbehaving, whatever its flaw, and stays refused.
   const bans = new Map(victim.net.bans().map((b) => [b.peer, b]));
   for (const id of ids) assert.equal(bans.get(id)?.reason, 'misbehaving', id);
@@ -214,6 +249,10 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   assert.equal(toHex(victim.chain.tip().hash), tipBefore);
   assert.equal(toHex(computeStateRoot(victim.chain.accounts())), stateBefore);
   assert.equal(pool.size, 0);
+  // None of the well-formed but unpaid blocks was stored, pooled or recorded past the cap.
+  assert.deepEqual(victim.chain.getChainTips().map((t) => t.status), ['active']);
+  assert.equal(victim.chain.orphanCount(), 0);
+  assert.ok(victim.chain.invalidCounts().unstored <= VICTIM_COSTS.maxInvalidRecords, JSON.stringify(victim.chain.invalidCounts()));
   const counters = victim.net.counters();
   assert.equal(counters.gossip.verdicts.accept, 0);
   assert.ok(counters.gossip.verdicts.reject >= 17, JSON.stringify(counters.gossip.verdicts));

@@ -1,3 +1,4 @@
+import { decodePoolRequest, POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -54,6 +55,7 @@ test('names carry the first 16 bytes of the genesis hash, so networks never shar
     headers: '/gradientcoin/00112233445566778899aabbccddeeff/headers/1',
     blocksByHash: '/gradientcoin/00112233445566778899aabbccddeeff/blocks-by-hash/1',
     blocksByRange: '/gradientcoin/00112233445566778899aabbccddeeff/blocks-by-range/1',
+    pool: '/gradientcoin/00112233445566778899aabbccddeeff/pool/1',
   });
   const other = networkNames(fromHex('00112233445566778899aabbccddeef0' + '00'.repeat(16)));
   assert.notEqual(other.topics.blocks, names.topics.blocks);
@@ -106,6 +108,10 @@ test('every request fits its protocol limit at its largest', () => {
   assert.ok(headers.length <= limits.headers.maxRequestBytes, `headers ${headers.length}`);
   assert.ok(encodeBlocksByHashRequest(Array(64).fill(H(9))).length <= limits.blocksByHash.maxRequestBytes);
   assert.ok(encodeBlocksByRangeRequest({ start: 0xffffffff, count: 0xffffffff }).length <= limits.blocksByRange.maxRequestBytes);
+  assert.ok(POOL_REQUEST.length <= limits.pool.maxRequestBytes);
+  // The pool request is one byte exactly: anything else is refused as malformed.
+  assert.equal(decodePoolRequest(POOL_REQUEST), null);
+  for (const junk of [new Uint8Array(0), Uint8Array.of(0xc0, 0xc0), Uint8Array.of(0x90)]) assert.throws(() => decodePoolRequest(junk), DecodeError);
 });
 
 test('a full headers response fits its chunk limit and round-trips', () => {

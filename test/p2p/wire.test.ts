@@ -1,4 +1,3 @@
-import { decodePoolRequest, POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -23,6 +22,7 @@ import {
   encodeStatus,
 } from '../../src/p2p/reqresp/messages.ts';
 import { encodeErrorChunk, encodeFrame, encodeSuccessChunk, parseChunk, readFrames, RESULT } from '../../src/p2p/reqresp/codec.ts';
+import { decodePoolRequest, POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { peekBlockHeader } from '../../src/p2p/reqresp/blocks.ts';
 import { protocolLimits, MAX_HEADERS_PER_REQUEST } from '../../src/p2p/reqresp/limits.ts';
 import { messageId, topicLimits } from '../../src/p2p/gossip.ts';

@@ -212,11 +212,12 @@ export class Mempool {
   // ---- internals -----------------------------------------------------------------------------
 
   #add(tx: Transfer, trusted: boolean): MempoolAddResult {
+    // The relay policy first: the cheapest refusal, and the one a flood of free transfers meets.
+    const size = encodeTransfer(tx).length;
+    this.#checkRelayPolicy(tx, size);
     const id = transferId(tx);
     const key = toHexKey(id);
     if (this.#byId.has(key)) throw new MempoolError('duplicate', `transfer ${key} is already pending`);
-    const size = encodeTransfer(tx).length;
-    this.#checkRelayPolicy(tx, size);
     if (!trusted) {
       try {
         checkTransferSanity(this.params, tx);

@@ -1,7 +1,7 @@
 /**
  * Cross-version determinism: the consensus results must not depend on the Node release a node
- * runs. Node 22 comes from npm (the `node` package, installed by test/setup/ensure-node22.sh before
- * `npm test` into .cache/node22; NODE22_BINARY overrides the path), and this
+ * runs. Node 22 comes from npm, the `node` package installed in test/setup/node22 by
+ * test/setup/ensure-node22.sh (npm test's pretest; NODE22_BINARY overrides the path), and this
  * process is the project's Node 24. Under Node 22:
  * - every golden-vector test (the tests named "golden" in consensus/, trainer/ and gauntlet/)
  *   passes, so the pinned hashes, roots, losses and bytes come out bit for bit;
@@ -26,7 +26,7 @@ import { replayInProcess } from './replay-process.ts';
 import { simulate } from './simulation.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const NODE22 = process.env['NODE22_BINARY'] ?? join(REPO, '.cache', 'node22', 'node_modules', 'node', 'bin', 'node');
+const NODE22 = process.env['NODE22_BINARY'] ?? join(REPO, 'test', 'setup', 'node22', 'node_modules', 'node', 'bin', 'node');
 const root = tempDir('cross-version');
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -57,7 +57,7 @@ function run(binary: string, args: readonly string[]): Promise<{ code: number | 
 }
 
 test('Node 22 from npm is installed', () => {
-  assert.ok(existsSync(NODE22), `no Node 22 binary at ${NODE22}: npm test's pretest installs it (bash test/setup/ensure-node22.sh)`);
+  assert.ok(existsSync(NODE22), `no Node 22 binary at ${NODE22}: run bash test/setup/ensure-node22.sh (npm test runs it first)`);
   assert.match(execFileSync(NODE22, ['--version'], { encoding: 'utf8' }), /^v22\.\d+\.\d+\n$/);
   assert.match(process.version, /^v24\./, 'the tests themselves run on the project Node 24');
 });

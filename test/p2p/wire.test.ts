@@ -22,6 +22,7 @@ import {
   encodeStatus,
 } from '../../src/p2p/reqresp/messages.ts';
 import { encodeErrorChunk, encodeFrame, encodeSuccessChunk, parseChunk, readFrames, RESULT } from '../../src/p2p/reqresp/codec.ts';
+import { decodePoolRequest, POOL_REQUEST } from '../../src/p2p/reqresp/pool.ts';
 import { peekBlockHeader } from '../../src/p2p/reqresp/blocks.ts';
 import { protocolLimits, MAX_HEADERS_PER_REQUEST } from '../../src/p2p/reqresp/limits.ts';
 import { messageId, topicLimits } from '../../src/p2p/gossip.ts';
@@ -107,6 +108,10 @@ test('every request fits its protocol limit at its largest', () => {
   assert.ok(headers.length <= limits.headers.maxRequestBytes, `headers ${headers.length}`);
   assert.ok(encodeBlocksByHashRequest(Array(64).fill(H(9))).length <= limits.blocksByHash.maxRequestBytes);
   assert.ok(encodeBlocksByRangeRequest({ start: 0xffffffff, count: 0xffffffff }).length <= limits.blocksByRange.maxRequestBytes);
+  assert.ok(POOL_REQUEST.length <= limits.pool.maxRequestBytes);
+  // The pool request is one byte exactly: anything else is refused as malformed.
+  assert.equal(decodePoolRequest(POOL_REQUEST), null);
+  for (const junk of [new Uint8Array(0), Uint8Array.of(0xc0, 0xc0), Uint8Array.of(0x90)]) assert.throws(() => decodePoolRequest(junk), DecodeError);
 });
 
 test('a full headers response fits its chunk limit and round-trips', () => {

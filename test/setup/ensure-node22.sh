@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
-# Runs before `npm test`: the cross-version determinism test replays the golden vectors and a chain
-# under Node 22 as well as the project's Node 24. Node 22 comes from npm (the `node` package) into
-# .cache/node22, outside node_modules: as a devDependency alias its `node` binary would take the
-# place of Node 24's in node_modules/.bin, and every script would then run on Node 22.
+# Runs before `npm test`: the cross-version determinism test (test/gauntlet/cross-version.test.ts)
+# runs the golden vectors and a chain replay under Node 22 as well as the project's Node 24. Node 22
+# comes from npm, from its own small package in test/setup/node22 (a root devDependency would put a
+# second `node` into node_modules/.bin, and which of the two npm links there is not defined).
 set -u
-cd "$(dirname "$0")/../.."
-NODE22_VERSION=22.23.3
-bin=.cache/node22/node_modules/node/bin/node
-if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "v$NODE22_VERSION" ]; then exit 0; fi
-echo "pretest: installing Node $NODE22_VERSION from npm into .cache/node22 for the cross-version test..."
-mkdir -p .cache/node22
-if npm install --prefix .cache/node22 --no-save --no-package-lock --no-audit --no-fund "node@$NODE22_VERSION" >/dev/null; then exit 0; fi
-echo "pretest: could not install node@$NODE22_VERSION; the cross-version test will fail saying so." >&2
+cd "$(dirname "$0")/node22" || exit 1
+[ -x node_modules/node/bin/node ] && exit 0
+echo "pretest: installing Node 22 from npm for the cross-version test (npm ci in test/setup/node22)..."
+npm ci --no-audit --no-fund --loglevel=error >/dev/null && [ -x node_modules/node/bin/node ] && exit 0
+echo "pretest: Node 22 could not be installed; run \`npm ci --prefix test/setup/node22\`, or the cross-version test fails." >&2
 exit 0

@@ -24,6 +24,7 @@ import { RpcServerListenError } from '../../src/rpc/server.ts';
 import { namedParams, parseParam } from '../../src/cli/rpc.ts';
 import { testGenesis, transfer } from '../util/fixtures.ts';
 import { blockHex, GENESIS, KEYS, solvedBlock, startTestNode, type TestNode } from '../util/node-harness.ts';
+import { testClockMs } from '../util/clock.ts';
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -236,4 +237,27 @@ test('rpc parameters: JSON where it reads back the same, strings otherwise', () 
   assert.deepEqual(['3e10', '0012', '00ff', 'gct1qxyz', '1.50'].map(parseParam), ['3e10', '0012', '00ff', 'gct1qxyz', '1.50']);
   assert.deepEqual(namedParams(['height=3', 'verbose=false', 'blockhash=00ab']), { height: 3, verbose: false, blockhash: '00ab' });
   assert.throws(() => namedParams(['3']), /name=value/);
+});
+
+test('a restarted node keeps its bans and its address index in the datadir', { timeout: 60_000 }, async () => {
+  const t = await startTestNode();
+  const options = { datadir: t.dir, genesis: GENESIS, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, rpcPort: 0, statusIntervalMs: 0, clockMs: testClockMs };
+  const peer = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN';
+  let restarted: FullNode | null = null;
+  try {
+    await t.node.network!.ban(peer, 'kept across a restart', 3_600_000);
+    const tx = transfer(GENESIS.params, KEYS[0]!, KEYS[6]!.address, 50_000n, 2_000n, 0n);
+    t.node.submitTransfer(tx);
+    assert.equal((await t.node.submitBlock(Uint8Array.from(Buffer.from(blockHex(await solvedBlock(t.node)), 'hex')))).status, 'connected');
+    await t.node.stop();
+    await stat(t.node.layout.banList);
+    await stat(t.node.layout.addressIndex);
+    restarted = await FullNode.start(options);
+    assert.deepEqual(restarted.network!.bans().map((b) => [b.peer, b.detail]), [[peer, 'kept across a restart']]);
+    const history = await restarted.addressIndex!.history(KEYS[6]!.address, 10);
+    assert.deepEqual(history.map((e) => [e.height, bytesEqual(transferId(e.tx), transferId(tx))]), [[1, true]]);
+  } finally {
+    await restarted?.stop();
+    await t.close();
+  }
 });

@@ -89,6 +89,37 @@ async function adam(genesis: GenesisParams, pages: readonly Uint8Array[], from: 
   return result.params;
 }
 
+export interface BaselinePoint {
+  readonly blocks: number;
+  readonly adamEqualTokens: number;
+  readonly adamEqualSteps: number;
+}
+
+/**
+ * The AdamW curves a chain of `contributors` on this genesis' recipe is compared with, at the same
+ * checkpoints: equal tokens (contributors × inner steps per block) and equal sequential steps.
+ */
+export async function runBaselines(genesis: GenesisParams, contributors: number, checkpoints: readonly number[]): Promise<BaselinePoint[]> {
+  await selectBackend('wasm');
+  const g = makeGenesis(genesis);
+  const dataset = await loadNetworkDataset(g.params);
+  const heldOut = new HeldOutLoss(paramLayout(g.params.model), dataset);
+  const loss = (model: Float32Array): number => heldOut.lossOf(model, toHex(modelHash(model)));
+  const pages = Array.from({ length: dataset.trainingPageCount }, (_, j) => dataset.trainingPage(j));
+  const { innerSteps } = g.params.training;
+  let equalTokens = g.model;
+  let equalSteps = g.model;
+  let done = 0;
+  const points: BaselinePoint[] = [];
+  for (const at of checkpoints) {
+    equalTokens = await adam(g.params, pages, equalTokens, (at - done) * contributors * innerSteps, `learning-tokens-${at}`);
+    equalSteps = await adam(g.params, pages, equalSteps, (at - done) * innerSteps, `learning-steps-${at}`);
+    points.push({ blocks: at, adamEqualTokens: loss(equalTokens), adamEqualSteps: loss(equalSteps) });
+    done = at;
+  }
+  return points;
+}
+
 export async function runLearning(opts: LearningOptions): Promise<LearningResult> {
   const started = performance.now();
   await selectBackend('wasm');
@@ -109,9 +140,6 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
   let changed = 0;
   const payloadNorms: number[] = [];
   const checkpoints: Checkpoint[] = [];
-  const pages = Array.from({ length: dataset.trainingPageCount }, (_, j) => dataset.trainingPage(j));
-  let adamTokens = g.model;
-  let adamSteps = g.model;
   let done = 0;
   for (const at of opts.checkpoints) {
     for (let height = done + 1; height <= at; height++) {
@@ -155,34 +183,30 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
         modelHash: state.modelHash,
       };
     }
-    const chainLoss = loss(parent.model);
-    let baseline: Partial<Checkpoint> = {};
-    if (opts.baselines ?? true) {
-      adamTokens = await adam(params, pages, adamTokens, (at - done) * opts.contributors * innerSteps, `learning-tokens-${at}`);
-      adamSteps = await adam(params, pages, adamSteps, (at - done) * innerSteps, `learning-steps-${at}`);
-      const equalTokens = loss(adamTokens);
-      const equalSteps = loss(adamSteps);
-      baseline = {
-        adamEqualTokens: round4(equalTokens),
-        adamEqualSteps: round4(equalSteps),
-        chainOverEqualTokens: round4(chainLoss / equalTokens),
-        chainOverEqualSteps: round4(chainLoss / equalSteps),
-      };
-    }
     checkpoints.push({
       blocks: at,
       tokens: at * tokensPerBlock,
-      chain: round4(chainLoss),
-      ...baseline,
+      chain: round4(loss(parent.model)),
       aggregatedShare: round4(aggregated / (at * keys.length)),
       changedShare: round4(changed / at),
       meanPayloadNorm: round4(payloadNorms.at(-1)!),
     });
     done = at;
   }
+  const baselines = opts.baselines ?? true ? await runBaselines(opts.genesis, opts.contributors, opts.checkpoints) : [];
   return {
     startLoss: round4(loss(g.model)),
-    checkpoints,
+    checkpoints: checkpoints.map((c, i) => {
+      const b = baselines[i];
+      if (b === undefined) return c;
+      return {
+        ...c,
+        adamEqualTokens: round4(b.adamEqualTokens),
+        adamEqualSteps: round4(b.adamEqualSteps),
+        chainOverEqualTokens: round4(c.chain / b.adamEqualTokens),
+        chainOverEqualSteps: round4(c.chain / b.adamEqualSteps),
+      };
+    }),
     payloadNorms: payloadNorms.map(round4),
     seconds: Math.round((performance.now() - started) / 1000),
   };

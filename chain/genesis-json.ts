@@ -39,6 +39,15 @@ function num(o: Json, key: string, path: string, min: number, max: number): numb
   return v;
 }
 
+/** A number in (0, max]: a bound of 0 would shut every contribution out. */
+function positive(o: Json, key: string, path: string, max: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) {
+    throw new GenesisError(`${path}${key}`, `must be a number above 0 and at most ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 function str(o: Json, key: string, path: string, pattern?: RegExp, hint?: string): string {
   const v = o[key];
   if (typeof v !== 'string' || (pattern && !pattern.test(v))) {
@@ -63,6 +72,7 @@ function parseGauntlet(o: Json): GauntletParams {
     weightPower: num(o, 'weightPower', p, 0.5, 8),
     evalStepSize: num(o, 'evalStepSize', p, 0, 100),
     outerStepSize: num(o, 'outerStepSize', p, 0, 100),
+    maxDeltaNorm: positive(o, 'maxDeltaNorm', p, 1e6),
     pagesPerContributor: int(o, 'pagesPerContributor', p, 1, 1024),
     randomEvalPages: int(o, 'randomEvalPages', p, 1, 1024),
     windowsPerPage: int(o, 'windowsPerPage', p, 1, 1024),

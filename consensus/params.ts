@@ -55,6 +55,8 @@ export interface GauntletParams {
   readonly evalStepSize: number;
   /** Outer step size η of the aggregated update (constant; a schedule is a genesis change). */
   readonly outerStepSize: number;
+  /** Bound on a contribution's ‖Δ‖ (L2, decoded): a larger Δ is scored but never aggregated. */
+  readonly maxDeltaNorm: number;
   readonly pagesPerContributor: number;
   readonly randomEvalPages: number;
   readonly windowsPerPage: number;

@@ -1,6 +1,7 @@
 /**
  * The Gauntlet of one block, after its contributions have passed the filters: data assignment,
- * scoring, the rating update, the pool's division and the outer step, in that order, producing
+ * scoring (each contribution by its share of the block's aggregate), the rating update, the pool's
+ * division and the outer step, in that order, producing
  * the report the block must carry. Pure and deterministic: the same inputs give the same bits on
  * every node.
  */
@@ -67,11 +68,11 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const addresses = contributions.map(contributorAddress);
   const randomWindows = randomEvalWindows(settings, dataset, parentHash, input.contributionsRoot);
   const evaluations = input.trustedReport
-    ? reportedEvaluations(input.trustedReport, contributions.length)
+    ? reportedEvaluations(input.trustedReport, gradients, gauntlet.maxDeltaNorm)
     : evaluateContributions(
         layout,
         model,
-        gauntlet.evalStepSize,
+        { evalStepSize: gauntlet.evalStepSize, maxDeltaNorm: gauntlet.maxDeltaNorm },
         randomWindows,
         gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
         input.lossBatch ?? sequentialLossBatch,
@@ -85,7 +86,11 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   );
   const weights = contributorWeights(rated.map(finalScore), scores, gauntlet.weightPower);
   const division = dividePool(input.pool, weights);
-  const chosen = selectForAggregation(scores, gauntlet.topK);
+  const chosen = selectForAggregation(
+    scores,
+    evaluations.map((e) => e.candidate),
+    gauntlet.topK,
+  );
   const step = outerStep(
     model,
     chosen.map((i) => gradients[i]!),

@@ -10,15 +10,22 @@
  */
 import { VerifyError } from '../errors.ts';
 import type { ReportEntry } from '../types.ts';
+import type { DecodedGradient } from '../../trainer/codec.ts';
 import { LOSS_CEILING, type Evaluation } from './evaluate.ts';
+import { withinNormBound } from './aggregate.ts';
 
 function checkLoss(value: number, at: string, field: string): number {
   if (!(value >= 0 && value <= LOSS_CEILING)) throw new VerifyError('bad-report-loss', `${at}: ${field} ${value} is not a loss in [0, ${LOSS_CEILING}]`);
   return value;
 }
 
-/** The evaluations a trusted report states for `count` contributions. */
-export function reportedEvaluations(report: readonly ReportEntry[], count: number): Evaluation[] {
+/**
+ * The evaluations a trusted report states for the block's contributions. Whether each is a
+ * candidate for the aggregate needs no evaluation (its norm against the genesis bound), so it is
+ * recomputed, not read.
+ */
+export function reportedEvaluations(report: readonly ReportEntry[], gradients: readonly DecodedGradient[], maxDeltaNorm: number): Evaluation[] {
+  const count = gradients.length;
   if (report.length !== count) throw new VerifyError('bad-report-count', `the report has ${report.length} entries, the block ${count} contributions`);
   return report.map((entry, i): Evaluation => {
     const at = `report entry ${i}`;
@@ -31,6 +38,7 @@ export function reportedEvaluations(report: readonly ReportEntry[], count: numbe
       lossRandAfter: checkLoss(entry.lossRandAfter, at, 'lossRandAfter'),
       score: entry.score,
       indicator: entry.indicator,
+      candidate: withinNormBound(gradients[i]!, maxDeltaNorm),
     });
   });
 }

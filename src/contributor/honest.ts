@@ -12,7 +12,7 @@ import type { KeyPair } from '../../chain/keys.ts';
 import type { BackendChoice } from '../../trainer/engine/backends.ts';
 import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import type { Dataset } from '../../trainer/pages.ts';
-import { assignedTrainingPages, batchSeed, codecOptionsOf, judgedWindows, signPayload, trainDelta } from './local-training.ts';
+import { assignedTrainingPages, batchSeed, codecOptionsOf, judgedWindows, payloadBound, signPayload, trainDelta } from './local-training.ts';
 import type { TrainingStats } from './local-training.ts';
 
 export interface ContributeOptions {
@@ -59,9 +59,12 @@ export function honestDelta(opts: ContributeOptions, assignee: Uint8Array = opts
   });
 }
 
-/** Compresses Δ with the error feedback and signs it for a block on `parentHash`. */
+/**
+ * Compresses Δ with the error feedback, within the network's norm bound (so the Gauntlet can
+ * aggregate it), and signs it for a block on `parentHash`.
+ */
 export function sealContribution(opts: Pick<ContributeOptions, 'params' | 'parentHash' | 'keyPair' | 'errorFeedback'>, delta: Float32Array): Contribution {
-  const payload = opts.errorFeedback.compress(delta, codecOptionsOf(opts.params));
+  const payload = opts.errorFeedback.compress(delta, codecOptionsOf(opts.params), payloadBound(opts.params));
   return signPayload(opts.params, opts.keyPair, opts.parentHash, payload);
 }
 

@@ -22,6 +22,7 @@ import { contributorPages, ownEvalWindows } from '../../consensus/gauntlet/assig
 import { signContribution } from '../../chain/contribution.ts';
 import type { KeyPair } from '../../chain/keys.ts';
 import type { CodecOptions } from '../../trainer/codec.ts';
+import type { NormBound } from '../../trainer/error-feedback.ts';
 import { currentBackend, selectBackend, type BackendChoice } from '../../trainer/engine/backends.ts';
 import { pseudoGradient, trainInner } from '../../trainer/engine/train.ts';
 import { paramLayout } from '../../trainer/layout.ts';
@@ -59,6 +60,18 @@ export interface LocalTrainingOptions {
 export interface TrainingStats {
   /** Predicted positions per second of wall time over the inner loop. */
   readonly tokensPerSecond: number;
+}
+
+/**
+ * The residual an honest contributor carries is held to this many times the network's norm bound:
+ * what the bound keeps out of one payload is sent in the next rounds, but a residual grown far
+ * beyond one payload is stale work from models long gone.
+ */
+export const RESIDUAL_BOUND_FACTOR = 2;
+
+/** The error feedback's bounds for this network: payloads the Gauntlet may aggregate. */
+export function payloadBound(params: ChainParams): NormBound {
+  return { maxNorm: params.gauntlet.maxDeltaNorm, maxResidualNorm: RESIDUAL_BOUND_FACTOR * params.gauntlet.maxDeltaNorm };
 }
 
 export function codecOptionsOf(params: ChainParams): CodecOptions {

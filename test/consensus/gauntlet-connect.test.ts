@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGauntletBlock, connectBlockState, type ConnectedState, type ParentState } from '../../consensus/connect.ts';
 import { randomEvalWindows, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
-import { trialParams } from '../../consensus/gauntlet/evaluate.ts';
+import { aggregateParams, shareShifted } from '../../consensus/gauntlet/evaluate.ts';
+import { sumGradients } from '../../consensus/gauntlet/aggregate.ts';
 import { contributorWeights } from '../../consensus/gauntlet/rewards.ts';
 import { finalScore, mergeRatings, revertRatings, type Rating } from '../../consensus/gauntlet/state.ts';
 import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
@@ -21,7 +22,9 @@ import { modelHash } from '../../trainer/model-hash.ts';
 import { testGenesis, testKeys, transfer } from '../util/fixtures.ts';
 import { brownDataset, canonical, contribute, draftAfter, genesisState, honestishDelta, layoutOf, noiseDelta, added, scaled } from '../util/gauntlet-fixtures.ts';
 
-const g = testGenesis();
+// A bound above the synthetic updates' norms (7 to 30), so that all five are candidates.
+const base = testGenesis().params;
+const g = testGenesis({ gauntlet: { ...base.gauntlet, maxDeltaNorm: 32 } });
 const params = g.params;
 const keys = testKeys(6);
 const miner = keys[5]!;
@@ -79,11 +82,11 @@ test('a built block passes the stateless rules and connects; the validator recom
 });
 
 test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
-  assert.equal(toHex(block.header.contributionsRoot), '25bb03ce70db59fad25edce6057e0be3c85c182fd46968d840e6e7404aa667c9');
-  assert.equal(toHex(block.header.reportRoot), 'ee0a6012cc1ce3197450c692f2f80befc7c303f1c1a12b40e1f9c697fc45c2af');
-  assert.equal(toHex(block.header.modelHash), '99609623666204ad195c8fc85f6089f33d8a8e766a3a89e3d3c3d3e2fcd1cfd5');
-  assert.equal(ratingsRootOf(built.state.changedRatings), '20e90df0fa18e917db80d68f9baa701d35013bb1b359bbfed9d3c9fcafe860f0');
-  assert.equal(toHex(block.header.stateRoot), '61093e0c48c7c5f040d6884656c4469aeec91804d637cc08037bc1d300ae2208');
+  assert.equal(toHex(block.header.contributionsRoot), '8201567db4143d92a7da72e7c5a68dbdcf1f1f5c16b848404508de35dc41494d');
+  assert.equal(toHex(block.header.reportRoot), '43ae2c8001635fe1b6ed9a1a6fadcdaaca720a93c935749ac0cf799d175c710d');
+  assert.equal(toHex(block.header.modelHash), 'b7e50b62f595a18de1319202cf31b533d7fcd988ece64c878fef5bbafe680b56');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '26e283f72e12d181b6e9f50175cc2f27a8b2c026d42160cc5ac093e07ebb8464');
+  assert.equal(toHex(block.header.stateRoot), '820fcb3fd3f4291c998460f2909259cf93bf3317999a025f8df4796d72df20f7');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
@@ -100,22 +103,27 @@ test('golden: fixed θ and contributions give this exact report, model, ratings 
 test('the report holds what the reference evaluator measures on the assigned and random pages', () => {
   const settings = { contextLength: params.model.contextLength, gauntlet: params.gauntlet };
   const random = randomEvalWindows(settings, dataset, g.hash, contributionsRoot(block));
-  const before = referenceLoss(layout, g.model, random);
-  block.contributions.forEach((c, i) => {
-    const e = block.report[i]!;
-    const own = ownEvalWindows(settings, dataset, g.hash, e.contributor);
-    const gradient = decodePseudoGradient(c.payload, {
+  const gradients = block.contributions.map((c) =>
+    decodePseudoGradient(c.payload, {
       total: layout.total,
       chunkSize: params.gauntlet.codecChunkSize,
       topK: params.gauntlet.codecTopK,
       maxBytes: params.gauntlet.maxPayloadBytes,
-    });
-    const trial = trialParams(g.model, gradient, params.gauntlet.evalStepSize);
-    assert.equal(e.lossRandBefore, before);
-    assert.equal(e.lossOwnBefore, referenceLoss(layout, g.model, own));
-    assert.equal(e.lossOwnAfter, referenceLoss(layout, trial, own));
-    assert.equal(e.lossRandAfter, referenceLoss(layout, trial, random));
-    assert.equal(e.score, (before - e.lossRandAfter) / before);
+    }),
+  );
+  const eta = params.gauntlet.evalStepSize;
+  const sum = sumGradients(layout.total, gradients);
+  const aggregate = aggregateParams(g.model, sum, gradients.length, eta, false);
+  const after = referenceLoss(layout, aggregate, random);
+  block.contributions.forEach((_c, i) => {
+    const e = block.report[i]!;
+    const own = ownEvalWindows(settings, dataset, g.hash, e.contributor);
+    const without = shareShifted(g.model, aggregate, sum, gradients.length, eta, gradients[i]!, -1);
+    assert.equal(e.lossRandAfter, after);
+    assert.equal(e.lossRandBefore, referenceLoss(layout, without, random));
+    assert.equal(e.lossOwnBefore, referenceLoss(layout, without, own));
+    assert.equal(e.lossOwnAfter, referenceLoss(layout, aggregate, own));
+    assert.equal(e.score, (e.lossRandBefore - after) / e.lossRandBefore);
     const ownGain = (e.lossOwnBefore - e.lossOwnAfter) / e.lossOwnBefore;
     assert.equal(e.indicator, ownGain > e.score ? 1 : -1);
   });
@@ -243,6 +251,6 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
-  assert.equal(toHex(b.block.header.reportRoot), '26d3a9fe4c4f4feb7310164f8a21f0cf442899f0cd49ab1aef77b2b86f09bbea');
-  assert.equal(toHex(b.block.header.stateRoot), '56334eed4258080e90a4edadb24c48f9d1aa1608c7905123305323a6c23ab012');
+  assert.equal(toHex(b.block.header.reportRoot), '2323b94aa22aaa7875fa6d3f2626fc17e1debe1f9ee5d6623f0a8260cc4a009c');
+  assert.equal(toHex(b.block.header.stateRoot), '2819b37475fe1e223743b5770170579f8948597ea50e7bd7d230e32358c52450');
 });

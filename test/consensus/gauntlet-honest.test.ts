@@ -1,12 +1,16 @@
 /**
  * The Gauntlet against real contributions: pseudo-gradients from the training engine (AdamW on the
  * contributor's own assigned pages), their negation, noise of the same size, and an honest one
- * blown up ×100.
+ * blown up ×100 beyond the network's norm bound.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGauntletBlock, connectBlockState } from '../../consensus/connect.ts';
 import { contributorPages } from '../../consensus/gauntlet/assignment.ts';
+import { l2Norm, outerStep } from '../../consensus/gauntlet/aggregate.ts';
+import { decodeContributionPayload } from '../../consensus/gauntlet/filters.ts';
+import type { DecodedGradient } from '../../trainer/codec.ts';
+import { modelHash } from '../../trainer/model-hash.ts';
 import { toHexKey } from '../../consensus/bytes.ts';
 import type { ChainParams } from '../../consensus/params.ts';
 import type { ReportEntry } from '../../consensus/types.ts';
@@ -93,22 +97,20 @@ test('honest training scores > 0 and takes the pool; gradient ascent scores < 0;
   assert.notDeepEqual(state.modelHash, g.block.header.modelHash);
 });
 
-test('a contribution ×100 is clipped to the median norm in aggregation', () => {
-  // A small trial step, so that the blown-up contribution still improves the model when tried
-  // alone and becomes a candidate: the clip, not the score, has to contain it.
-  const p = { ...params, gauntlet: { ...params.gauntlet, evalStepSize: 0.01 } };
+test('a contribution ×100 lies beyond the norm bound: scored below 0, never aggregated; the step is the honest mean', () => {
   const huge = scaled(honest[2]!, 100);
-  const { state, entry } = reportOf(p, [
+  const { state, entry } = reportOf(params, [
     [keys[0]!, honest[0]!],
     [keys[1]!, honest[1]!],
     [keys[2]!, huge],
   ]);
-  for (const k of [keys[0]!, keys[1]!, keys[2]!]) assert.ok(entry(k).aggregated, 'all three are candidates');
-  let moved = 0;
-  for (let j = 0; j < g.model.length; j++) moved += (state.model[j]! - g.model[j]!) ** 2;
-  const step = Math.sqrt(moved);
-  const typical = Math.max(norm(honest[0]!), norm(honest[1]!));
-  // Unclipped, the mean would be about 100/3 honest steps long; clipped, at most one.
-  assert.ok(step <= 1.05 * typical * p.gauntlet.outerStepSize, `step ${step}, honest norms ≤ ${typical}`);
-  assert.ok(step < norm(huge) / 10);
+  const decoded = (k: TestKey, d: Float32Array): DecodedGradient => decodeContributionPayload(params, contribute(params, k, g.hash, d));
+  const honestGradients = [decoded(keys[0]!, honest[0]!), decoded(keys[1]!, honest[1]!)];
+  const bound = params.gauntlet.maxDeltaNorm;
+  assert.ok(honestGradients.every((h) => l2Norm(h) <= bound), `honest norms ${honestGradients.map(l2Norm).join(', ')} within ${bound}`);
+  assert.ok(l2Norm(decoded(keys[2]!, huge)) > bound);
+  for (const k of [keys[0]!, keys[1]!]) assert.ok(entry(k).aggregated && entry(k).score > 0, 'the honest two are aggregated');
+  const blown = entry(keys[2]!);
+  assert.ok(!blown.aggregated && blown.score < 0 && blown.reward === 0n, `×100 score ${blown.score}`);
+  assert.deepEqual(state.modelHash, modelHash(outerStep(g.model, honestGradients, params.gauntlet.outerStepSize).model));
 });

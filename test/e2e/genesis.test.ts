@@ -30,7 +30,7 @@ function template(): GenesisJson {
     model: { vocabSize: 256, contextLength: 64, layers: 2, width: 64, heads: 4, tiedEmbeddings: true, initSeed: 'golden-model' },
     corpus: { source: 'brown', pageSize: 4096, contentHash: '4bc96a1fc96a7e1482bc62349e614d444a66bdfc273b16e09961dcd1c5b22eea' },
     gauntlet: {
-      topK: 8, alpha: 0.05, weightPower: 2, evalStepSize: 1, outerStepSize: 1, pagesPerContributor: 2, randomEvalPages: 2,
+      topK: 8, alpha: 0.05, weightPower: 2, evalStepSize: 1, outerStepSize: 1, maxDeltaNorm: 4, pagesPerContributor: 2, randomEvalPages: 2,
       windowsPerPage: 8, maxContributions: 32, maxPayloadBytes: 65536, codecChunkSize: 1024, codecTopK: 16, collectionWindowSeconds: 10,
     },
     training: { innerSteps: 20, learningRate: 0.003, batchSize: 8, weightDecay: 0.1 },

@@ -150,3 +150,27 @@ test('compress checks its input; reset forgets the residual', () => {
   ef.reset();
   assert.deepEqual(Array.from(ef.residual), [0, 0, 0, 0]);
 });
+
+test('with a norm bound the payload decodes within it and the rest stays in the residual, itself held to its bound', () => {
+  const total = 4096;
+  const o = { chunkSize: 1024, topK: 16 };
+  const next = gaussians(11);
+  const u = Float32Array.from({ length: total }, () => next());
+  const free = norm(received(new ErrorFeedback(total).compress(u, o), total, o));
+  assert.ok(free > 10, `an unbounded payload of norm ${free}`);
+  // Bound above the payload's norm: the payload is exactly the unbounded one.
+  const loose = new ErrorFeedback(total);
+  assert.deepEqual(loose.compress(u, o, { maxNorm: free }), new ErrorFeedback(total).compress(u, o));
+  // Bound below it: scaled down to at most the bound (to within the retry margin), the rest kept.
+  const ef = new ErrorFeedback(total);
+  const decoded = received(ef.compress(u, o, { maxNorm: free / 4 }), total, o);
+  const sent = norm(decoded);
+  assert.ok(sent <= free / 4 && sent >= (free / 4) * (1 - 2 ** -12), `payload norm ${sent}, bound ${free / 4}`);
+  const e = ef.residual;
+  for (let i = 0; i < total; i++) assert.ok(Math.abs(u[i]! - decoded[i]! - e[i]!) <= 2 ** -20 * Math.abs(u[i]!) + 1e-12, `entry ${i}`);
+  // The residual bound scales the residual down to it.
+  const held = new ErrorFeedback(total);
+  held.compress(u, o, { maxNorm: free / 4, maxResidualNorm: 1 });
+  assert.ok(Math.abs(norm(held.residual) - 1) < 1e-6, `residual norm ${norm(held.residual)}`);
+  assert.throws(() => held.compress(u, o, { maxNorm: 0 }), (err: unknown) => isTrainerError(err, 'invalid-argument'));
+});

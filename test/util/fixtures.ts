@@ -59,6 +59,7 @@ export function testGenesisParams(overrides: Partial<GenesisParams> = {}): Genes
       weightPower: 4,
       evalStepSize: 1,
       outerStepSize: 1,
+      maxDeltaNorm: 4,
       pagesPerContributor: 1,
       randomEvalPages: 2,
       windowsPerPage: 8,

@@ -16,6 +16,7 @@ import { ownEvalWindows, randomEvalWindows } from './assignment.ts';
 import { evaluateContributions } from './evaluate.ts';
 import { updateRatings } from './ratings.ts';
 import { contributorWeights, dividePool } from './rewards.ts';
+import { NETWORK_RECORD_KEY, networkRecordAsRating, networkRecordOf } from './network-record.ts';
 import { outerStep, selectForAggregation } from './aggregate.ts';
 import { contributorAddress } from './filters.ts';
 import type { Rating, RatingMap } from './state.ts';
@@ -31,6 +32,7 @@ export interface GauntletInput {
   readonly contributionsRoot: Uint8Array;
   /** θ, the parent's model. Not modified. */
   readonly model: Float32Array;
+  /** The contributors' ratings, with the network record at its reserved key (network-record.ts). */
   readonly ratings: RatingMap;
   /** Filtered contributions in canonical order, and their decoded gradients. */
   readonly contributions: readonly Contribution[];
@@ -43,7 +45,7 @@ export interface GauntletInput {
 
 export interface GauntletResult {
   readonly report: readonly ReportEntry[];
-  /** The block's contributors' records after it, keyed by address hex. */
+  /** The block's contributors' records after it, keyed by address hex, and the network record. */
   readonly ratings: ReadonlyMap<string, Rating>;
   /** θ'; the same array as the input θ when no update was applied. */
   readonly model: Float32Array;
@@ -57,6 +59,9 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const { gauntlet, layout, dataset, parentHash, contributions, gradients, model } = input;
   if (gradients.length !== contributions.length) throw new RangeError(`${contributions.length} contributions but ${gradients.length} gradients`);
   if (model.length !== layout.total) throw new RangeError(`the model has ${model.length} parameters, the layout ${layout.total}`);
+  const network = networkRecordOf(input.ratings);
+  // A block without contributions changes no rating, the network record included: empty blocks
+  // cannot be used to wear the normaliser down.
   if (contributions.length === 0) {
     return { report: [], ratings: new Map(), model, modelChanged: false, paid: 0n, burned: input.pool };
   }
@@ -78,7 +83,12 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
     input.ratings,
     evaluations.map((e, i) => ({ key: keys[i]!, score: e.score, indicator: e.indicator })),
   );
-  const weights = contributorWeights(rated.map(finalScore), scores, gauntlet.weightPower);
+  const weighing = contributorWeights(
+    gauntlet,
+    network,
+    evaluations.map((e, i) => ({ final: finalScore(rated[i]!), score: e.score, indicator: e.indicator, gamesBefore: rated[i]!.contributions - 1 })),
+  );
+  const weights = weighing.weights;
   const division = dividePool(input.pool, weights);
   const chosen = selectForAggregation(scores, gauntlet.topK);
   const step = outerStep(
@@ -105,5 +115,6 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
       aggregated: aggregated.has(i),
     });
   });
+  ratings.set(NETWORK_RECORD_KEY, networkRecordAsRating({ ...weighing.record, paid: network.paid + division.paid }));
   return { report, ratings, model: step.model, modelChanged: step.applied, paid: division.paid, burned: division.burned };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { buildGauntletBlock, connectBlockState, type ConnectedState, type ParentState } from '../../consensus/connect.ts';
 import { randomEvalWindows, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
 import { trialParams } from '../../consensus/gauntlet/evaluate.ts';
+import { NETWORK_RECORD_KEY, networkRecordOf } from '../../consensus/gauntlet/network-record.ts';
 import { contributorWeights } from '../../consensus/gauntlet/rewards.ts';
 import { finalScore, mergeRatings, revertRatings, type Rating } from '../../consensus/gauntlet/state.ts';
 import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
@@ -79,11 +80,11 @@ test('a built block passes the stateless rules and connects; the validator recom
 });
 
 test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
-  assert.equal(toHex(block.header.contributionsRoot), 'c01fb5c98b34a175176665de83825848cc14ca5d4477132c02b80b19c1f7eca5');
-  assert.equal(toHex(block.header.reportRoot), 'eadd42da45a26575f6f80027fe842a11fb0180d725fe7ac59096aa47369f515e');
-  assert.equal(toHex(block.header.modelHash), '4f16e2613bce58ad54593f387d9eb3ef39b9b0068504f4195cc64c6a23ac0547');
-  assert.equal(ratingsRootOf(built.state.changedRatings), '2773d203fe380aee971ba141b8f7ddf28834eaa944f6ef0c597009761b7013ec');
-  assert.equal(toHex(block.header.stateRoot), 'e99b01dd880773e7f74ce043bcefbea774f6640061104d4e9f44b54132923877');
+  assert.equal(toHex(block.header.contributionsRoot), 'f50a46b2b54a18afd14b24daf57d489d683bb8c79435b6666cc1a0dc0cb8ce07');
+  assert.equal(toHex(block.header.reportRoot), 'f0cb3a0f635cb20a8877bbf3e834540eabcebc4760b1668b43b279e636040374');
+  assert.equal(toHex(block.header.modelHash), '4f2ea9cfe9147a1270e1feb73f748c9d2c2ef85a21987949946e9b10fc1e1f2c');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '94b6dc7a48ce773e3b13aaebdd69b6f20fe43e81d4f9ae465b0c813249f1433f');
+  assert.equal(toHex(block.header.stateRoot), 'f3b2da9e64b2a2489a43bf730d58b104501656735dd616facf13176809eb1ac0');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
@@ -147,7 +148,9 @@ test('undo data restores the parent: accounts, and ratings the block created are
   const s = built.state;
   const after = mergeAccounts(g.accounts, s.changedAccounts);
   assert.deepEqual(mergeAccounts(after, s.previousAccounts), g.accounts);
-  assert.equal(s.previousRatings.size, contributions.length);
+  // The contributors' ratings and the network record: all created by this first block.
+  assert.equal(s.previousRatings.size, contributions.length + 1);
+  assert.ok(s.previousRatings.has(NETWORK_RECORD_KEY));
   for (const r of s.previousRatings.values()) assert.equal(r, null);
   assert.deepEqual(revertRatings(mergeRatings(parent.ratings, s.changedRatings), s.previousRatings), parent.ratings);
 });
@@ -191,7 +194,7 @@ test('the block must build on the given parent, and its report must have one ent
 
 test('nothing improves the model: the pool is burned, the model and its hash stay, ratings still move', () => {
   const bad = canonical(
-    [scaled(honest(0, 400), -1), noiseDelta(layout.total, 'only-noise', 0.02)].map((d, i) => contribute(params, keys[i]!, g.hash, d)),
+    [scaled(honest(0, 400), -1), noiseDelta(layout.total, 'only-noise', 0.1)].map((d, i) => contribute(params, keys[i]!, g.hash, d)),
     keys,
   );
   const b = buildGauntletBlock(params, dataset, parent, draftAfter(params, parent, g.block.header, miner.address, { txs: [], contributions: bad }));
@@ -203,7 +206,7 @@ test('nothing improves the model: the pool is burned, the model and its hash sta
   assert.equal(s.minerReward, share);
   assert.equal(s.model, g.model);
   assert.deepEqual(s.modelHash, g.block.header.modelHash);
-  assert.equal(s.changedRatings.size, 2);
+  assert.equal(s.changedRatings.size, 3, 'two contributors and the network record');
 });
 
 test('an empty block: no report, the whole pool burned, the model unchanged', () => {
@@ -213,6 +216,7 @@ test('an empty block: no report, the whole pool burned, the model unchanged', ()
   assert.equal(s.paid, 0n);
   assert.equal(s.burned, splitReward(subsidy(1, params.rewards), params.rewards.minerShareBps).pool);
   assert.deepEqual(s.modelHash, g.block.header.modelHash);
+  // No rating changes, the network record's included: empty blocks cannot wear the normaliser down.
   assert.equal(s.changedRatings.size, 0);
 });
 
@@ -228,14 +232,20 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const b = buildGauntletBlock(params, dataset, seeded, draftAfter(params, seeded, g.block.header, miner.address, { txs: [], contributions }));
   const s = connectBlockState(params, dataset, seeded, b.block);
   const finals = s.report.map((e) => finalScore(s.changedRatings.get(toHexKey(e.contributor))!));
+  const expected = contributorWeights(
+    params.gauntlet,
+    networkRecordOf(seeded.ratings),
+    s.report.map((e, i) => ({ final: finals[i]!, score: e.score, indicator: e.indicator, gamesBefore: seeded.ratings.get(toHexKey(e.contributor))?.contributions ?? 0 })),
+  );
   assert.deepEqual(
     s.report.map((e) => e.weight),
-    contributorWeights(
-      finals,
-      s.report.map((e) => e.score),
-      params.gauntlet.weightPower,
-    ),
+    expected.weights,
   );
+  // The network record is part of the state: it holds the normaliser the weights were divided by.
+  const record = networkRecordOf(s.changedRatings);
+  assert.equal(record.normaliser, expected.record.normaliser);
+  assert.equal(record.matured, 1);
+  assert.equal(record.paid, s.paid);
   assert.ok(finals.some((f, i) => f > 0 && s.report[i]!.score > 0), 'not a cold start');
   // The ascent's contributor has the best rating but scored < 0: it is not paid.
   const ascent = s.report.find((e) => compareBytes(e.contributor, keys[2]!.address) === 0)!;
@@ -243,6 +253,6 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
-  assert.equal(toHex(b.block.header.reportRoot), 'd2e0678b1a0a0b9ada20297f11e7577d5d78e395882d943c9522a77214f3ae0b');
-  assert.equal(toHex(b.block.header.stateRoot), 'e776c9fa9839be8055b7407d71b38bf25db96a4e6a991b8a87982ca0edc49586');
+  assert.equal(toHex(b.block.header.reportRoot), 'b37d37dca88a8229a0778d13b9c5eb53e663c5e52e4bab0607b7dc55a1ba62be');
+  assert.equal(toHex(b.block.header.stateRoot), '69c741302a39b6d771633bf9fce464d9e8471b9406a2874a7e728476fe61b6ff');
 });

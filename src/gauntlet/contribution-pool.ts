@@ -82,7 +82,7 @@ export class ContributionPool implements NetworkContributions {
   /** For the tip, keyed by contributor address. */
   readonly #held = new Map<string, Held>();
   #bytes = 0;
-  readonly #ratings: () => RatingMap;
+  #ratings: () => RatingMap;
   /** For other parents, in arrival order, keyed by contribution id. */
   readonly #waiting = new Map<string, Held>();
 
@@ -174,6 +174,11 @@ export class ContributionPool implements NetworkContributions {
       if (this.#held.has(held.address) || !this.#makeRoom(held)) continue;
       this.#keep(held);
     }
+  }
+
+  /** Where the tip's ratings come from, when the chain is known only after the pool (a node's start). */
+  useRatings(ratings: () => RatingMap): void {
+    this.#ratings = ratings;
   }
 
   /** Follows a chain's tip events; returns the function that stops following. */

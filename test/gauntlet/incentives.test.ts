@@ -1,0 +1,65 @@
+/**
+ * The incentive suite (DESIGN.md §8): 51 blocks, four honest contributors, and every attack on
+ * who is paid and who gets in at once: the three attacking miners (solo under fresh addresses,
+ * censoring the best-rated, grinding the random pages) take turns, so each mines a third of the
+ * blocks; a swarm of 20 sybil addresses, a spammer with 8 fresh keys per block (each paying a stamp) and a thief racing
+ * the first honest contributor send into every block, through the real pool, template and chain.
+ *
+ * The censor and the grinder also train honestly under their own keys; what they may keep is what
+ * that work earns, so their share is compared with the honest contributors' mean. Everyone else's
+ * work is junk or someone else's: each is held to 1 % of what was paid.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '../../trainer/engine/backends.ts';
+import { openTestChain, BlockTree, tempDir } from '../crash/block-tree.ts';
+import { brownNetworkDataset, gauntletGenesis } from './network.ts';
+import { incentiveShare, simulateIncentives } from './incentive-simulation.ts';
+
+const root = tempDir('incentives');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const BLOCKS = Number(process.env["INCENTIVE_BLOCKS"] ?? 51);
+
+test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 % of the pool, honest work paid`, { timeout: 900_000 }, async () => {
+  const g = gauntletGenesis();
+  const dataset = await brownNetworkDataset(g);
+  await selectBackend('wasm');
+  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'chain'));
+  const started = Date.now();
+  try {
+    const result = await simulateIncentives({
+      chain,
+      dataset,
+      blocks: BLOCKS,
+      training: { steps: 4, lr: 3e-3, batchSize: 8 },
+      sybils: 20,
+      spamPerBlock: 8,
+      grindDraws: 3,
+      attack: true,
+    });
+    const share = (who: string): number => incentiveShare(result, who);
+    const honestMean = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) / 4;
+    const honestWork = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) + share('miner-censor') + share('grinder');
+    const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
+    process.stdout.write(
+      `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
+        `grinder: ${result.grind.blocks} blocks, best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${result.grind.rewardGain}; ` +
+        `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,
+    );
+
+    for (const miner of ['miner-solo', 'miner-censor', 'grinder']) assert.ok(result.mined.get(miner)! >= BLOCKS / 3, `${miner} mined a third of the blocks`);
+    assert.ok(result.paid > 0n);
+    assert.ok(honestWork >= 95, `honest work took ${honestWork.toFixed(2)}%`);
+    for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 5, `honest-${i} is paid`);
+    for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
+    for (const who of ['miner-censor', 'grinder']) {
+      assert.ok(share(who) - honestMean <= 1, `${who} took ${share(who).toFixed(2)}%, an honest contributor ${honestMean.toFixed(2)}%`);
+    }
+    assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
+  } finally {
+    await chain.close();
+  }
+});

@@ -6,7 +6,8 @@
  *   1. the contributions pass the Gauntlet's filters (gauntlet/filters.ts);
  *   2. the transfers apply in block order (consensus/state-transition.ts' rules);
  *   3. the miner is credited its share of the subsidy plus every fee;
- *   4. the Gauntlet scores the contributions, updates their ratings, divides the contributor pool
+ *   4. the Gauntlet scores the contributions, updates their ratings and the network's reward
+ *      record (a reserved ratings leaf: gauntlet/network-record.ts), divides the contributor pool
  *      and aggregates the best into θ' (gauntlet/gauntlet.ts); each contributor is credited its
  *      reward, in report order; what is not paid is burned;
  *   5. the state root commits to the accounts and ratings after all of it.

@@ -1,6 +1,7 @@
 /**
  * The Gauntlet of one block, after its contributions have passed the filters: data assignment,
- * scoring, the rating update, the pool's division and the outer step, in that order, producing
+ * scoring, the rating update, the pool's division by the network's normaliser (which updates the
+ * network's reward record, network-record.ts) and the outer step, in that order, producing
  * the report the block must carry. Pure and deterministic: the same inputs give the same bits on
  * every node.
  */
@@ -59,12 +60,12 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const { gauntlet, layout, dataset, parentHash, contributions, gradients, model } = input;
   if (gradients.length !== contributions.length) throw new RangeError(`${contributions.length} contributions but ${gradients.length} gradients`);
   if (model.length !== layout.total) throw new RangeError(`the model has ${model.length} parameters, the layout ${layout.total}`);
-  const network = networkRecordOf(input.ratings);
   // A block without contributions changes no rating, the network record included: empty blocks
   // cannot be used to wear the normaliser down.
   if (contributions.length === 0) {
     return { report: [], ratings: new Map(), model, modelChanged: false, paid: 0n, burned: input.pool };
   }
+  const network = networkRecordOf(input.ratings);
   const settings = { contextLength: layout.spec.contextLength, gauntlet };
   const addresses = contributions.map(contributorAddress);
   const randomWindows = randomEvalWindows(settings, dataset, parentHash, input.contributionsRoot);

@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { WEIGHT_UNITS, contributorWeights, dividePool, weightPower, weightUnits, type RatedContribution, type RewardParams } from '../../consensus/gauntlet/rewards.ts';
-import { INITIAL_NETWORK_RECORD, nextNormaliser, type NetworkRecord } from '../../consensus/gauntlet/network-record.ts';
+import {
+  INITIAL_NETWORK_RECORD,
+  NETWORK_RECORD_KEY,
+  inColdStart,
+  isNetworkRecordKey,
+  networkRecordAsRating,
+  networkRecordOf,
+  nextNormaliser,
+  type NetworkRecord,
+} from '../../consensus/gauntlet/network-record.ts';
 import { exp, log } from '../../trainer/reference/math.ts';
 
 const P: RewardParams = { weightPower: 2, maturityGames: 3, normaliserDecay: 0.1, normaliserFloor: 1, maxContributions: 16 };
@@ -152,4 +161,14 @@ test('conservation on random inputs: paid + burned = pool, no reward negative, n
     }),
     { numRuns: 300 },
   );
+});
+
+test('the network record is a reserved ratings leaf: round trip, absent means the initial record', () => {
+  const record: NetworkRecord = { normaliser: 1234.5, matured: 17, paid: 987654321n };
+  const ratings = new Map([[NETWORK_RECORD_KEY, networkRecordAsRating(record)]]);
+  assert.deepEqual(networkRecordOf(ratings), record);
+  assert.deepEqual(networkRecordOf(new Map()), INITIAL_NETWORK_RECORD);
+  assert.ok(inColdStart(INITIAL_NETWORK_RECORD) && !inColdStart(record));
+  assert.ok(isNetworkRecordKey('00'.repeat(20)) && !isNetworkRecordKey('00'.repeat(19) + '01'));
+  assert.equal(networkRecordAsRating(record).sigma, 0);
 });

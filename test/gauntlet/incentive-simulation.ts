@@ -33,6 +33,8 @@ export interface IncentiveOptions {
   readonly grindDraws: number;
   /** false: every attacker behaves (the reference run). */
   readonly attack: boolean;
+  /** Called after each block (progress lines for long runs). */
+  readonly onBlock?: (height: number, rewards: ReadonlyMap<string, bigint>) => void;
 }
 
 /** Who a payment went to: honest-0…3, censor and grinder (keys that also do honest work), and the rest. */
@@ -47,6 +49,11 @@ export interface IncentiveResult {
   readonly mined: ReadonlyMap<string, number>;
   /** Over the grinder's blocks: its best draw's score minus its first draw's (mean), and its reward gain. */
   readonly grind: { readonly blocks: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
+  /**
+   * Over the censor's blocks, against the block it would have built without censoring: what the
+   * censor gained, and the most any contributor it kept gained (both base units, summed).
+   */
+  readonly censorship: { readonly blocks: number; readonly censorGain: bigint; readonly keptGain: bigint };
   readonly heldOutBefore: number;
   readonly heldOutAfter: number;
 }
@@ -77,6 +84,9 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
   let grindBlocks = 0;
   let grindScoreGain = 0;
   let grindRewardGain = 0n;
+  let censorBlocks = 0;
+  let censorGain = 0n;
+  let keptGain = 0n;
   const sybilKeys = new Set(Array.from({ length: opts.sybils }, (_, i) => toHexKey(addressHash(freshKey(`sybil-${i}`).publicKey))));
   const soloKeys = new Set<string>();
   const payeeOf = (address: Uint8Array): Payee => {
@@ -122,6 +132,15 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
         template = build([await contribute({ ...base, keyPair: key, errorFeedback: new ErrorFeedback(model.length) })]);
       } else if (minerName === 'miner-censor') {
         template = build(censoredOffer(offered, chain.ratings(), censor.key.address));
+        const fair = new Map(build(offered).block.report.map((e) => [toHexKey(e.contributor), e.reward]));
+        let most = 0n;
+        for (const e of template.block.report) {
+          const gain = e.reward - (fair.get(toHexKey(e.contributor)) ?? 0n);
+          if (toHexKey(e.contributor) === toHexKey(censor.key.address)) censorGain += gain;
+          if (gain > most) most = gain;
+        }
+        censorBlocks++;
+        keptGain += most;
       } else {
         const mine = own.get('grinder')!;
         const others = offered.filter((c) => c !== mine);
@@ -146,6 +165,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
         const who = payeeOf(entry.contributor);
         rewards.set(who, (rewards.get(who) ?? 0n) + entry.reward);
       }
+      opts.onBlock?.(b + 1, rewards);
     }
   } finally {
     stopFollowing();
@@ -158,6 +178,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
     burned,
     mined,
     grind: { blocks: grindBlocks, meanScoreGain: grindBlocks === 0 ? 0 : grindScoreGain / grindBlocks, rewardGain: grindRewardGain },
+    censorship: { blocks: censorBlocks, censorGain, keptGain },
     heldOutBefore,
     heldOutAfter: referenceLoss(layout, chain.model(), heldOut),
   };

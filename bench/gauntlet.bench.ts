@@ -26,7 +26,7 @@ function contributions(g: Genesis, n: number): Contribution[] {
     const prng = createPrng(new TextEncoder().encode(`bench-${i}`));
     const delta = Float32Array.from({ length: g.model.length }, () => 1e-3 * prng.gaussian());
     const { payload } = encodePseudoGradient(delta, { chunkSize: p.gauntlet.codecChunkSize, topK: p.gauntlet.codecTopK });
-    return signContribution({ chainId: p.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey);
+    return signContribution({ chainId: p.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey, p.gauntlet.stampBits);
   });
   return out.sort((a, b) => compareBytes(addressHash(a.contributorPublicKey), addressHash(b.contributorPublicKey)));
 }

@@ -81,6 +81,10 @@ function parseGauntlet(o: Json): GauntletParams {
     codecChunkSize: int(o, 'codecChunkSize', p, 16, 65536),
     codecTopK: int(o, 'codecTopK', p, 1, 65535),
     collectionWindowSeconds: int(o, 'collectionWindowSeconds', p, 0, 3600),
+    stampBits: int(o, 'stampBits', p, 0, 40),
+    maturityGames: int(o, 'maturityGames', p, 1, 1000),
+    normaliserDecay: num(o, 'normaliserDecay', p, 0, 1),
+    normaliserFloor: num(o, 'normaliserFloor', p, 0, 1e6),
   });
 }
 

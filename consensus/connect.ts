@@ -9,7 +9,8 @@
  *      credited in its own block: the miner's after step 3, the contributors' in step 4);
  *   3. the transfers apply in block order (consensus/state-transition.ts' rules); the miner earns
  *      its share of the subsidy plus every fee;
- *   4. the Gauntlet scores the contributions, updates their ratings, divides the contributor pool
+ *   4. the Gauntlet scores the contributions, updates their ratings and the network's reward
+ *      record (a reserved ratings leaf: gauntlet/network-record.ts), divides the contributor pool
  *      and aggregates the best into θ' (gauntlet/gauntlet.ts); each contributor earns its reward,
  *      in report order; what is not paid is burned;
  *   5. the state root commits to the accounts and ratings after all of it (consensus/state-tree.ts;

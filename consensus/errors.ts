@@ -36,6 +36,7 @@ export type VerifyCode =
   | 'bad-contrib-chainid'
   | 'bad-contrib-parent'
   | 'bad-contrib-size'
+  | 'bad-contrib-stamp'
   | 'bad-contrib-payload'
   | 'bad-contrib-signature'
   // the Gauntlet report, compared exactly with the validator's own

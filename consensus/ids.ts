@@ -16,7 +16,10 @@ export function transferId(tx: Transfer): Uint8Array {
 }
 
 export function contributionId(c: Contribution): Uint8Array {
-  return taggedHash('contribution-id', concat([c.chainId, c.contributorPublicKey, c.parentHash, taggedHash('payload', c.payload), c.signature]));
+  return taggedHash(
+    'contribution-id',
+    concat([c.chainId, c.contributorPublicKey, c.parentHash, taggedHash('payload', c.payload), u64be(c.stamp), c.signature]),
+  );
 }
 
 function f64be(value: number): Uint8Array {

@@ -66,6 +66,14 @@ export interface GauntletParams {
   readonly codecTopK: number;
   /** How long a miner collects contributions after a new tip before building its block. */
   readonly collectionWindowSeconds: number;
+  /** Leading zero bits a contribution's work stamp must have (gauntlet/stamp.ts). */
+  readonly stampBits: number;
+  /** Games a rating must have played before it can be paid (gauntlet/rewards.ts). */
+  readonly maturityGames: number;
+  /** Per-block decay of the network's reward normaliser (gauntlet/network-record.ts). */
+  readonly normaliserDecay: number;
+  /** The normaliser never falls below normaliserFloor^weightPower. */
+  readonly normaliserFloor: number;
 }
 
 /** Contributors' defaults: not consensus, but part of the network's published recipe. */

@@ -28,7 +28,8 @@ export function transferSigHash(tx: Omit<Transfer, 'signature'>): Uint8Array {
   );
 }
 
-export function contributionSigHash(c: Omit<Contribution, 'signature'>): Uint8Array {
+/** What the contributor signs; the work stamp is not signed (it is bound to the same fields by its own hash). */
+export function contributionSigHash(c: Pick<Contribution, 'chainId' | 'contributorPublicKey' | 'parentHash' | 'payload'>): Uint8Array {
   return taggedHash(
     'contribution',
     concat([c.chainId, c.contributorPublicKey, c.parentHash, taggedHash('payload', c.payload)]),

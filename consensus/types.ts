@@ -20,6 +20,8 @@ export interface Contribution {
   readonly contributorPublicKey: Uint8Array; // 32
   readonly parentHash: Uint8Array; // 32
   readonly payload: Uint8Array; // trainer/codec format
+  /** Work stamp nonce: taggedHash("stamp", parent ‖ contributor ‖ payload hash ‖ stamp) has stampBits leading zero bits (gauntlet/stamp.ts). */
+  readonly stamp: bigint; // uint64
   readonly signature: Uint8Array; // 64
 }
 

@@ -5,7 +5,8 @@
  *
  *   1. at most maxContributions contributions; the report has one entry per contribution;
  *   2. every chain id is this network's; every parent hash is the block's parent;
- *      every payload is at most maxPayloadBytes;
+ *      every payload is at most maxPayloadBytes; every work stamp has the genesis' stampBits
+ *      (gauntlet/stamp.ts: one hash, before any payload is decoded);
  *   3. contributor addresses strictly increase: the one canonical order, which also allows one
  *      contribution per contributor;
  *   4. every payload decodes with the genesis' codec settings for the model's parameter count
@@ -24,18 +25,22 @@ import { paramLayout } from '../../trainer/layout.ts';
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import { decodePseudoGradient } from '../../trainer/codec.ts';
 import { isTrainerError } from '../../trainer/errors.ts';
+import { checkStamp } from './stamp.ts';
+import type { RatingMap } from './state.ts';
+import { compareValue, contributionValue } from './value.ts';
 
 /** The contributor's address: the key of its rating and of the account it is paid to. */
 export function contributorAddress(c: Contribution): Uint8Array {
   return addressHash(c.contributorPublicKey);
 }
 
-/** Rule 2 for one contribution: network, parent and payload size. */
+/** Rule 2 for one contribution: network, parent, payload size and work stamp. */
 export function checkContributionContext(params: ChainParams, parentHash: Uint8Array, c: Contribution, at = 'contribution'): void {
   if (!bytesEqual(c.chainId, params.chainId)) throw new VerifyError('bad-contrib-chainid', `${at} is signed for another network`);
   if (!bytesEqual(c.parentHash, parentHash)) throw new VerifyError('bad-contrib-parent', `${at} was built on another parent`);
   const limit = params.gauntlet.maxPayloadBytes;
   if (c.payload.length > limit) throw new VerifyError('bad-contrib-size', `${at} has a ${c.payload.length}-byte payload, the limit is ${limit}`);
+  checkStamp(params.gauntlet.stampBits, c, at);
 }
 
 /** Rule 4: the payload as a sparse gradient over the model's parameters. */
@@ -99,18 +104,22 @@ export interface Selection {
   /** What a block on this parent may carry, in canonical order. */
   readonly accepted: readonly Contribution[];
   readonly rejected: readonly { readonly contribution: Contribution; readonly error: VerifyError }[];
+  /** Valid, but beyond maxContributions and worth less than those kept (value.ts). */
+  readonly crowdedOut: readonly Contribution[];
 }
 
 /**
- * A miner's choice (policy, not consensus): candidates that pass every filter, the first seen
- * per contributor, at most maxContributions in arrival order, then sorted into canonical order.
+ * A miner's choice (policy, not consensus): candidates that pass every filter, one per
+ * contributor (the first offered: a pool holds one), the maxContributions most valuable by
+ * `ratings` (value.ts: final score, ordinal, stamp work, id), then sorted into canonical order.
+ * Two contributors with the same payload are both kept: the Gauntlet's own-pages indicator tells
+ * the author from the copier.
  */
-export function selectContributions(params: ChainParams, parentHash: Uint8Array, candidates: readonly Contribution[]): Selection {
-  const accepted: { readonly address: Uint8Array; readonly contribution: Contribution }[] = [];
+export function selectContributions(params: ChainParams, parentHash: Uint8Array, candidates: readonly Contribution[], ratings: RatingMap = new Map()): Selection {
+  const valid: { readonly address: Uint8Array; readonly contribution: Contribution }[] = [];
   const rejected: { contribution: Contribution; error: VerifyError }[] = [];
   const seen = new Set<string>();
   for (const contribution of candidates) {
-    if (accepted.length >= params.gauntlet.maxContributions) break;
     const address = contributorAddress(contribution);
     const key = toHexKey(address);
     try {
@@ -124,8 +133,16 @@ export function selectContributions(params: ChainParams, parentHash: Uint8Array,
       continue;
     }
     seen.add(key);
-    accepted.push({ address, contribution });
+    valid.push({ address, contribution });
   }
-  accepted.sort((a, b) => compareBytes(a.address, b.address));
-  return { accepted: accepted.map((a) => a.contribution), rejected };
+  const ranked = valid
+    .map((v) => ({ ...v, value: contributionValue(ratings, v.contribution) }))
+    .sort((a, b) => compareValue(a.value, b.value));
+  const kept = ranked.slice(0, params.gauntlet.maxContributions);
+  kept.sort((a, b) => compareBytes(a.address, b.address));
+  return {
+    accepted: kept.map((a) => a.contribution),
+    rejected,
+    crowdedOut: ranked.slice(params.gauntlet.maxContributions).map((a) => a.contribution),
+  };
 }

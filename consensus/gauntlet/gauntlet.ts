@@ -1,7 +1,8 @@
 /**
  * The Gauntlet of one block, after its contributions have passed the filters: data assignment,
  * scoring (each contribution by its share of the block's aggregate), the rating update, the pool's
- * division and the outer step, in that order, producing
+ * division by the network's normaliser (which updates the network's reward record,
+ * network-record.ts) and the outer step, in that order, producing
  * the report the block must carry. Pure and deterministic: the same inputs give the same bits on
  * every node.
  */
@@ -18,6 +19,7 @@ import { evaluateContributions } from './evaluate.ts';
 import { reportedEvaluations } from './trusted.ts';
 import { updateRatings } from './ratings.ts';
 import { contributorWeights, dividePool } from './rewards.ts';
+import { NETWORK_RECORD_KEY, networkRecordAsRating, networkRecordOf } from './network-record.ts';
 import { outerStep, selectForAggregation } from './aggregate.ts';
 import { contributorAddress } from './filters.ts';
 import type { Rating, RatingMap } from './state.ts';
@@ -33,6 +35,7 @@ export interface GauntletInput {
   readonly contributionsRoot: Uint8Array;
   /** θ, the parent's model. Not modified. */
   readonly model: Float32Array;
+  /** The contributors' ratings, with the network record at its reserved key (network-record.ts). */
   readonly ratings: RatingMap;
   /** Filtered contributions in canonical order, and their decoded gradients. */
   readonly contributions: readonly Contribution[];
@@ -47,7 +50,7 @@ export interface GauntletInput {
 
 export interface GauntletResult {
   readonly report: readonly ReportEntry[];
-  /** The block's contributors' records after it, keyed by address hex. */
+  /** The block's contributors' records after it, keyed by address hex, and the network record. */
   readonly ratings: ReadonlyMap<string, Rating>;
   /** θ'; the same array as the input θ when no update was applied. */
   readonly model: Float32Array;
@@ -61,9 +64,12 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const { gauntlet, layout, dataset, parentHash, contributions, gradients, model } = input;
   if (gradients.length !== contributions.length) throw new RangeError(`${contributions.length} contributions but ${gradients.length} gradients`);
   if (model.length !== layout.total) throw new RangeError(`the model has ${model.length} parameters, the layout ${layout.total}`);
+  // A block without contributions changes no rating, the network record included: empty blocks
+  // cannot be used to wear the normaliser down.
   if (contributions.length === 0) {
     return { report: [], ratings: new Map(), model, modelChanged: false, paid: 0n, burned: input.pool };
   }
+  const network = networkRecordOf(input.ratings);
   const settings = { contextLength: layout.spec.contextLength, gauntlet };
   const addresses = contributions.map(contributorAddress);
   const randomWindows = randomEvalWindows(settings, dataset, parentHash, input.contributionsRoot);
@@ -84,7 +90,12 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
     input.ratings,
     evaluations.map((e, i) => ({ key: keys[i]!, score: e.score, indicator: e.indicator })),
   );
-  const weights = contributorWeights(rated.map(finalScore), scores, gauntlet.weightPower);
+  const weighing = contributorWeights(
+    gauntlet,
+    network,
+    evaluations.map((e, i) => ({ final: finalScore(rated[i]!), score: e.score, indicator: e.indicator, gamesBefore: rated[i]!.contributions - 1 })),
+  );
+  const weights = weighing.weights;
   const division = dividePool(input.pool, weights);
   const chosen = selectForAggregation(
     scores,
@@ -115,5 +126,6 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
       aggregated: aggregated.has(i),
     });
   });
+  ratings.set(NETWORK_RECORD_KEY, networkRecordAsRating({ ...weighing.record, paid: network.paid + division.paid }));
   return { report, ratings, model: step.model, modelChanged: step.applied, paid: division.paid, burned: division.burned };
 }

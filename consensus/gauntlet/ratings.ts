@@ -1,11 +1,19 @@
 /**
- * A block's rating changes: the Plackett-Luce update over its contributors ranked by score (when
- * there are at least two) and the indicator's moving average binaryMA ← (1 − α)·binaryMA + α·b.
- * Rewards are added later, once the weights are known (see gauntlet.ts).
+ * A block's rating changes: the Plackett-Luce update over its contributors ranked by score, and
+ * the indicator's moving average binaryMA ← (1 − α)·binaryMA + α·b. Rewards are added later, once
+ * the weights are known (see gauntlet.ts).
+ *
+ * Every game has one more player, the baseline: the empty update, whose score is 0 by definition
+ * (it leaves the model as it is). So a lone contribution is still rated (against doing nothing),
+ * and a contribution that does worse than nothing ranks below it and loses skill, whoever else is
+ * in the block. The baseline is a fixed anchor, not a stored rating: it enters every game with
+ * the initial rating (mu 25, sigma 25/3) and its updated rating is thrown away, so no block can
+ * move it and a new contributor's rating starts level with it. It is placed last, so a score of
+ * exactly 0 ties with it.
  */
 import type { Rating, RatingMap } from './state.ts';
-import { NEW_RATING } from './state.ts';
-import { plackettLuce } from './plackett-luce.ts';
+import { INITIAL_MU, INITIAL_SIGMA, NEW_RATING } from './state.ts';
+import { plackettLuce, type SkillRating } from './plackett-luce.ts';
 
 export interface ScoredContributor {
   /** Hex of the contributor's address: the key of its rating. */
@@ -15,10 +23,20 @@ export interface ScoredContributor {
   readonly indicator: number;
 }
 
+/** The baseline player: the empty update, score 0, always at the initial rating. */
+export const BASELINE_PLAYER: SkillRating = Object.freeze({ mu: INITIAL_MU, sigma: INITIAL_SIGMA });
+export const BASELINE_SCORE = 0;
+
+/** The contributors' skills after one game against each other and the baseline, in the order given. */
+export function rateAgainstBaseline(players: readonly SkillRating[], scores: readonly number[]): SkillRating[] {
+  if (players.length === 0) return [];
+  return plackettLuce([...players, BASELINE_PLAYER], [...scores, BASELINE_SCORE]).slice(0, players.length);
+}
+
 /** The records of the block's contributors after the block, in the order given (block order). */
 export function updateRatings(alpha: number, ratings: RatingMap, scored: readonly ScoredContributor[]): Rating[] {
   const before = scored.map((s) => ratings.get(s.key) ?? NEW_RATING);
-  const skills = plackettLuce(
+  const skills = rateAgainstBaseline(
     before,
     scored.map((s) => s.score),
   );

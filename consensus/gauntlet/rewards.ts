@@ -1,22 +1,38 @@
 /**
- * The contributor pool's division. Only contributions that improved the model on the shared
- * random pages (score > 0) are paid; among them the weights are
+ * The contributor pool's division, normalised by the network, not by the block (DESIGN.md §8).
  *
- *   w_i = final_i^p / Σ final^p          (final_i after this block's rating update),
+ * After the cold start a contribution is paid when its contributor's rating has matured (it had
+ * played at least maturityGames games before this block) and it improved the model (score > 0):
  *
- * computed as x_i^p / Σ x^p with x_i = final_i / max final (the same weights, and no power can
- * overflow); or, in the cold start where every paid contribution's final is 0, w_i = score_i / Σ score.
- * No one eligible: every weight is 0.
+ *   w_i = final_i^p / N_t,   N_t = max(S_t, (1 − decay)·N_{t−1}, floor^p),   S_t = Σ_paid final^p
+ *
+ * (final_i after this block's rating update; N in the network record, network-record.ts). So
+ * leaving contributors out of a block never raises what the others are paid beyond what the
+ * network's recent blocks set (it only lowers S_t; N_t keeps the decayed past), and a fresh
+ * address earns nothing until it has played maturityGames games.
+ *
+ * The cold start is the network's first phase, while no contributor anywhere has a matured rating
+ * (no final means anything yet). It pays contributions with score > 0 and indicator +1, by score,
+ * but a block's total is its share of eligible contributions in a full block:
+ *
+ *   w_i = (score_i / Σ_eligible score) · (n_eligible / maxContributions),
+ *
+ * so a block holding only its miner's contribution pays it 1/maxContributions of the pool, not the
+ * pool. The cold start ends at the first block that holds a matured rating, for good: a new
+ * address after that is immature like any other.
  *
  * Weights become integers exactly: units_i = ⌊w_i · 2^32⌋ (a power-of-two scaling, so the only
- * rounding is the floor), and reward_i = ⌊pool · units_i / Σ units⌋ in bigint. What the floors
- * leave, and the whole pool when no one is eligible, is burned: it never goes to the miner, so a
- * miner gains nothing by leaving contributions out or by including bad ones.
+ * rounding is the floor), and reward_i = ⌊pool · units_i / 2^32⌋ in bigint (over Σ units instead
+ * if rounding ever made it exceed 2^32). What is not paid, the floors' dust included, is burned:
+ * it never goes to the miner.
  *
  * final^p: for an integer p by repeated multiplication (x·x·…·x, left to right), otherwise as
  * exp(p·log x) with the project's own exp and log, so that every node computes the same bits.
  */
+import type { GauntletParams } from '../params.ts';
 import { exp, log } from '../../trainer/reference/math.ts';
+import type { NetworkRecord } from './network-record.ts';
+import { inColdStart, nextNormaliser } from './network-record.ts';
 
 /** Fixed-point precision of a weight: units per whole pool. */
 export const WEIGHT_UNITS = 2 ** 32;
@@ -32,25 +48,60 @@ export function weightPower(x: number, p: number): number {
   return exp(p * log(x));
 }
 
-/** w_i for the block's contributions, in block order (see the file comment). */
-export function contributorWeights(finals: readonly number[], scores: readonly number[], p: number): number[] {
-  if (finals.length !== scores.length) throw new RangeError(`${finals.length} finals but ${scores.length} scores`);
-  const eligible = scores.map((s) => s > 0);
-  // Scaled by the largest eligible final first, so no power can overflow: (f/fmax)^p ≤ 1.
-  let largest = 0;
-  finals.forEach((f, i) => {
-    if (eligible[i] && f > largest) largest = f;
-  });
-  const powered = finals.map((f, i) => (eligible[i] && largest > 0 ? weightPower(f / largest, p) : 0));
-  let total = 0;
-  for (const x of powered) total += x;
-  if (total > 0) return powered.map((x) => x / total);
+export type RewardParams = Pick<GauntletParams, 'weightPower' | 'maturityGames' | 'normaliserDecay' | 'normaliserFloor' | 'maxContributions'>;
+
+export interface RatedContribution {
+  /** The contributor's final score after this block's rating update. */
+  readonly final: number;
+  readonly score: number;
+  /** +1 or −1. */
+  readonly indicator: number;
+  /** Games its rating had played before this block. */
+  readonly gamesBefore: number;
+}
+
+export interface WeightsResult {
+  /** w_i in block order. */
+  readonly weights: readonly number[];
+  /** The network record after the block, its paid total not yet updated. */
+  readonly record: NetworkRecord;
+  /** Whether this block was divided by the cold-start rule. */
+  readonly coldStart: boolean;
+}
+
+export function isMatured(params: Pick<GauntletParams, 'maturityGames'>, gamesBefore: number): boolean {
+  return gamesBefore >= params.maturityGames;
+}
+
+function coldStartWeights(params: RewardParams, entries: readonly RatedContribution[]): number[] {
+  const eligible = entries.map((e) => e.score > 0 && e.indicator > 0);
   let scoreTotal = 0;
-  scores.forEach((s, i) => {
-    if (eligible[i]) scoreTotal += s;
+  let count = 0;
+  entries.forEach((e, i) => {
+    if (!eligible[i]) return;
+    scoreTotal += e.score;
+    count++;
   });
-  if (!(scoreTotal > 0)) return scores.map(() => 0);
-  return scores.map((s, i) => (eligible[i] ? s / scoreTotal : 0));
+  if (!(scoreTotal > 0)) return entries.map(() => 0);
+  const blockShare = count / params.maxContributions;
+  return entries.map((e, i) => (eligible[i] ? (e.score / scoreTotal) * blockShare : 0));
+}
+
+/** The block's weights and the network record after it (see the file comment). */
+export function contributorWeights(params: RewardParams, record: NetworkRecord, entries: readonly RatedContribution[]): WeightsResult {
+  const p = params.weightPower;
+  const floor = weightPower(params.normaliserFloor, p);
+  const anyMatured = entries.some((e) => isMatured(params, e.gamesBefore));
+  if (inColdStart(record) && !anyMatured) {
+    const normaliser = nextNormaliser(record.normaliser, 0, params.normaliserDecay, floor);
+    return { weights: coldStartWeights(params, entries), record: Object.freeze({ ...record, normaliser }), coldStart: true };
+  }
+  const powered = entries.map((e) => (isMatured(params, e.gamesBefore) && e.score > 0 ? weightPower(e.final, p) : 0));
+  let blockSum = 0;
+  for (const x of powered) blockSum += x;
+  const normaliser = nextNormaliser(record.normaliser, blockSum, params.normaliserDecay, floor);
+  const weights = powered.map((x) => (normaliser > 0 ? x / normaliser : 0));
+  return { weights, record: Object.freeze({ ...record, normaliser, matured: record.matured + 1 }), coldStart: false };
 }
 
 /** ⌊w · 2^32⌋ as a bigint; w in [0, 1]. */
@@ -71,7 +122,9 @@ export function dividePool(pool: bigint, weights: readonly number[]): PoolDivisi
   if (pool < 0n) throw new RangeError('the pool must not be negative');
   const units = weights.map(weightUnits);
   const totalUnits = units.reduce((a, b) => a + b, 0n);
-  const rewards = units.map((u) => (totalUnits === 0n ? 0n : (pool * u) / totalUnits));
+  const whole = BigInt(WEIGHT_UNITS);
+  const divisor = totalUnits > whole ? totalUnits : whole;
+  const rewards = units.map((u) => (pool * u) / divisor);
   const paid = rewards.reduce((a, b) => a + b, 0n);
   return { rewards, paid, burned: pool - paid };
 }

@@ -134,5 +134,5 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
 
 /** A payload signed by `keyPair` for a block on `parentHash` of this network. */
 export function signPayload(params: ChainParams, keyPair: KeyPair, parentHash: Uint8Array, payload: Uint8Array): Contribution {
-  return signContribution({ chainId: params.chainId, contributorPublicKey: keyPair.publicKey, parentHash, payload }, keyPair.secretKey);
+  return signContribution({ chainId: params.chainId, contributorPublicKey: keyPair.publicKey, parentHash, payload }, keyPair.secretKey, params.gauntlet.stampBits);
 }

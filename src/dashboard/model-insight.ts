@@ -9,6 +9,7 @@
  * stalling the node. Heights are sampled on a power-of-two grid, so the points already measured
  * stay on the grid as the chain grows.
  */
+import { isNetworkRecordKey } from '../../consensus/gauntlet/network-record.ts';
 import type { RatingMap } from '../../consensus/gauntlet/state.ts';
 import { finalScore, ordinal } from '../../consensus/gauntlet/state.ts';
 import { encodeAddress } from '../../chain/address.ts';
@@ -113,6 +114,7 @@ export class ModelInsight {
     const prefix = this.chain.params.addressPrefix;
     const out: ContributorView[] = [];
     for (const [key, r] of this.chain.ratings()) {
+      if (isNetworkRecordKey(key)) continue;
       out.push({
         address: encodeAddress(prefix, fromHex(key)),
         mu: r.mu,

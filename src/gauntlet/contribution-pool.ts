@@ -8,14 +8,16 @@
  * Policy (not consensus):
  * - One per contributor, and the first one wins. A later, different contribution from the same
  *   contributor is ignored, never swapped in: a replacement would let a contributor wait, read the
- *   others' payloads off the network and resubmit a copy or a tuned variant, and would make every
- *   node's pool depend on arrival order twice over.
- * - One per payload, and the first one wins: a payload already held under another contributor's
- *   key is ignored. It carries no new work, and a copier can only copy what it has seen, so the
- *   original is the one held. (The Gauntlet's own defence against copies, the own-versus-random
- *   indicator, needs many blocks to tell a copier from its victim: they score alike.)
- * - Bounded by count and bytes; when full, newcomers are ignored (the earlier ones had the
- *   collection window to themselves, and the miner takes contributions in arrival order anyway).
+ *   others' payloads off the network and resubmit a copy or a tuned variant.
+ * - Copies are held: two contributors with the same payload are both kept, so both are judged and
+ *   the Gauntlet's own-pages indicator pays the author, whichever copy arrived first (a
+ *   first-seen rule would pay the fastest re-signer).
+ * - Every contribution carries a work stamp (consensus/gauntlet/stamp.ts), checked with one hash
+ *   before anything is decoded, so junk costs its sender a stamp each.
+ * - Bounded by count and bytes; when full, the least valuable goes (consensus/gauntlet/value.ts:
+ *   the contributor's final score, its ordinal, then the stamp's work), and a newcomer worth no
+ *   more than the worst held is ignored. Arrival order decides nothing, so fresh keys filling the
+ *   pool early cannot shut out rated contributors who need seconds to train.
  * - Contributions for another parent wait in a small buffer (they may be for a block we have not
  *   received yet, which is normal gossip racing), bounded by count and by bytes, oldest evicted
  *   first; when the tip moves, the pool is emptied and the waiting ones built on the new tip join
@@ -23,17 +25,19 @@
  *
  * Results are typed for gossip validation: 'accept' (keep and relay), 'ignore' (drop without
  * blame: duplicates, wrong parent, full pool — all depend on this node's state) and 'reject'
- * (invalid whatever the state: another network, an oversized or undecodable payload, a bad
- * signature), with `penalise` saying whether the sender should pay for it.
+ * (invalid whatever the state: another network, an oversized or undecodable payload, too little
+ * stamp work, a bad signature), with `penalise` saying whether the sender should pay for it.
  */
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Contribution } from '../../consensus/types.ts';
 import type { VerifyCode } from '../../consensus/errors.ts';
 import { isVerifyError } from '../../consensus/errors.ts';
 import { bytesEqual, toHexKey } from '../../consensus/bytes.ts';
-import { taggedHash } from '../../consensus/hash.ts';
 import { contributionId } from '../../consensus/ids.ts';
 import { checkContributionSignature, contributorAddress, decodeContributionPayload } from '../../consensus/gauntlet/filters.ts';
+import { checkStamp } from '../../consensus/gauntlet/stamp.ts';
+import type { RatingMap } from '../../consensus/gauntlet/state.ts';
+import { compareValue, contributionValue, type ContributionValue } from '../../consensus/gauntlet/value.ts';
 import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
 import { DecodeError } from '../../chain/errors.ts';
 import type { NetworkContributions, Verdict } from '../p2p/seams.ts';
@@ -49,7 +53,12 @@ export interface PoolLimits {
   readonly maxWaitingBytes: number;
 }
 
-export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'duplicate-payload' | 'not-for-tip' | 'pool-full';
+export interface PoolOptions extends Partial<PoolLimits> {
+  /** The tip's ratings, which rank contributions when the pool is full (a Chain's ratings()); none: all are new. */
+  readonly ratings?: () => RatingMap;
+}
+
+export type IgnoreReason = 'duplicate' | 'contributor-has-one' | 'not-for-tip' | 'pool-full';
 
 export type PoolResult =
   | { readonly status: 'accept'; readonly id: string }
@@ -60,8 +69,6 @@ interface Held {
   readonly contribution: Contribution;
   readonly id: string;
   readonly address: string;
-  /** taggedHash("payload", payload), as the signature hash commits to it. */
-  readonly payload: string;
   readonly size: number;
 }
 
@@ -75,17 +82,18 @@ export class ContributionPool implements NetworkContributions {
   readonly params: ChainParams;
   readonly limits: PoolLimits;
   #tip: Uint8Array;
-  /** For the tip, in arrival order, keyed by contributor address. */
+  /** For the tip, keyed by contributor address. */
   readonly #held = new Map<string, Held>();
-  /** Payload hash → contributor address, for the held ones. */
-  readonly #payloads = new Map<string, string>();
   #bytes = 0;
+  #ratings: () => RatingMap;
   /** For other parents, in arrival order, keyed by contribution id. */
   readonly #waiting = new Map<string, Held>();
   #waitingBytes = 0;
 
-  constructor(params: ChainParams, tip: Uint8Array, limits: Partial<PoolLimits> = {}) {
+  constructor(params: ChainParams, tip: Uint8Array, limits: PoolOptions = {}) {
     this.params = params;
+    const noRatings: RatingMap = new Map();
+    this.#ratings = limits.ratings ?? (() => noRatings);
     const maxCount = limits.maxCount ?? 2 * params.gauntlet.maxContributions;
     this.limits = Object.freeze({
       maxCount,
@@ -120,10 +128,10 @@ export class ContributionPool implements NetworkContributions {
     return this.#waitingBytes;
   }
 
-  /** The contributions a block on `parentHash` may carry, in arrival order ([] unless it is the tip). */
+  /** The contributions a block on `parentHash` may carry, most valuable first ([] unless it is the tip). */
   contributionsFor(parentHash: Uint8Array): Contribution[] {
     if (!bytesEqual(parentHash, this.#tip)) return [];
-    return [...this.#held.values()].map((h) => h.contribution);
+    return this.#ranked().map((r) => r.held.contribution);
   }
 
   /** The network's hook: encoded contributions for the tip, in arrival order, at most `max`. */
@@ -174,15 +182,19 @@ export class ContributionPool implements NetworkContributions {
     if (bytesEqual(hash, this.#tip)) return;
     this.#tip = hash;
     this.#held.clear();
-    this.#payloads.clear();
     this.#bytes = 0;
     for (const [id, held] of this.#waiting) {
       if (!bytesEqual(held.contribution.parentHash, hash)) continue;
       this.#waiting.delete(id);
       this.#waitingBytes -= held.size;
-      if (this.#held.has(held.address) || this.#payloads.has(held.payload) || this.#full(held.size)) continue;
+      if (this.#held.has(held.address) || !this.#makeRoom(held)) continue;
       this.#keep(held);
     }
+  }
+
+  /** Where the tip's ratings come from, when the chain is known only after the pool (a node's start). */
+  useRatings(ratings: () => RatingMap): void {
+    this.#ratings = ratings;
   }
 
   /** Follows a chain's tip events; returns the function that stops following. */
@@ -206,9 +218,10 @@ export class ContributionPool implements NetworkContributions {
         penalise: true,
       };
     }
+    // One hash: a stamp with too little work is rejected before anything costly.
+    checkStamp(params.gauntlet.stampBits, contribution);
     const id = toHexKey(contributionId(contribution));
     const address = toHexKey(contributorAddress(contribution));
-    const payload = toHexKey(taggedHash('payload', contribution.payload));
     const forTip = bytesEqual(contribution.parentHash, this.#tip);
     // Then what depends on the pool, before any decoding or signature check is paid for.
     if (forTip) {
@@ -218,23 +231,48 @@ export class ContributionPool implements NetworkContributions {
           ? { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already held` }
           : { status: 'ignore', reason: 'contributor-has-one', detail: `contributor ${address} already has a contribution for this tip` };
       }
-      const owner = this.#payloads.get(payload);
-      if (owner !== undefined) {
-        return { status: 'ignore', reason: 'duplicate-payload', detail: `contributor ${owner} already sent this payload for this tip` };
+      if (this.#full(size) && !this.#worthMoreThanWorst(contribution)) {
+        return { status: 'ignore', reason: 'pool-full', detail: `the pool holds ${this.size} contributions, ${this.#bytes} bytes, all worth at least as much` };
       }
-      if (this.#full(size)) return { status: 'ignore', reason: 'pool-full', detail: `the pool holds ${this.size} contributions, ${this.#bytes} bytes` };
     } else if (this.#waiting.has(id)) {
       return { status: 'ignore', reason: 'duplicate', detail: `contribution ${id} is already waiting` };
     }
     decodeContributionPayload(params, contribution);
     checkContributionSignature(contribution);
-    const held: Held = { contribution, id, address, payload, size };
+    const held: Held = { contribution, id, address, size };
     if (!forTip) {
       this.#wait(held);
       return { status: 'ignore', reason: 'not-for-tip', detail: 'the contribution was built on another block than the tip' };
     }
+    if (!this.#makeRoom(held)) return { status: 'ignore', reason: 'pool-full', detail: `the pool holds ${this.size} contributions, ${this.#bytes} bytes` };
     this.#keep(held);
     return { status: 'accept', id };
+  }
+
+  /** The held contributions with their values, most valuable first. */
+  #ranked(): { readonly held: Held; readonly value: ContributionValue }[] {
+    const ratings = this.#ratings();
+    return [...this.#held.values()]
+      .map((held) => ({ held, value: contributionValue(ratings, held.contribution) }))
+      .sort((a, b) => compareValue(a.value, b.value));
+  }
+
+  #worthMoreThanWorst(contribution: Contribution): boolean {
+    const worst = this.#ranked().at(-1);
+    return worst !== undefined && compareValue(contributionValue(this.#ratings(), contribution), worst.value) < 0;
+  }
+
+  /** Evicts the least valuable until `held` fits, if it is worth more than each; false when it is not. */
+  #makeRoom(held: Held): boolean {
+    if (held.size > this.limits.maxBytes || this.limits.maxCount === 0) return false;
+    const value = contributionValue(this.#ratings(), held.contribution);
+    while (this.#full(held.size)) {
+      const worst = this.#ranked().at(-1);
+      if (worst === undefined || compareValue(value, worst.value) >= 0) return false;
+      this.#held.delete(worst.held.address);
+      this.#bytes -= worst.held.size;
+    }
+    return true;
   }
 
   #full(size: number): boolean {
@@ -243,7 +281,6 @@ export class ContributionPool implements NetworkContributions {
 
   #keep(held: Held): void {
     this.#held.set(held.address, held);
-    this.#payloads.set(held.payload, held.address);
     this.#bytes += held.size;
   }
 

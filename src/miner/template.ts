@@ -6,8 +6,9 @@
  * Transfers are taken in the order given (the mempool's), each applied to a running copy of the
  * state; one that no longer applies (spent by an earlier one, or a nonce gap) is skipped, not
  * fatal. Contributions are chosen by consensus/gauntlet/filters.ts selectContributions: those
- * built on this parent that pass every filter, the first per contributor, at most the genesis'
- * maxContributions in the order given (the pool's arrival order), put in canonical order.
+ * built on this parent that pass every filter, one per contributor, the genesis' maxContributions
+ * most valuable by the parent's ratings (final score, ordinal, stamp work: gauntlet/value.ts), put
+ * in canonical order.
  */
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Block, Contribution, Transfer } from '../../consensus/types.ts';
@@ -83,7 +84,7 @@ export function buildTemplate(params: ChainParams, parent: TemplateParent, opts:
   const { txs, skipped } = selectTransfers(params, parent.accounts, opts);
   const offered = opts.contributions ?? [];
   if (offered.length > 0 && opts.dataset === undefined) throw new TypeError('a template with contributions needs the network dataset');
-  const { accepted } = selectContributions(params, parent.hash, offered);
+  const { accepted } = selectContributions(params, parent.hash, offered, parent.ratings);
   const built = buildGauntletBlock(
     params,
     opts.dataset ?? NO_DATASET,

@@ -61,6 +61,7 @@ export async function prepareGauntlet(genesis: Genesis, options: GauntletOptions
     blockTemplate: source.template,
     rpcExtensions: (node) => {
       pool.setTip(node.chain.tip().hash);
+      pool.useRatings(() => node.chain.ratings());
       pool.follow(node.chain);
       const insight = new ModelInsight(node.chain);
       const submitContribution = (contribution: Contribution, bytes: Uint8Array): SubmitVerdict => {

@@ -82,7 +82,7 @@ test('headers round-trip through their fixed 240-byte layout', () => {
 test('blocks round-trip, transfers and contributions included', () => {
   const tx = transfer(params, alice, bob.address, 5n, 1n, 0n);
   const block = buildBlock(params, genesisParent(g), { miner: alice.address, txs: [tx] });
-  const c = signContribution({ chainId: params.chainId, contributorPublicKey: bob.publicKey, parentHash: g.hash, payload: new Uint8Array(300).fill(3) }, bob.secretKey);
+  const c = signContribution({ chainId: params.chainId, contributorPublicKey: bob.publicKey, parentHash: g.hash, payload: new Uint8Array(300).fill(3) }, bob.secretKey, params.gauntlet.stampBits);
   const full = { ...block, contributions: [c] };
   assert.deepEqual(decodeBlock(encodeBlock(full)), full);
   assert.deepEqual(decodeContribution(encodeContribution(c)), c);

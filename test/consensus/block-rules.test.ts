@@ -83,7 +83,7 @@ function withContributions(n: number, reportLength = n): Block {
     const delta = new Float32Array(paramLayout(params.model).total);
     delta[i * 1000] = 0.01;
     const { payload } = encodePseudoGradient(delta, { chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK });
-    return signContribution({ chainId: params.chainId, contributorPublicKey: k.publicKey, parentHash: g.hash, payload }, k.secretKey);
+    return signContribution({ chainId: params.chainId, contributorPublicKey: k.publicKey, parentHash: g.hash, payload }, k.secretKey, params.gauntlet.stampBits);
   });
   const report = Array.from({ length: reportLength }, (_, i) => ({
     contributor: keys[Math.min(i, n - 1)]?.address ?? new Uint8Array(20),

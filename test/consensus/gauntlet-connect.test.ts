@@ -4,6 +4,7 @@ import { buildGauntletBlock, connectBlockState, type ConnectedState, type Parent
 import { randomEvalWindows, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
 import { aggregateParams, shareShifted } from '../../consensus/gauntlet/evaluate.ts';
 import { sumGradients } from '../../consensus/gauntlet/aggregate.ts';
+import { NETWORK_RECORD_KEY, networkRecordOf } from '../../consensus/gauntlet/network-record.ts';
 import { contributorWeights } from '../../consensus/gauntlet/rewards.ts';
 import { finalScore, mergeRatings, revertRatings, type Rating } from '../../consensus/gauntlet/state.ts';
 import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
@@ -155,7 +156,9 @@ test('undo data restores the parent: accounts, and ratings the block created are
   const s = built.state;
   const after = mergeAccounts(g.accounts, s.changedAccounts);
   assert.deepEqual(mergeAccounts(after, s.previousAccounts), g.accounts);
-  assert.equal(s.previousRatings.size, contributions.length);
+  // The contributors' ratings and the network record: all created by this first block.
+  assert.equal(s.previousRatings.size, contributions.length + 1);
+  assert.ok(s.previousRatings.has(NETWORK_RECORD_KEY));
   for (const r of s.previousRatings.values()) assert.equal(r, null);
   assert.deepEqual(revertRatings(mergeRatings(parent.ratings, s.changedRatings), s.previousRatings), parent.ratings);
 });
@@ -199,7 +202,7 @@ test('the block must build on the given parent, and its report must have one ent
 
 test('nothing improves the model: the pool is burned, the model and its hash stay, ratings still move', () => {
   const bad = canonical(
-    [scaled(honest(0, 400), -1), noiseDelta(layout.total, 'only-noise', 0.2)].map((d, i) => contribute(params, keys[i]!, g.hash, d)),
+    [scaled(honest(0, 400), -1), noiseDelta(layout.total, 'only-noise', 0.1)].map((d, i) => contribute(params, keys[i]!, g.hash, d)),
     keys,
   );
   const b = buildGauntletBlock(params, dataset, parent, draftAfter(params, parent, g.block.header, miner.address, { txs: [], contributions: bad }));
@@ -211,7 +214,7 @@ test('nothing improves the model: the pool is burned, the model and its hash sta
   assert.equal(s.minerReward, share);
   assert.equal(s.model, g.model);
   assert.deepEqual(s.modelHash, g.block.header.modelHash);
-  assert.equal(s.changedRatings.size, 2);
+  assert.equal(s.changedRatings.size, 3, 'two contributors and the network record');
 });
 
 test('an empty block: no report, the whole pool burned, the model unchanged', () => {
@@ -221,6 +224,7 @@ test('an empty block: no report, the whole pool burned, the model unchanged', ()
   assert.equal(s.paid, 0n);
   assert.equal(s.burned, splitReward(subsidy(1, params.rewards), params.rewards.minerShareBps).pool);
   assert.deepEqual(s.modelHash, g.block.header.modelHash);
+  // No rating changes, the network record's included: empty blocks cannot wear the normaliser down.
   assert.equal(s.changedRatings.size, 0);
 });
 
@@ -236,14 +240,20 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const b = buildGauntletBlock(params, dataset, seeded, draftAfter(params, seeded, g.block.header, miner.address, { txs: [], contributions }));
   const s = connectBlockState(params, dataset, seeded, b.block);
   const finals = s.report.map((e) => finalScore(s.changedRatings.get(toHexKey(e.contributor))!));
+  const expected = contributorWeights(
+    params.gauntlet,
+    networkRecordOf(seeded.ratings),
+    s.report.map((e, i) => ({ final: finals[i]!, score: e.score, indicator: e.indicator, gamesBefore: seeded.ratings.get(toHexKey(e.contributor))?.contributions ?? 0 })),
+  );
   assert.deepEqual(
     s.report.map((e) => e.weight),
-    contributorWeights(
-      finals,
-      s.report.map((e) => e.score),
-      params.gauntlet.weightPower,
-    ),
+    expected.weights,
   );
+  // The network record is part of the state: it holds the normaliser the weights were divided by.
+  const record = networkRecordOf(s.changedRatings);
+  assert.equal(record.normaliser, expected.record.normaliser);
+  assert.equal(record.matured, 1);
+  assert.equal(record.paid, s.paid);
   assert.ok(finals.some((f, i) => f > 0 && s.report[i]!.score > 0), 'not a cold start');
   // The ascent's contributor has the best rating but scored < 0: it is not paid.
   const ascent = s.report.find((e) => compareBytes(e.contributor, keys[2]!.address) === 0)!;

@@ -5,6 +5,10 @@ import { checkContributionList, checkContributions, selectContributions } from '
 import { isVerifyError, type VerifyCode } from '../../consensus/errors.ts';
 import type { Contribution, ReportEntry } from '../../consensus/types.ts';
 import { signContribution } from '../../chain/contribution.ts';
+import { addressHash } from '../../consensus/address.ts';
+import { toHexKey } from '../../consensus/bytes.ts';
+import { findStamp, leadingZeroBits, stampWork } from '../../consensus/gauntlet/stamp.ts';
+import type { Rating } from '../../consensus/gauntlet/state.ts';
 import { encodePseudoGradient } from '../../trainer/codec.ts';
 import { paramLayout } from '../../trainer/layout.ts';
 import { testGenesis, testKeys, type TestKey } from '../util/fixtures.ts';
@@ -52,9 +56,9 @@ function blockOf(contributions: readonly Contribution[], reportLength = contribu
   return { header: { ...g.block.header, height: 1, parentHash: g.hash }, contributions, report: entries(reportLength) };
 }
 
-function resign(c: Contribution, key: TestKey, changes: Partial<Omit<Contribution, 'signature'>>): Contribution {
-  const { signature: _signature, ...unsigned } = c;
-  return signContribution({ ...unsigned, ...changes }, key.secretKey);
+function resign(c: Contribution, key: TestKey, changes: Partial<Omit<Contribution, 'signature' | 'stamp'>>): Contribution {
+  const { signature: _signature, stamp: _stamp, ...unsigned } = c;
+  return signContribution({ ...unsigned, ...changes }, key.secretKey, params.gauntlet.stampBits);
 }
 
 function keyOf(c: Contribution): TestKey {
@@ -115,9 +119,11 @@ test('bad-contrib-signature: a flipped signature bit, or a payload changed after
   sig[5]! ^= 1;
   rejects(() => checkContributions(params, blockOf([{ ...c!, signature: sig }])), 'bad-contrib-signature');
   const { payload } = encodePseudoGradient(smallDelta(77), { chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK });
-  rejects(() => checkContributions(params, blockOf([{ ...c!, payload }])), 'bad-contrib-signature');
+  // Restamped for the new payload (a stamp is bound to it), so that the signature is what fails.
+  const restamped = { ...c!, payload, stamp: findStamp(params.gauntlet.stampBits, { ...c!, payload }) };
+  rejects(() => checkContributions(params, blockOf([restamped])), 'bad-contrib-signature');
   // Another key's valid signature over the same content.
-  const foreign = signContribution({ ...c!, contributorPublicKey: c!.contributorPublicKey }, keys[5]!.secretKey);
+  const foreign = signContribution({ ...c!, contributorPublicKey: c!.contributorPublicKey }, keys[5]!.secretKey, params.gauntlet.stampBits);
   rejects(() => checkContributions(params, blockOf([foreign])), 'bad-contrib-signature');
 });
 
@@ -133,7 +139,7 @@ test('bad-contrib-size: a payload of exactly maxPayloadBytes accepted, one byte 
 test('bad-contrib-payload: another parameter count, chunk size or top-k, or broken bytes, are rejected with the codec code', () => {
   const key = keys[0]!;
   const sign = (payload: Uint8Array): Contribution =>
-    signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey);
+    signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey, params.gauntlet.stampBits);
   const { codecChunkSize: chunkSize, codecTopK: topK } = params.gauntlet;
   const cases: [Uint8Array, string][] = [
     [encodePseudoGradient(new Float32Array(total + 1).fill(1e-3), { chunkSize, topK }).payload, 'payload-total'],
@@ -176,7 +182,7 @@ test('untrusted payload bytes never crash the filters: only VerifyError, or a de
   );
   fc.assert(
     fc.property(payloads, (payload) => {
-      const c = signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey);
+      const c = signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash: g.hash, payload }, key.secretKey, params.gauntlet.stampBits);
       try {
         const [gradient] = checkContributions(params, blockOf([c]));
         assert.equal(gradient!.total, total);
@@ -200,7 +206,30 @@ test('selectContributions: drops what fails a filter and repeats, caps the count
     ['bad-contrib-parent', 'bad-contribs-duplicate'],
   );
   checkContributionList(params, g.hash, pick.accepted);
-  const capped = selectContributions({ ...params, gauntlet: { ...params.gauntlet, maxContributions: 2 } }, g.hash, reversed);
-  assert.equal(capped.accepted.length, 2);
-  assert.deepEqual(capped.accepted, canonical(reversed.slice(0, 2), keys));
+  // Over the cap, the most valuable stay whatever the order offered: here the two rated ones.
+  const two = { ...params, gauntlet: { ...params.gauntlet, maxContributions: 2 } };
+  const rated = new Map<string, Rating>(
+    [cs[1]!, cs[3]!].map((c) => [toHexKey(addressHash(c.contributorPublicKey)), { mu: 30, sigma: 2, binaryMA: 0.5, contributions: 9, rewards: 0n }]),
+  );
+  const capped = selectContributions(two, g.hash, reversed, rated);
+  assert.deepEqual(capped.accepted, [cs[1]!, cs[3]!]);
+  assert.equal(capped.crowdedOut.length, 3);
+  assert.deepEqual(selectContributions(two, g.hash, cs, rated).accepted, capped.accepted);
+});
+
+test('bad-contrib-stamp: one bit short of stampBits is rejected before the payload is decoded; exactly stampBits passes', () => {
+  const [c] = contributionsOf(1);
+  const bits = params.gauntlet.stampBits;
+  let short = 0n;
+  while (stampWork({ ...c!, stamp: short }) !== bits - 1) short++;
+  let exact = 0n;
+  while (stampWork({ ...c!, stamp: exact }) !== bits) exact++;
+  rejects(() => checkContributions(params, blockOf([{ ...c!, stamp: short }])), 'bad-contrib-stamp');
+  checkContributionList(params, g.hash, [{ ...c!, stamp: exact }]);
+  // Bound to the payload: a garbage payload under the same stamp fails on the stamp, not on decoding.
+  rejects(() => checkContributions(params, blockOf([{ ...c!, payload: new Uint8Array(40) }])), 'bad-contrib-stamp');
+  // And to the contributor and the parent.
+  assert.ok(stampWork({ ...c!, contributorPublicKey: keys[1]!.publicKey }) < bits || stampWork({ ...c!, parentHash: new Uint8Array(32) }) < bits);
+  assert.equal(leadingZeroBits(Uint8Array.of(0, 0x10)), 11);
+  assert.equal(leadingZeroBits(new Uint8Array(4)), 32);
 });

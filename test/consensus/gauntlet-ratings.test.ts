@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { rate, rating as openskillRating } from 'openskill';
 import { plackettLuce, rankOrder, PL_TAU } from '../../consensus/gauntlet/plackett-luce.ts';
-import { movingAverage, updateRatings } from '../../consensus/gauntlet/ratings.ts';
+import { BASELINE_PLAYER, movingAverage, rateAgainstBaseline, updateRatings } from '../../consensus/gauntlet/ratings.ts';
 import { NEW_RATING, finalScore, mergeRatings, ordinal, revertRatings, type Rating } from '../../consensus/gauntlet/state.ts';
 import { computeFullStateRoot, ratingLeaf, ratingsRoot } from '../../consensus/state-root.ts';
 import { computeStateRoot } from '../../consensus/state-transition.ts';
@@ -96,14 +96,49 @@ test('updateRatings: new contributors start at the defaults; binaryMA moves by a
     { key: 'aa', score: 0.2, indicator: 1 },
     { key: 'bb', score: 0.1, indicator: -1 },
   ]);
-  const skills = plackettLuce([ratings.get('aa')!, NEW_RATING], [0.2, 0.1]);
+  // The game has a third player, the baseline (score 0, the initial rating), ranked last here.
+  const skills = plackettLuce([ratings.get('aa')!, NEW_RATING, BASELINE_PLAYER], [0.2, 0.1, 0]);
   assert.deepEqual(out[0], { ...skills[0]!, binaryMA: 0.95 * 0.5 + 0.05, contributions: 8, rewards: 123n });
   assert.deepEqual(out[1], { ...skills[1]!, binaryMA: -0.05, contributions: 1, rewards: 0n });
-  // One contributor alone: no game, only the moving average and the count change.
-  const [alone] = updateRatings(0.05, ratings, [{ key: 'aa', score: -1, indicator: -1 }]);
-  assert.deepEqual(alone, { mu: 30, sigma: 4, binaryMA: 0.95 * 0.5 - 0.05, contributions: 8, rewards: 123n });
   assert.equal(movingAverage(0, 1, 0.05), 0.05);
   assert.equal(movingAverage(1, 1, 0.05), 1);
+});
+
+test('the baseline: a lone contribution is rated, and worse than nothing ranks below nothing', () => {
+  const ratings = new Map<string, Rating>([['aa', { mu: 30, sigma: 4, binaryMA: 0.5, contributions: 7, rewards: 123n }]]);
+  // Alone in its block, just above 0: it beats the empty update and rises.
+  const [better] = updateRatings(0.05, ratings, [{ key: 'aa', score: 1e-9, indicator: 1 }]);
+  assert.ok(better!.mu > 30 && better!.sigma < Math.sqrt(16 + PL_TAU * PL_TAU));
+  // Just below 0: it loses to the empty update and falls.
+  const [worse] = updateRatings(0.05, ratings, [{ key: 'aa', score: -1e-9, indicator: -1 }]);
+  assert.ok(worse!.mu < 30);
+  assert.equal(worse!.contributions, 8);
+  // Exactly 0 ties with the baseline: a free rider who sends nothing gains nothing on a new rating.
+  const [tie] = updateRatings(0.05, new Map(), [{ key: 'cc', score: 0, indicator: 1 }]);
+  assert.equal(tie!.mu, 25);
+  // In a crowd too: below 0 is ranked under the baseline, and a contributor who beats only the
+  // baseline still gains.
+  const crowd = updateRatings(0.05, new Map(), [
+    { key: 'a', score: 0.3, indicator: 1 },
+    { key: 'b', score: 0.1, indicator: 1 },
+    { key: 'c', score: -0.1, indicator: 1 },
+  ]);
+  assert.ok(crowd[0]!.mu > crowd[1]!.mu && crowd[1]!.mu > 25 && crowd[2]!.mu < 25);
+  assert.deepEqual(rateAgainstBaseline([], []), []);
+});
+
+test('the baseline is a fixed anchor: the same in every game, never stored', () => {
+  assert.deepEqual(BASELINE_PLAYER, { mu: NEW_RATING.mu, sigma: NEW_RATING.sigma });
+  const ratings = new Map<string, Rating>();
+  let current: Rating = NEW_RATING;
+  // Ten lone wins in a row: the contributor rises each time; the anchor it beats does not move.
+  for (let i = 0; i < 10; i++) {
+    const [next] = updateRatings(0.05, new Map([['aa', current]]), [{ key: 'aa', score: 0.1, indicator: 1 }]);
+    assert.ok(next!.mu > current.mu);
+    current = next!;
+  }
+  assert.equal(ratings.size, 0);
+  assert.deepEqual(rateAgainstBaseline([{ mu: 25, sigma: 25 / 3 }], [0.1]), [plackettLuce([NEW_RATING, BASELINE_PLAYER], [0.1, 0])[0]]);
 });
 
 test('final score = max(0, ordinal) · max(0, binaryMA), never −0', () => {

@@ -32,6 +32,7 @@ function template(): GenesisJson {
     gauntlet: {
       topK: 8, alpha: 0.05, weightPower: 2, evalStepSize: 1, outerStepSize: 1, maxDeltaNorm: 4, pagesPerContributor: 2, randomEvalPages: 2,
       windowsPerPage: 8, maxContributions: 32, maxPayloadBytes: 65536, codecChunkSize: 1024, codecTopK: 16, collectionWindowSeconds: 10,
+      stampBits: 16, maturityGames: 3, normaliserDecay: 0.02, normaliserFloor: 1,
     },
     training: { innerSteps: 20, learningRate: 0.003, batchSize: 8, weightDecay: 0.1 },
     allocations: [],

@@ -92,6 +92,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
     contributorPublicKey: tree.keys[0]!.publicKey,
     parentHash: hashOf(blocks[4]!),
     payload: new Uint8Array(100),
+    stamp: 0n,
     signature: new Uint8Array(64),
   });
   const real: Record<TopicKind, Uint8Array> = { blocks: realBlock, txs: realTx, contributions: contribution };

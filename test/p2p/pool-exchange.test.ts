@@ -49,6 +49,7 @@ test('a transfer and a contribution held before a peer joined reach it when it c
   const contribution = signContribution(
     { chainId: params.chainId, contributorPublicKey: contributor.publicKey, parentHash: tree.genesis.hash, payload },
     contributor.secretKey,
+    params.gauntlet.stampBits,
   );
   assert.equal(contributionPools.get('old')!.add(contribution).status, 'accept');
 

@@ -40,7 +40,7 @@ export function layoutOf(params: ChainParams): ParamLayout {
 /** A delta through the network's codec, signed by `key` for a block on `parentHash`. */
 export function contribute(params: ChainParams, key: TestKey, parentHash: Uint8Array, delta: Float32Array): Contribution {
   const { payload } = encodePseudoGradient(delta, { chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK });
-  return signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash, payload }, key.secretKey);
+  return signContribution({ chainId: params.chainId, contributorPublicKey: key.publicKey, parentHash, payload }, key.secretKey, params.gauntlet.stampBits);
 }
 
 /** Contributions in canonical order (by contributor address). */

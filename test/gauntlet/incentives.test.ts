@@ -1,0 +1,78 @@
+/**
+ * The incentive suite (DESIGN.md §8): 51 blocks, four honest contributors, and every attack on
+ * who is paid and who gets in at once: the three attacking miners (solo under fresh addresses,
+ * censoring the best-rated, grinding the random pages) take turns, so each mines a third of the
+ * blocks; a swarm of 20 sybil addresses, a spammer with 8 fresh keys per block (each paying a stamp) and a thief racing
+ * the first honest contributor send into every block, through the real pool, template and chain.
+ *
+ * The censor and the grinder also train honestly under their own keys; what they may keep is what
+ * that work earns. So their gain is measured against the block they would have built honestly:
+ * the censor's block is also built without censoring, the grinder's first draw is its honest one;
+ * each gain is held to 1 % of what was paid. Everyone else's work is junk or someone else's: each
+ * is held to 1 % of what was paid.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '../../trainer/engine/backends.ts';
+import { openTestChain, BlockTree, tempDir } from '../util/block-tree.ts';
+import { brownNetworkDataset, gauntletGenesis } from '../util/gauntlet-network.ts';
+import { incentiveShare, simulateIncentives } from './incentive-simulation.ts';
+
+const root = tempDir('incentives');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const BLOCKS = Number(process.env["INCENTIVE_BLOCKS"] ?? 51);
+
+test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 % of the pool, honest work paid`, { timeout: 3_600_000 }, async () => {
+  // The test genesis with 12 contributions per block: the swarm and the spam (28 junk senders a
+  // block) must compete with the 7 working keys for fewer places, and scoring stays affordable.
+  const base = gauntletGenesis();
+  const g = gauntletGenesis({ gauntlet: { ...base.params.gauntlet, maxContributions: 12 } });
+  const dataset = await brownNetworkDataset(g);
+  await selectBackend('wasm');
+  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'chain'));
+  const started = Date.now();
+  try {
+    const result = await simulateIncentives({
+      chain,
+      dataset,
+      blocks: BLOCKS,
+      training: { steps: 4, lr: 3e-3, batchSize: 8 },
+      sybils: 20,
+      spamPerBlock: 8,
+      grindDraws: 3,
+      attack: true,
+      onBlock: (height, rewards) => {
+        if (height % 10 !== 0) return;
+        const line = [...rewards].map(([who, r]) => `${who} ${r}`).join(', ');
+        process.stdout.write(`# block ${height}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${line}\n`);
+      },
+    });
+    const share = (who: string): number => incentiveShare(result, who);
+    const honestMean = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) / 4;
+    const honestWork = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) + share('miner-censor') + share('grinder');
+    const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
+    process.stdout.write(
+      `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
+        `grinder: ${result.grind.blocks} blocks, best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${result.grind.rewardGain}; ` +
+        `censor: ${result.censorship.blocks} blocks, its gain ${result.censorship.censorGain}, the most a kept contributor gained ${result.censorship.keptGain}; ` +
+        `honest mean ${honestMean.toFixed(2)}%; ` +
+        `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,
+    );
+
+    for (const miner of ['miner-solo', 'miner-censor', 'grinder']) assert.ok(result.mined.get(miner)! >= BLOCKS / 3, `${miner} mined a third of the blocks`);
+    assert.ok(result.paid > 0n);
+    assert.ok(honestWork >= 95, `honest work took ${honestWork.toFixed(2)}%`);
+    for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 5, `honest-${i} is paid`);
+    for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
+    const ofPaid = (units: bigint): number => (Number(units) / Number(result.paid)) * 100;
+    assert.ok(ofPaid(result.censorship.censorGain) <= 1, `the censor gained ${ofPaid(result.censorship.censorGain).toFixed(2)}% by censoring`);
+    assert.ok(ofPaid(result.censorship.keptGain) <= 1, `the contributors it kept gained ${ofPaid(result.censorship.keptGain).toFixed(2)}%`);
+    assert.ok(ofPaid(result.grind.rewardGain) <= 1, `the grinder gained ${ofPaid(result.grind.rewardGain).toFixed(2)}% by grinding`);
+    assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
+  } finally {
+    await chain.close();
+  }
+});

@@ -54,7 +54,10 @@ export class TemplateWorker {
     if (this.#closed) return Promise.reject(new Error('the template worker is closed'));
     const worker = this.#start();
     const id = this.#nextId++;
-    const request: BuildRequest = { id, params, parent, options };
+    // The state commitment is a live tree with methods, which structured cloning cannot carry:
+    // the thread builds its own from the accounts and ratings.
+    const { commitment: _live, ...plainParent } = parent;
+    const request: BuildRequest = { id, params, parent: plainParent, options };
     return new Promise<ThreadTemplate>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.ref();

@@ -77,7 +77,7 @@ test('a --train node contributes for every tip and the chain pays its wallet', {
       150_000,
     );
   } catch (err) {
-    throw new Error(`${describeError(err)}\n--- trainer ---\n${trainer.output(2_000)}\n--- miner ---\n${miner.output(1_500)}`, { cause: err });
+    throw new Error(`${describeError(err)}\n--- trainer ---\n${trainer.output(8_000)}\n--- miner ---\n${miner.output(1_500)}`, { cause: err });
   }
   const account = await trainer.call<{ balance: string }>('getaccount', { address: trainerAddress });
   assert.ok(BigInt(account.balance) > 0n, 'the trainer node sees its own balance');

@@ -6,6 +6,10 @@
  * stored once; a job is a pair of indices into them. The control words are the only mutable
  * shared state: the next job to claim, how many threads have left the batch, and the first job
  * that failed (0 when none, else job + 1), and a word per worker thread set when it has left.
+ *
+ * Jobs are claimed longest first (by bytes scored; ties in job order), so the batch does not end
+ * with one thread working through a long job while the others wait. Where each loss lands, and so
+ * the result, does not depend on it.
  */
 import type { ModelSpec } from '../../trainer/spec.ts';
 import type { LossJob } from '../../trainer/reference/loss-batch.ts';
@@ -27,6 +31,8 @@ export interface SharedBatch {
   readonly params: Float32Array;
   /** Per job: [parameter array index, window list index]. */
   readonly jobs: Int32Array;
+  /** The order jobs are claimed in: order[c] is the job of claim c. */
+  readonly order: Int32Array;
   /** Per window list: [first window, window count]; windows are numbered across lists. */
   readonly lists: Int32Array;
   /** Per window: [byte offset, byte length] into `bytes`. */
@@ -52,6 +58,9 @@ export function packBatch(spec: ModelSpec, total: number, jobs: readonly LossJob
     jobTable[2 * i] = paramIndex.get(job.params)!;
     jobTable[2 * i + 1] = listIndex.get(job.windows)!;
   });
+  const bytesScored = jobs.map((job) => job.windows.reduce((sum, w) => sum + w.length, 0));
+  const order = shared((b) => new Int32Array(b), jobs.length * 4);
+  order.set(jobs.map((_, i) => i).sort((a, b) => bytesScored[b]! - bytesScored[a]! || a - b));
   const params = shared((b) => new Float32Array(b), paramIndex.size * total * 4);
   for (const [array, index] of paramIndex) params.set(array, index * total);
 
@@ -83,6 +92,7 @@ export function packBatch(spec: ModelSpec, total: number, jobs: readonly LossJob
     total,
     params,
     jobs: jobTable,
+    order,
     lists,
     windows,
     bytes,

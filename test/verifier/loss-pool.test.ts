@@ -92,9 +92,9 @@ test("a job that throws on the calling thread is the evaluator's own error", asy
   const pool = await LossWorkerPool.start({ workers: 1 });
   pools.push(pool);
   const { jobs } = asked[0]!;
-  const bad: LossJob[] = [{ params: jobs[0]!.params, windows: [] }, ...jobs];
-  // The caller claims job 0 before the worker has even seen the batch.
-  assert.throws(() => pool.lossBatch(layout, bad), (err: unknown) => err instanceof EvaluatorError || (err instanceof LossPoolError && /empty-batch/.test(err.message)));
+  // The longest job is claimed first, and the caller claims before the worker has even seen the batch.
+  const bad: LossJob[] = [...jobs, { params: jobs[0]!.params, windows: [new Uint8Array(100_000)] }];
+  assert.throws(() => pool.lossBatch(layout, bad), (err: unknown) => err instanceof EvaluatorError && err.code === 'sequence-length');
 });
 
 test('a closed pool refuses batches; bad sizes are refused at start', async () => {

@@ -49,7 +49,10 @@ export class TemplateWorker {
     if (this.#closed) return Promise.reject(new Error('the template worker is closed'));
     const worker = this.#start();
     const id = this.#nextId++;
-    const request: BuildRequest = { id, params, parent, options };
+    // The state commitment is a live object of this thread: the worker builds from the maps.
+    const plain: TemplateParent = { ...parent };
+    delete (plain as { commitment?: unknown }).commitment;
+    const request: BuildRequest = { id, params, parent: plain, options };
     return new Promise<ThreadTemplate>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.ref();

@@ -10,9 +10,11 @@
  * at 0 and 1 so that consecutive powers of two join without a step. The result is clamped to
  * [1, powLimit]. Because the schedule is absolute, rounding never accumulates from block to block.
  *
- * This network anchors at its genesis block: anchor height 0, the anchor's target is the genesis
- * target and the anchor's (virtual) parent time is genesis time − idealBlockTime, so that the
- * genesis' first child is asked for exactly the genesis target when it arrives on schedule.
+ * This network anchors at block 1 (consensus/header-rules.ts' expectedBits): the anchor's target
+ * is the genesis target and the anchor's (virtual) parent time is block 1's timestamp −
+ * idealBlockTime, so that block 2 is asked for exactly the genesis target when it arrives on
+ * schedule. genesisAnchor builds the parameters from a timestamp and bits at height 0; the caller
+ * sets the height of the block they came from.
  */
 import { bitsToTarget, targetToBits } from './compact.ts';
 import { MAX_TARGET } from './target.ts';
@@ -83,7 +85,7 @@ export function nextBits(params: AsertParams, parent: AsertParent): number {
   return targetToBits(nextTarget(params, parent));
 }
 
-/** This network's anchor: the genesis block itself (see the module comment). */
+/** Anchor parameters from a block's timestamp and bits, at height 0 (see the module comment). */
 export function genesisAnchor(
   genesis: { readonly timestamp: number; readonly bits: number },
   schedule: { readonly idealBlockTime: number; readonly halfLife: number; readonly powLimit: bigint },

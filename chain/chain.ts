@@ -4,9 +4,12 @@
  *
  * A block is accepted into the tree once its header (against its parent) and its body (stateless
  * rules, signatures included) pass; it is stored with its entry whether or not it extends the main
- * chain. The state rules run when a block is connected: the full state transition of
+ * chain, as long as its branch's work is within the window of the tip's. The state rules run when a block is connected: the full state transition of
  * consensus/connect.ts, transfers and the Gauntlet, which moves the accounts, the contributors'
- * ratings and the model; all three are kept in memory for the tip and stored with undo data. Fork choice picks the entry with the most
+ * ratings and the model; all three are kept in memory for the tip and stored with undo data, and
+ * the state trees committing to the accounts and ratings (consensus/state-commitment.ts) move with
+ * them, their bucket roots stored in the same batches. What a peer must pay before anything is
+ * stored or recorded is set by chain/cost-policy.ts. Fork choice picks the entry with the most
  * cumulative work, ties to the one seen first (a persisted sequence number). Switching branches
  * disconnects back to the fork with undo data and connects the new branch block by block; a block
  * that fails is marked invalid with its descendants, on disk, and the chain settles on the best
@@ -30,7 +33,7 @@ import { checkBlockBody, checkBlockCommitments } from '../consensus/block-rules.
 import type { AccountMap } from '../consensus/state-transition.ts';
 import { connectBlockState, type ParentState } from '../consensus/connect.ts';
 import { earnedRewards, maturingHeight, type EarnedRewards } from '../consensus/maturity.ts';
-import { StateCommitment } from '../consensus/state-commitment.ts';
+import { bucketRootChanges, StateCommitment } from '../consensus/state-commitment.ts';
 import type { ParentContext } from '../consensus/header-rules.ts';
 import type { Rating, RatingMap } from '../consensus/gauntlet/state.ts';
 import { paramLayout } from '../trainer/layout.ts';
@@ -213,7 +216,8 @@ export class Chain extends EventEmitter<ChainEvents> {
           ENTRY_FLAGS.VALID | ENTRY_FLAGS.HAS_BLOCK,
           0,
         );
-        await db.initialize(entry, encodeBlock(genesis.block), genesis.accounts, genesis.model);
+        const buckets = StateCommitment.fromMaps(genesis.accounts, new Map()).bucketRoots();
+        await db.initialize(entry, encodeBlock(genesis.block), genesis.accounts, genesis.model, buckets);
       } else {
         const stored = await db.getGenesisHash();
         if (!stored || !bytesEqual(stored, genesis.hash)) {
@@ -608,7 +612,12 @@ export class Chain extends EventEmitter<ChainEvents> {
     const connected = withStatus(entry, ENTRY_FLAGS.VALID);
     await this.#db.connect(
       connected,
-      { accounts: state.changedAccounts, ratings: state.changedRatings, model: modelChanged ? state.model : null },
+      {
+        accounts: state.changedAccounts,
+        ratings: state.changedRatings,
+        model: modelChanged ? state.model : null,
+        buckets: bucketRootChanges(state.stateUpdate),
+      },
       { accounts: state.previousAccounts, ratings: state.previousRatings, model: modelUndo },
     );
     applyAccounts(this.#accounts, state.changedAccounts);
@@ -632,13 +641,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (!bytesEqual(restored ? modelHash(restored) : tip.header.modelHash, parent.header.modelHash)) {
       throw new ChainDBError('corrupt', `${where}: its undo data does not restore the parent's model`);
     }
-    await this.#db.disconnect(tip, undo, restored);
+    const stateUpdate = this.#commitment.previewUndo(undo.accounts, undo.ratings);
+    if (!bytesEqual(stateUpdate.stateRoot, parent.header.stateRoot)) {
+      throw new ChainDBError('corrupt', `${where}: its undo data does not restore the parent's state root`);
+    }
+    await this.#db.disconnect(tip, undo, restored, bucketRootChanges(stateUpdate));
     applyAccounts(this.#accounts, undo.accounts);
     for (const [key, rating] of undo.ratings) {
       if (rating === null) this.#ratings.delete(key);
       else this.#ratings.set(key, rating);
     }
-    this.#commitment.apply(undo.accounts, undo.ratings);
+    this.#commitment.commit(stateUpdate);
     if (restored) this.#model = restored;
     this.#index.popTip();
   }
@@ -757,11 +770,11 @@ async function loadState(db: ChainDB, params: ChainParams, tip: ChainEntry): Pro
       `datadir ${db.location}: the stored model hashes to ${toHex(modelHash(model))}, the tip ${toHex(tip.hash)} names model ${toHex(tip.header.modelHash)}`,
     );
   }
-  const commitment = StateCommitment.fromMaps(accounts, ratings);
+  const commitment = StateCommitment.fromStored(await db.getStateBuckets(), accounts, ratings);
   if (!bytesEqual(commitment.stateRoot(), tip.header.stateRoot)) {
     throw new ChainDBError(
       'corrupt',
-      `datadir ${db.location}: the stored accounts and ratings hash to ${toHex(commitment.stateRoot())}, the tip ${toHex(tip.hash)} commits to ${toHex(tip.header.stateRoot)}`,
+      `datadir ${db.location}: the stored state buckets give root ${toHex(commitment.stateRoot())}, the tip ${toHex(tip.hash)} commits to ${toHex(tip.header.stateRoot)}`,
     );
   }
   return { accounts, ratings, commitment, model };

@@ -8,7 +8,38 @@
 import type { Account } from './types.ts';
 import type { Rating, RatingMap } from './gauntlet/state.ts';
 import { accountLeafOf, accountsTree, combineStateRoot, ratingLeafOf, ratingsTree } from './state-root.ts';
-import type { LeafChanges, StateTree, StateTreeUpdate } from './state-tree.ts';
+import { bucketOf, StateTree, type LeafChanges, type StateTreeUpdate } from './state-tree.ts';
+
+/** Which of the two trees a stored bucket root belongs to. */
+export type StateTreeName = 'accounts' | 'ratings';
+
+/** A bucket root to store (null: the bucket is empty, delete it). */
+export interface BucketRootChange {
+  readonly tree: StateTreeName;
+  readonly bucket: number;
+  readonly root: Uint8Array | null;
+}
+
+/** Stored bucket roots of both trees: what a node reopens its commitment from. */
+export interface StoredBucketRoots {
+  readonly accounts: ReadonlyMap<number, Uint8Array>;
+  readonly ratings: ReadonlyMap<number, Uint8Array>;
+}
+
+/** The keys of a map grouped by bucket, for loading a bucket's leaves when it first changes. */
+function keysByBucket<T>(map: ReadonlyMap<string, T>, keep: (value: T) => boolean): { byBucket: Map<number, string[]>; size: number } {
+  const byBucket = new Map<number, string[]>();
+  let size = 0;
+  for (const [key, value] of map) {
+    if (!keep(value)) continue;
+    const b = bucketOf(key);
+    const list = byBucket.get(b);
+    if (list) list.push(key);
+    else byBucket.set(b, [key]);
+    size++;
+  }
+  return { byBucket, size };
+}
 
 /** A previewed block's state root and the tree nodes that give it. */
 export interface StateCommitmentUpdate {
@@ -43,6 +74,28 @@ export class StateCommitment {
     return new StateCommitment(accountsTree(accounts), ratingsTree(ratings));
   }
 
+  /**
+   * The commitment from stored bucket roots, over the live maps the roots commit to: O(entries)
+   * to group keys by bucket, no hashing beyond the 2^16-bucket tree; a bucket's leaves are hashed
+   * the first time it changes, from the maps as they are then (unchanged since, for that bucket).
+   * The caller checks the root against what it expects (the tip's header).
+   */
+  static fromStored(roots: StoredBucketRoots, accounts: ReadonlyMap<string, Account>, ratings: RatingMap): StateCommitment {
+    const a = keysByBucket(accounts, (account) => account.balance !== 0n || account.nonce !== 0n);
+    const r = keysByBucket(ratings, () => true);
+    const accountLeaves = (b: number): [string, Uint8Array][] => (a.byBucket.get(b) ?? []).map((k) => [k, accountLeafOf(k, accounts.get(k)!)!]);
+    const ratingLeaves = (b: number): [string, Uint8Array][] => (r.byBucket.get(b) ?? []).map((k) => [k, ratingLeafOf(k, ratings.get(k)!)]);
+    return new StateCommitment(
+      StateTree.fromBucketRoots(roots.accounts, a.size, accountLeaves),
+      StateTree.fromBucketRoots(roots.ratings, r.size, ratingLeaves),
+    );
+  }
+
+  /** Every non-empty bucket's root, per tree (what a store writes for a fresh state). */
+  bucketRoots(): StoredBucketRoots {
+    return { accounts: this.#accounts.bucketRoots(), ratings: this.#ratings.bucketRoots() };
+  }
+
   stateRoot(): Uint8Array {
     return combineStateRoot(this.#accounts.root(), this.#ratings.root());
   }
@@ -66,9 +119,23 @@ export class StateCommitment {
     this.#ratings.commit(update.ratings);
   }
 
-  /** Applies changes directly: a disconnect's undo (a null rating is removed). */
-  apply(accounts: ReadonlyMap<string, Account>, ratings: ReadonlyMap<string, Rating | null>): void {
-    this.#accounts.apply(accountChanges(accounts));
-    this.#ratings.apply(ratingChanges(ratings));
+  /** A preview of a disconnect's undo (a null rating is removed); commit it like a block's. */
+  previewUndo(accounts: ReadonlyMap<string, Account>, ratings: ReadonlyMap<string, Rating | null>): StateCommitmentUpdate {
+    const a = this.#accounts.preview(accountChanges(accounts));
+    const r = this.#ratings.preview(ratingChanges(ratings));
+    return { stateRoot: combineStateRoot(a.root, r.root), accounts: a, ratings: r };
   }
+
+  /** Applies changes directly (previewUndo, then commit). */
+  apply(accounts: ReadonlyMap<string, Account>, ratings: ReadonlyMap<string, Rating | null>): void {
+    this.commit(this.previewUndo(accounts, ratings));
+  }
+}
+
+/** The bucket roots an update changes, for the store's batch. */
+export function bucketRootChanges(update: StateCommitmentUpdate): BucketRootChange[] {
+  const out: BucketRootChange[] = [];
+  for (const [bucket, root] of StateTree.changedBucketRoots(update.accounts)) out.push({ tree: 'accounts', bucket, root });
+  for (const [bucket, root] of StateTree.changedBucketRoots(update.ratings)) out.push({ tree: 'ratings', bucket, root });
+  return out;
 }

@@ -11,9 +11,11 @@
  * Addresses are hashes, so buckets fill evenly: at a million entries a bucket holds about 15, and
  * one changed entry costs re-hashing its bucket (≈ 15 leaves) and 16 inner nodes.
  *
- * The tree keeps every leaf hash and every inner node in memory. `preview` computes the root after
- * a set of changes without touching the tree (validation is pure); `commit` installs a preview's
- * nodes once its block is stored, and `apply` changes the tree directly (a disconnect's undo).
+ * The tree keeps its inner nodes in memory, and the leaf hashes of every bucket it has touched.
+ * `preview` computes the root after a set of changes without changing the tree (validation is
+ * pure); `commit` installs a preview's nodes once its block is stored, and `apply` changes the
+ * tree directly. A tree may start from stored bucket roots (`fromBucketRoots`): a bucket's leaves
+ * are then loaded, from the state they commit to, the first time the bucket changes.
  */
 import { taggedHash } from './hash.ts';
 import { merkleRoot } from './merkle.ts';
@@ -54,6 +56,9 @@ function bucketRoot(leaves: ReadonlyMap<string, Uint8Array> | undefined): Uint8A
   return merkleRoot(keys.map((key) => leaves.get(key)!));
 }
 
+/** The leaves of one bucket, as the state holds them now (for a bucket not touched since load). */
+export type BucketLoader = (bucket: number) => Iterable<readonly [string, Uint8Array]>;
+
 /** What a preview computed: the new buckets and nodes, valid for the tree version it read. */
 export interface StateTreeUpdate {
   readonly root: Uint8Array;
@@ -69,6 +74,9 @@ export class StateTree {
   readonly #buckets: (Map<string, Uint8Array> | undefined)[] = new Array<Map<string, Uint8Array> | undefined>(BUCKETS);
   /** Heap layout: node i has children 2i and 2i + 1; buckets' roots at BUCKETS + b. */
   readonly #nodes: Uint8Array[] = new Array<Uint8Array>(2 * BUCKETS);
+  /** Buckets whose root is known but whose leaves are not loaded yet. */
+  readonly #unloaded = new Set<number>();
+  #loader: BucketLoader | null = null;
   #size = 0;
   #version = 0;
 
@@ -81,12 +89,50 @@ export class StateTree {
     const tree = new StateTree();
     const touched = new Set<number>();
     for (const [key, leaf] of leaves) touched.add(tree.#put(key, leaf));
-    tree.#rehash(touched, (b) => tree.#buckets[b]);
+    tree.#rehash(touched, (b) => bucketRoot(tree.#buckets[b]));
+    return tree;
+  }
+
+  /**
+   * A tree from stored bucket roots (bucket → root; absent buckets are empty) holding `size`
+   * leaves; `loader` gives a bucket's leaves the first time it changes. O(buckets given).
+   */
+  static fromBucketRoots(roots: ReadonlyMap<number, Uint8Array>, size: number, loader: BucketLoader): StateTree {
+    const tree = new StateTree();
+    tree.#loader = loader;
+    tree.#size = size;
+    const touched = new Set<number>();
+    for (const b of roots.keys()) {
+      if (!Number.isInteger(b) || b < 0 || b >= BUCKETS) throw new RangeError(`bucket ${b} is not in [0, ${BUCKETS})`);
+      tree.#unloaded.add(b);
+      touched.add(b);
+    }
+    tree.#rehash(touched, (b) => roots.get(b)!);
     return tree;
   }
 
   get size(): number {
     return this.#size;
+  }
+
+  /** The root of every non-empty bucket (what a store keeps). */
+  bucketRoots(): Map<number, Uint8Array> {
+    const out = new Map<number, Uint8Array>();
+    for (let b = 0; b < BUCKETS; b++) {
+      const root = this.#nodes[BUCKETS + b]!;
+      if (root !== EMPTY_BUCKET) out.set(b, root);
+    }
+    return out;
+  }
+
+  /** A bucket's leaves, loading them if the tree started from stored roots. */
+  #leaves(b: number): ReadonlyMap<string, Uint8Array> | undefined {
+    if (this.#unloaded.has(b)) {
+      const leaves = new Map(this.#loader!(b));
+      this.#unloaded.delete(b);
+      this.#buckets[b] = leaves.size > 0 ? leaves : undefined;
+    }
+    return this.#buckets[b];
   }
 
   root(): Uint8Array {
@@ -99,7 +145,7 @@ export class StateTree {
     for (const [key, leaf] of changes) {
       const b = bucketOf(key);
       let bucket = buckets.get(b);
-      if (!bucket) buckets.set(b, (bucket = new Map(this.#buckets[b] ?? [])));
+      if (!bucket) buckets.set(b, (bucket = new Map(this.#leaves(b) ?? [])));
       if (leaf === null) bucket.delete(key);
       else bucket.set(key, leaf);
     }
@@ -121,6 +167,13 @@ export class StateTree {
     return { root: at(1), tree: this, version: this.#version, buckets, nodes };
   }
 
+  /** The bucket roots an update changes: null where the bucket becomes empty. */
+  static changedBucketRoots(update: StateTreeUpdate): Map<number, Uint8Array | null> {
+    const out = new Map<number, Uint8Array | null>();
+    for (const [b, bucket] of update.buckets) out.set(b, bucket.size > 0 ? update.nodes.get(BUCKETS + b)! : null);
+    return out;
+  }
+
   /** Whether `update` was computed on this tree as it is now. */
   accepts(update: StateTreeUpdate): boolean {
     return update.tree === this && update.version === this.#version;
@@ -130,7 +183,7 @@ export class StateTree {
   commit(update: StateTreeUpdate): void {
     if (!this.accepts(update)) throw new Error('a state tree update was computed on another tree or version');
     for (const [b, bucket] of update.buckets) {
-      this.#size += bucket.size - (this.#buckets[b]?.size ?? 0);
+      this.#size += bucket.size - (this.#leaves(b)?.size ?? 0);
       this.#buckets[b] = bucket.size > 0 ? bucket : undefined;
     }
     for (const [i, node] of update.nodes) this.#nodes[i] = node;
@@ -151,11 +204,11 @@ export class StateTree {
     return b;
   }
 
-  /** Recomputes the touched buckets' roots and their ancestors in place. */
-  #rehash(touched: ReadonlySet<number>, bucketAt: (b: number) => ReadonlyMap<string, Uint8Array> | undefined): void {
+  /** Sets the touched buckets' roots and recomputes their ancestors in place. */
+  #rehash(touched: ReadonlySet<number>, rootOf: (b: number) => Uint8Array): void {
     let level = new Set<number>();
     for (const b of touched) {
-      this.#nodes[BUCKETS + b] = bucketRoot(bucketAt(b));
+      this.#nodes[BUCKETS + b] = rootOf(b);
       level.add((BUCKETS + b) >> 1);
     }
     while (level.size > 0) {

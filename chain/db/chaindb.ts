@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import type { Account, Block } from '../../consensus/types.ts';
 import type { Rating } from '../../consensus/gauntlet/state.ts';
+import type { BucketRootChange, StoredBucketRoots } from '../../consensus/state-commitment.ts';
 import { fromHex, toHex } from '../../consensus/hash.ts';
 import { decodeBlock } from '../block.ts';
 import { DecodeError } from '../errors.ts';
@@ -53,6 +54,8 @@ export interface StateChanges {
   readonly ratings: ReadonlyMap<string, Rating>;
   /** The model after the block, or null when its bits did not change. */
   readonly model: Float32Array | null;
+  /** The state trees' bucket roots the block changed. */
+  readonly buckets: readonly BucketRootChange[];
 }
 
 /** A block marked invalid: its entry (if stored) with the INVALID flag already set. */
@@ -203,6 +206,19 @@ export class ChainDB {
     }
   }
 
+  /** The stored bucket roots of both state trees; throws ChainDBError('corrupt') on a bad record. */
+  async getStateBuckets(): Promise<StoredBucketRoots> {
+    const accounts = new Map<number, Uint8Array>();
+    const ratings = new Map<number, Uint8Array>();
+    for await (const [key, value] of this.#scan(PREFIX.stateBucket)) {
+      if (key.length !== 4 || key[1]! > 1 || value.length !== 32) {
+        throw new ChainDBError('corrupt', `datadir ${this.location}: state bucket record ${toHex(key)} is malformed`);
+      }
+      (key[1] === 0 ? accounts : ratings).set((key[2]! << 8) | key[3]!, value);
+    }
+    return { accounts, ratings };
+  }
+
   /** The h index in height order. */
   async *mainChain(): AsyncGenerator<[number, Uint8Array]> {
     for await (const [key, value] of this.#scan(PREFIX.height)) yield [heightFromKey(key), new Uint8Array(value)];
@@ -221,7 +237,13 @@ export class ChainDB {
   // ---- writes: each method is one atomic batch ---------------------------------------------
 
   /** Writes the version, the network's genesis, its accounts and model: the first and only init. */
-  async initialize(genesis: ChainEntry, blockBytes: Uint8Array, accounts: ReadonlyMap<string, Account>, model: Float32Array): Promise<void> {
+  async initialize(
+    genesis: ChainEntry,
+    blockBytes: Uint8Array,
+    accounts: ReadonlyMap<string, Account>,
+    model: Float32Array,
+    buckets: StoredBucketRoots,
+  ): Promise<void> {
     if (!this.#fresh) throw new Error('ChainDB is already initialised');
     const ops: Op[] = [
       put(layout.V, encodeVersion()),
@@ -235,6 +257,8 @@ export class ChainDB {
     for (const [key, account] of accounts) {
       if (!isEmptyAccount(account)) ops.push(put(layout.a(fromHex(key, 20, 'account key')), encodeAccount(account)));
     }
+    for (const [bucket, root] of buckets.accounts) ops.push(put(layout.S(0, bucket), root));
+    for (const [bucket, root] of buckets.ratings) ops.push(put(layout.S(1, bucket), root));
     await this.#write(ops);
     this.#fresh = false;
   }
@@ -253,6 +277,7 @@ export class ChainDB {
     for (const [key, account] of changes.accounts) ops.push(accountOp(key, account));
     for (const [key, rating] of changes.ratings) ops.push(put(layout.r(fromHex(key, 20, 'rating key')), encodeRating(rating)));
     if (changes.model) ops.push(put(layout.M, encodeModel(changes.model)));
+    ops.push(...bucketOps(changes.buckets));
     ops.push(
       put(layout.u(entry.hash), encodeUndo(undo)),
       put(layout.e(entry.hash), encodeEntry(entry)),
@@ -266,7 +291,7 @@ export class ChainDB {
    * Makes `entry`'s parent the tip again: accounts and ratings from `undo`, and `model` (the
    * parent's, restored from the undo pairs; null when the block left the model unchanged).
    */
-  async disconnect(entry: ChainEntry, undo: BlockUndo, model: Float32Array | null): Promise<void> {
+  async disconnect(entry: ChainEntry, undo: BlockUndo, model: Float32Array | null, buckets: readonly BucketRootChange[]): Promise<void> {
     const ops: Op[] = [];
     for (const [key, account] of undo.accounts) ops.push(accountOp(key, account));
     for (const [key, rating] of undo.ratings) {
@@ -274,6 +299,7 @@ export class ChainDB {
       ops.push(rating === null ? del(k) : put(k, encodeRating(rating)));
     }
     if (model) ops.push(put(layout.M, encodeModel(model)));
+    ops.push(...bucketOps(buckets));
     ops.push(del(layout.u(entry.hash)), del(layout.h(entry.height)), put(layout.R, entry.header.parentHash));
     await this.#write(ops);
   }
@@ -337,6 +363,14 @@ function put(key: Uint8Array, value: Uint8Array): Op {
 
 function del(key: Uint8Array): Op {
   return { type: 'del', key };
+}
+
+/** Bucket roots put, or deleted where the bucket became empty. */
+function bucketOps(changes: readonly BucketRootChange[]): Op[] {
+  return changes.map(({ tree, bucket, root }) => {
+    const key = layout.S(tree === 'accounts' ? 0 : 1, bucket);
+    return root === null ? del(key) : put(key, root);
+  });
 }
 
 /** Accounts equal to EMPTY are deleted, never stored: absence is the empty account. */

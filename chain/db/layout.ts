@@ -13,6 +13,8 @@
  *   r[address 20]  → contributor rating           [mu‖sigma‖binaryMA (24), contributions, rewards]
  *   M              → the tip's model: float32 little-endian, the bytes its model hash covers
  *   i[hash]        → invalid marker               [code, reason]
+ *   S[tree][bucket u16] → root of a non-empty bucket of a state tree (32 raw bytes); tree 0 is
+ *                    the accounts', 1 the ratings' (consensus/state-tree.ts)
  */
 
 export const PREFIX = {
@@ -27,6 +29,7 @@ export const PREFIX = {
   rating: 0x72, // r
   model: 0x4d, // M
   invalid: 0x69, // i
+  stateBucket: 0x53, // S
 } as const;
 
 export type Prefix = (typeof PREFIX)[keyof typeof PREFIX];
@@ -64,6 +67,12 @@ export const layout = {
   a: (address: Uint8Array): Uint8Array => withBytes(PREFIX.account, address, ADDRESS_SIZE, 'account'),
   r: (address: Uint8Array): Uint8Array => withBytes(PREFIX.rating, address, ADDRESS_SIZE, 'rating'),
   i: (hash: Uint8Array): Uint8Array => withBytes(PREFIX.invalid, hash, HASH_SIZE, 'invalid'),
+  S: (tree: number, bucket: number): Uint8Array => {
+    if ((tree !== 0 && tree !== 1) || !Number.isInteger(bucket) || bucket < 0 || bucket > 0xffff) {
+      throw new RangeError(`a state bucket key needs tree 0 or 1 and a u16 bucket, got ${tree}, ${bucket}`);
+    }
+    return Uint8Array.of(PREFIX.stateBucket, tree, bucket >> 8, bucket & 0xff);
+  },
 } as const;
 
 /** Bounds {gte, lt} covering every key of one prefix. */

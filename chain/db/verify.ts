@@ -16,6 +16,8 @@
  *   main-valid   every main-chain entry is VALID
  *   accounts     no empty account is stored, and the stored accounts and ratings hash to the tip's
  *                state root
+ *   state-buckets the stored bucket roots (S) are exactly the non-empty buckets' roots of the
+ *                state trees over the stored accounts and ratings
  *   model        the stored model hashes to the tip's model hash
  */
 import type { Account } from '../../consensus/types.ts';
@@ -23,6 +25,7 @@ import type { Rating } from '../../consensus/gauntlet/state.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { bytesEqual } from '../../consensus/bytes.ts';
 import { computeFullStateRoot } from '../../consensus/state-root.ts';
+import { StateCommitment } from '../../consensus/state-commitment.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { decodeModel } from '../model-undo.ts';
 import { workFromBits } from '../../consensus/pow/work.ts';
@@ -41,6 +44,7 @@ export type Invariant =
   | 'invalid'
   | 'main-valid'
   | 'accounts'
+  | 'state-buckets'
   | 'model';
 
 export interface Violation {
@@ -152,6 +156,17 @@ export async function verifyChainDB(db: ChainDB): Promise<Violation[]> {
   for await (const [key, rating] of db.ratings()) ratings.set(key, rating);
   if (tip && !bytesEqual(computeFullStateRoot(accounts, ratings), tip.header.stateRoot)) {
     fail('accounts', `stored accounts and ratings do not hash to the state root of tip ${toHex(tip.hash)}`);
+  }
+  const expected = StateCommitment.fromMaps(accounts, ratings).bucketRoots();
+  const stored = await db.getStateBuckets();
+  for (const tree of ['accounts', 'ratings'] as const) {
+    const want = expected[tree];
+    const have = stored[tree];
+    for (const [bucket, root] of want) {
+      const at = have.get(bucket);
+      if (!at || !bytesEqual(at, root)) fail('state-buckets', `${tree} bucket ${bucket} is ${at ? 'stored with another root' : 'missing'}`);
+    }
+    for (const bucket of have.keys()) if (!want.has(bucket)) fail('state-buckets', `${tree} bucket ${bucket} is stored but empty`);
   }
 
   // model

@@ -264,6 +264,23 @@ test('invariant accounts: the stored accounts hash to the tip state root, none e
   assert.ok((await violationsAfter((raw) => raw.put(layout.a(new Uint8Array(20).fill(0xee)), encodeAccount({ balance: 0n, nonce: 0n })))).has('accounts'));
 });
 
+test('invariant state-buckets: the stored bucket roots are those of the stored state', async () => {
+  const minerBucket = (names['miner']![0]! << 8) | names['miner']![1]!;
+  assert.ok((await violationsAfter((raw) => raw.del(layout.S(0, minerBucket)))).has('state-buckets'));
+  assert.ok((await violationsAfter((raw) => raw.put(layout.S(0, minerBucket), new Uint8Array(32)))).has('state-buckets'));
+  assert.ok((await violationsAfter((raw) => raw.put(layout.S(1, 7), new Uint8Array(32).fill(1)))).has('state-buckets'));
+});
+
+test('a stored bucket root that does not give the tip state root stops the open with a clear error', async () => {
+  const location = freshDir();
+  cpSync(template, location, { recursive: true });
+  const raw = new Level<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' });
+  await raw.open();
+  await raw.put(layout.S(1, 7), new Uint8Array(32).fill(1));
+  await raw.close();
+  await assert.rejects(openTestChain(new BlockTree(), location), (err) => err instanceof ChainDBError && err.code === 'corrupt' && /state buckets give root/.test(err.message));
+});
+
 // ---- opening: version, network, exclusive use --------------------------------------------------
 
 test('a datadir of another ChainDB version, or not a ChainDB at all, is refused with a clear error', async () => {

@@ -128,3 +128,37 @@ test('StateCommitment: a block previewed on the parent commitment gives the from
   commitment.apply(previous, new Map([[newRating, null]]));
   assert.deepEqual(commitment.stateRoot(), computeFullStateRoot(accounts, ratings));
 });
+
+test('a tree reopened from its bucket roots loads a bucket only when it changes, and stays equal to a full rebuild', () => {
+  const rand = prng(23);
+  const live = new Map<string, Uint8Array>();
+  for (let i = 0; i < 300; i++) live.set(key(rand), leaf(`start ${i}`));
+  const full = StateTree.from(live);
+  const loaded: number[] = [];
+  const byBucket = (b: number): [string, Uint8Array][] => [...live].filter(([k]) => bucketOf(k) === b);
+  const reopened = StateTree.fromBucketRoots(full.bucketRoots(), live.size, (b) => {
+    loaded.push(b);
+    return byBucket(b);
+  });
+  assert.deepEqual(reopened.root(), full.root());
+  assert.deepEqual(loaded, []);
+  for (let round = 0; round < 40; round++) {
+    const changes = new Map<string, Uint8Array | null>();
+    const existing = [...live.keys()];
+    for (let i = 0; i < 1 + rand(6); i++) {
+      if (rand(3) === 0) changes.set(existing[rand(existing.length)]!, null);
+      else changes.set(key(rand), leaf(`${round}:${i}`));
+    }
+    // The loader reads the state the tree commits to: before the change is applied to it.
+    reopened.apply(changes);
+    full.apply(changes);
+    for (const [k, v] of changes) {
+      if (v === null) live.delete(k);
+      else live.set(k, v);
+    }
+    assert.deepEqual(reopened.root(), full.root(), `round ${round}`);
+    assert.equal(reopened.size, live.size);
+  }
+  assert.equal(new Set(loaded).size, loaded.length, 'each bucket is loaded once');
+  assert.ok(loaded.length <= 5, `only the touched buckets: ${loaded.length}`);
+});

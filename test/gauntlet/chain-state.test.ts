@@ -185,7 +185,7 @@ test('a stored model that does not hash to the tip is refused on open, with a cl
     return true;
   });
 
-  // A rating changed outside the rules no longer hashes to the state root.
+  // A rating changed outside the rules no longer hashes to the state root, nor to its stored bucket root.
   const tampered = freshDir();
   cpSync(location, tampered, { recursive: true });
   const raw2 = new Level<Uint8Array, Uint8Array>(tampered, { keyEncoding: 'view', valueEncoding: 'view' });
@@ -193,7 +193,7 @@ test('a stored model that does not hash to the tip is refused on open, with a cl
   const rating = decodeRating(new Uint8Array((await raw2.get(key))!));
   await raw2.put(key, encodeRating({ ...rating, rewards: rating.rewards + 1n }));
   await raw2.close();
-  assert.deepEqual(await violations(tampered), ['accounts']);
+  assert.deepEqual(await violations(tampered), ['accounts', 'state-buckets']);
 });
 
 test('the dataset must be the network one; without one, blocks with contributions wait and are not blamed', async () => {

@@ -11,6 +11,8 @@ import { adamwUpdateFunction, sumSquaresFunction } from './adamw-kernel.ts';
 import type { ColumnSums } from './column-sum-kernel.ts';
 import { columnSumsFunction } from './column-sum-kernel.ts';
 import type { ExpShifted } from './exp-kernel.ts';
+import type { SoftmaxBackwardRows } from './softmax-grad-kernel.ts';
+import { softmaxBackwardRowsFunction } from './softmax-grad-kernel.ts';
 import type { LayerNormBackwardKernel, LayerNormForwardKernel } from './layernorm-kernel.ts';
 import { layerNormBackwardFunction, layerNormForwardFunction } from './layernorm-kernel.ts';
 import { expShiftedFunction } from './exp-kernel.ts';
@@ -29,6 +31,7 @@ export interface Kernels {
   readonly columnSums: ColumnSums;
   readonly layerNormForward: LayerNormForwardKernel;
   readonly layerNormBackward: LayerNormBackwardKernel;
+  readonly softmaxBackwardRows: SoftmaxBackwardRows;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -51,7 +54,7 @@ function compile(): Compiled {
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction, softmaxBackwardRowsFunction])), fused };
       return compiled;
     } catch {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -82,6 +85,7 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     columnSums: instance.exports['columnSums'] as ColumnSums,
     layerNormForward: instance.exports['layerNormForward'] as LayerNormForwardKernel,
     layerNormBackward: instance.exports['layerNormBackward'] as LayerNormBackwardKernel,
+    softmaxBackwardRows: instance.exports['softmaxBackwardRows'] as SoftmaxBackwardRows,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -61,7 +61,8 @@ export function attentionForward(ws: Workspace, y: Buf, probs: Buf, qkv: Buf, ro
         out: pPtr, outStride: time, a: qkv.ptr + (start * stride + h * hd) * 4, aRow: stride, aCol: 1,
         b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
       });
-      causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
+      if (time % 4 === 0) ws.kernels.causalSoftmax(pPtr, time, scale);
+      else causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
       matmul(ws.kernels, f32, {
         out: y.ptr + (start * d + h * hd) * 4, outStride: d, a: pPtr, aRow: time, aCol: 1,
         b: qkv.ptr + (start * stride + 2 * d + h * hd) * 4, bStride: stride, bias: 0, rows: time, inner: time, cols: hd, accumulate: false,

@@ -165,3 +165,25 @@ test('fastTrainInner hands the event loop back while it trains', async () => {
   assert.equal(result.losses.length, 20);
   assert.ok(ticks > 0, 'a timer ran during the training');
 });
+
+test('two threads: bit-identical from run to run, and the same training as one thread up to rounding', async () => {
+  const opts = options({ steps: 4, batches: (step) => [...fixedBatches(5, 65)(step), TEXT.subarray(step, step + 9)] });
+  const one = fastTrain(opts);
+  const first = await fastTrainInner({ ...opts, threads: 2 });
+  const second = await fastTrainInner({ ...opts, threads: 2 });
+  assert.deepEqual(second.params, first.params);
+  assert.deepEqual(second.losses, first.losses);
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < one.params.length; i++) {
+    diff += (first.params[i]! - one.params[i]!) ** 2;
+    norm += (one.params[i]! - opts.params[i]!) ** 2;
+  }
+  // The halves' mean gradients are merged with weights rows/total: rounding differs, nothing else (measured 1e-6).
+  assert.ok(Math.sqrt(diff / norm) < 1e-4, `relative difference ${Math.sqrt(diff / norm)}`);
+  first.losses.forEach((loss, s) => assert.ok(Math.abs(loss - one.losses[s]!) < 1e-5, `step ${s}: ${loss} vs ${one.losses[s]}`));
+  // A batch of one sequence stays on the calling thread; a bad sequence is refused before any thread runs.
+  assert.equal((await fastTrainInner({ ...opts, threads: 2, batches: () => [TEXT.subarray(0, 30)] })).losses.length, 4);
+  await assert.rejects(fastTrainInner({ ...opts, threads: 2, batches: () => [TEXT.subarray(0, 30), new Uint8Array(1)] }), (e: unknown) => isEngineError(e, 'invalid-argument'));
+  await assert.rejects(fastTrainInner({ ...opts, threads: 3 }), (e: unknown) => isEngineError(e, 'invalid-argument') && /threads must be 1 or 2/.test(e.reason));
+});

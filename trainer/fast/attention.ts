@@ -8,8 +8,9 @@
  * Per sequence and head the products are whole matrix products on the SIMD kernel, S = Q·Kᵀ and
  * Y = P·V forward, dP = dY·Vᵀ, dV = Pᵀ·dY, dQ = dS·K, dK = dSᵀ·Q backward, with P zero above the
  * diagonal; computing the masked half costs less than leaving the kernel. Only the softmax and its
- * gradient, dS = P ⊙ (dP − Σ_u P·dP) / √hd, run here in JavaScript. P is kept (sequence by
- * sequence, head by head, [t][u] with row length T) for the backward pass.
+ * gradient, dS = P ⊙ (dP − Σ_u P·dP) / √hd, run outside it (the gradient on a SIMD kernel of its
+ * own where T is a multiple of 4). P is kept (sequence by sequence, head by head, [t][u] with row
+ * length T) for the backward pass.
  */
 import type { Buf } from './arena.ts';
 import type { BatchRows } from './batch-rows.ts';
@@ -60,7 +61,8 @@ export function attentionForward(ws: Workspace, y: Buf, probs: Buf, qkv: Buf, ro
         out: pPtr, outStride: time, a: qkv.ptr + (start * stride + h * hd) * 4, aRow: stride, aCol: 1,
         b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
       });
-      causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
+      if (time % 4 === 0) ws.kernels.causalSoftmax(pPtr, time, scale);
+      else causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
       matmul(ws.kernels, f32, {
         out: y.ptr + (start * d + h * hd) * 4, outStride: d, a: pPtr, aRow: time, aCol: 1,
         b: qkv.ptr + (start * stride + 2 * d + h * hd) * 4, bStride: stride, bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
@@ -112,7 +114,8 @@ export function attentionBackward(ws: Workspace, dqkv: Buf, dy: Buf, qkv: Buf, p
         out: dv, outStride: stride, a: pPtr, aRow: 1, aCol: time, b: dyHead, bStride: d,
         bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
       });
-      softmaxBackward(ds.view, probs.view, base, time, scale);
+      if (time % 4 === 0) ws.kernels.softmaxBackwardRows(ds.ptr, pPtr, time, time, scale);
+      else softmaxBackward(ds.view, probs.view, base, time, scale);
       matmul(ws.kernels, f32, {
         out: dq, outStride: stride, a: ds.ptr, aRow: time, aCol: 1, b: k, bStride: stride,
         bias: 0, rows: time, inner: time, cols: hd, accumulate: false,

@@ -33,7 +33,20 @@ const SUM = 10;
 const SHIFTS = 11;
 const SCALES = 12;
 
-function polynomial(): Code {
+/** Consumes a vector from the stack and leaves e^x of each lane, using three scratch v128 locals. */
+export function vectorExp(x: number, k: number, r: number): Code {
+  return [
+    ...f32x4Const(LOWEST), ...simd32.f32x4Max, ...set(x),
+    ...get(x), ...f32x4Const(Math.LOG2E), ...mul, ...simd32.f32x4Nearest, ...set(k),
+    ...get(x), ...get(k), ...f32x4Const(LN2_HI), ...mul, ...sub, ...get(k), ...f32x4Const(LN2_LO), ...mul, ...sub, ...set(r),
+    ...polynomial(r),
+    // 2^k: (k + 127) << 23 read as a float.
+    ...get(k), ...simd32.i32x4TruncSatF32x4S, ...i32x4Const(127), ...simd32.i32x4Add, ...op.i32Const(23), ...simd32.i32x4Shl,
+    ...mul,
+  ];
+}
+
+function polynomial(R: number): Code {
   const code: number[] = [...f32x4Const(POLYNOMIAL[POLYNOMIAL.length - 1]!)];
   for (let i = POLYNOMIAL.length - 2; i >= 0; i--) code.push(...get(R), ...mul, ...f32x4Const(POLYNOMIAL[i]!), ...add);
   // · r² + r + 1
@@ -42,13 +55,7 @@ function polynomial(): Code {
 
 const step: Code = [
   ...get(PTR), ...simd32.v128Load(0), ...get(SHIFTS), ...sub, ...get(SCALES), ...mul,
-  ...f32x4Const(LOWEST), ...simd32.f32x4Max, ...set(X),
-  ...get(X), ...f32x4Const(Math.LOG2E), ...mul, ...simd32.f32x4Nearest, ...set(K),
-  ...get(X), ...get(K), ...f32x4Const(LN2_HI), ...mul, ...sub, ...get(K), ...f32x4Const(LN2_LO), ...mul, ...sub, ...set(R),
-  ...polynomial(),
-  // 2^k: (k + 127) << 23 read as a float.
-  ...get(K), ...simd32.i32x4TruncSatF32x4S, ...i32x4Const(127), ...simd32.i32x4Add, ...op.i32Const(23), ...simd32.i32x4Shl,
-  ...mul, ...tee(Y),
+  ...vectorExp(X, K, R), ...tee(Y),
   ...get(SUM), ...add, ...set(SUM),
   ...get(PTR), ...get(Y), ...simd32.v128Store(0),
 ];

@@ -3,14 +3,18 @@
  * The fused build (relaxed-SIMD multiply-add) is tried first; an engine without relaxed SIMD
  * rejects it at compile time and gets the build with a separate multiply and add.
  */
-import type { WasmMemory } from '../reference/wasm-builder.ts';
+import type { WasmFunction, WasmMemory } from '../reference/wasm-builder.ts';
 import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
-import { EngineError } from '../engine/errors.ts';
+import { describeThrown, EngineError } from '../engine/errors.ts';
 import type { AdamwUpdate, SumSquares } from './adamw-kernel.ts';
 import { adamwUpdateFunction, sumSquaresFunction } from './adamw-kernel.ts';
 import type { ColumnSums } from './column-sum-kernel.ts';
 import { columnSumsFunction } from './column-sum-kernel.ts';
+import type { CausalSoftmax } from './causal-softmax-kernel.ts';
+import { causalSoftmaxFunction } from './causal-softmax-kernel.ts';
 import type { ExpShifted } from './exp-kernel.ts';
+import type { SoftmaxBackwardRows } from './softmax-grad-kernel.ts';
+import { softmaxBackwardRowsFunction } from './softmax-grad-kernel.ts';
 import type { LayerNormBackwardKernel, LayerNormForwardKernel } from './layernorm-kernel.ts';
 import { layerNormBackwardFunction, layerNormForwardFunction } from './layernorm-kernel.ts';
 import { expShiftedFunction } from './exp-kernel.ts';
@@ -29,6 +33,8 @@ export interface Kernels {
   readonly columnSums: ColumnSums;
   readonly layerNormForward: LayerNormForwardKernel;
   readonly layerNormBackward: LayerNormBackwardKernel;
+  readonly softmaxBackwardRows: SoftmaxBackwardRows;
+  readonly causalSoftmax: CausalSoftmax;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -46,18 +52,29 @@ interface Compiled {
 
 let compiled: Compiled | undefined;
 
+/** Every kernel of the module, the matrix product fused or not. */
+function kernelFunctions(fused: boolean): WasmFunction[] {
+  return [
+    matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction,
+    sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
+    softmaxBackwardRowsFunction, causalSoftmaxFunction,
+  ];
+}
+
 function compile(): Compiled {
   if (compiled !== undefined) return compiled;
   if (wasmApi === undefined) throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly');
+  let failure = '';
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule([matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction])), fused };
+      compiled = { module: new wasmApi.Module(buildModule(kernelFunctions(fused))), fused };
       return compiled;
-    } catch {
+    } catch (err) {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
+      failure = describeThrown(err);
     }
   }
-  throw new EngineError('backend-unavailable', 'this JavaScript engine has no WebAssembly SIMD (f32x4)');
+  throw new EngineError('backend-unavailable', `this JavaScript engine has no WebAssembly SIMD (f32x4): ${failure}`);
 }
 
 interface Scratch {
@@ -82,6 +99,8 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     columnSums: instance.exports['columnSums'] as ColumnSums,
     layerNormForward: instance.exports['layerNormForward'] as LayerNormForwardKernel,
     layerNormBackward: instance.exports['layerNormBackward'] as LayerNormBackwardKernel,
+    softmaxBackwardRows: instance.exports['softmaxBackwardRows'] as SoftmaxBackwardRows,
+    causalSoftmax: instance.exports['causalSoftmax'] as CausalSoftmax,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -5,6 +5,7 @@
  */
 import type { Code, WasmFunction } from '../reference/wasm-builder.ts';
 import { I32, V128, op } from '../reference/wasm-builder.ts';
+import { LAYER_NORM_EPS } from './layernorm.ts';
 import { F32, simd32 } from './wasm-simd.ts';
 
 const { localGet: get, localSet: set, localTee: tee, i32Const: int } = op;
@@ -51,7 +52,7 @@ export const layerNormForwardFunction: WasmFunction = {
       ...at(F.X, F.I), ...simd32.v128Load(0), ...get(F.MV), ...sub, ...tee(F.C), ...get(F.C), ...mul, ...get(F.ACC), ...add, ...set(F.ACC),
     ]),
     ...simd32.f32Const(1),
-    ...horizontalSum(F.ACC), ...get(F.WIDTH), ...simd32.f32ConvertI32U, ...simd32.f32Div, ...simd32.f32Const(1e-5), ...simd32.f32Add,
+    ...horizontalSum(F.ACC), ...get(F.WIDTH), ...simd32.f32ConvertI32U, ...simd32.f32Div, ...simd32.f32Const(LAYER_NORM_EPS), ...simd32.f32Add,
     ...simd32.f32Sqrt, ...simd32.f32Div, ...tee(F.S),
     ...simd32.f32x4Splat, ...set(F.SV),
     ...columns(F.I, F.WB, [

@@ -17,7 +17,7 @@
  * The kernel covers whole tiles; matmul.ts computes any leftover rows and columns in JavaScript.
  */
 import type { Code, WasmFunction } from '../reference/wasm-builder.ts';
-import { I32, V128, buildModule, op } from '../reference/wasm-builder.ts';
+import { I32, V128, op } from '../reference/wasm-builder.ts';
 import { simd32 } from './wasm-simd.ts';
 
 // Parameters (i32; pointers and strides in bytes).
@@ -159,4 +159,3 @@ export type MatmulTiles = (
 export const TILE_ROWS = 4;
 export const TILE_COLS = 8;
 
-export { buildModule };

@@ -77,4 +77,17 @@ export class FastModel {
     this.steps++;
     adamwUpdate(ws, this.steps, settings, settings.gradClip === undefined ? 1 : clipFactor(ws, settings.gradClip));
   }
+
+  /**
+   * Makes the last pass's gradient (of `ownRows` rows) the gradient of the mean over those rows and
+   * `other`'s (`otherRows` rows, computed elsewhere): g ← (ownRows·g + otherRows·other) / total.
+   */
+  mergeGradient(ownRows: number, other: Float32Array, otherRows: number): void {
+    const grads = this.grads;
+    if (grads === null) throw new Error('merge before any pass');
+    const total = ownRows + otherRows;
+    const own = ownRows / total;
+    const theirs = otherRows / total;
+    for (let i = 0; i < grads.length; i++) grads[i] = own * grads[i]! + theirs * other[i]!;
+  }
 }

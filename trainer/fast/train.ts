@@ -8,6 +8,8 @@ import { EngineError } from '../engine/errors.ts';
 import type { TrainOptions, TrainResult } from '../engine/train-options.ts';
 import { batchReader, checkOptions } from '../engine/train-options.ts';
 import type { ParamLayout } from '../layout.ts';
+import { batchRows } from './batch-rows.ts';
+import { gradientWorker } from './gradient-worker.ts';
 import { FastModel } from './step.ts';
 
 function checkParams(layout: ParamLayout, params: Float32Array): void {
@@ -36,7 +38,7 @@ function* trainingSteps(opts: TrainOptions): Generator<void, TrainResult> {
       }
       model.update(opts);
       losses.push(loss);
-      positions += batch.reduce((n, seq) => n + seq.length - 1, 0);
+      positions += positionsOf(batch);
       opts.onStep?.(step, loss);
       yield;
     }
@@ -56,8 +58,56 @@ export function fastTrain(opts: TrainOptions): TrainResult {
   }
 }
 
+/** Predicted positions of a batch. */
+function positionsOf(batch: readonly Uint8Array[]): number {
+  return batch.reduce((n, seq) => n + seq.length - 1, 0);
+}
+
+/**
+ * Two threads: each step's batch is split in two (the first half of its sequences here, the rest
+ * on the worker thread, at the same parameters), and the two gradients are merged in that order.
+ */
+async function trainOnTwoThreads(opts: TrainOptions): Promise<TrainResult> {
+  checkOptions(opts);
+  const { layout } = opts;
+  const started = performance.now();
+  const model = new FastModel(layout, opts.params);
+  const batches = batchReader(opts.batches);
+  const losses: number[] = [];
+  let positions = 0;
+  try {
+    for (let step = 0; step < opts.steps; step++) {
+      const batch = batches.next(step);
+      const split = Math.ceil(batch.length / 2);
+      const mine = batch.slice(0, split);
+      const theirs = batch.slice(split);
+      const theirRows = theirs.length === 0 ? 0 : batchRows(layout.spec, theirs).count;
+      const remote = theirRows === 0 ? null : gradientWorker().gradient(layout.spec, model.params, theirs);
+      let loss = model.pass(mine, true);
+      const myRows = positionsOf(mine);
+      if (remote !== null) {
+        const other = await remote;
+        model.mergeGradient(myRows, other.grads, theirRows);
+        loss = (myRows * loss + theirRows * other.loss) / (myRows + theirRows);
+      }
+      if (!Number.isFinite(loss)) {
+        throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
+      }
+      model.update(opts);
+      losses.push(loss);
+      positions += myRows + theirRows;
+      opts.onStep?.(step, loss);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { params: model.params.slice(), losses, tokensPerSecond: seconds > 0 ? positions / seconds : 0 };
+  } finally {
+    batches.close();
+  }
+}
+
 /** trainInner's shape: the same options and result as the tfjs engine's. */
 export async function fastTrainInner(opts: TrainOptions): Promise<TrainResult> {
+  if (opts.threads === 2) return trainOnTwoThreads(opts);
   const steps = trainingSteps(opts);
   let since = performance.now();
   for (;;) {

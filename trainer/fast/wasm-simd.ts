@@ -16,6 +16,7 @@ export const simd32 = {
   i32Sub: [0x6b],
   i32Ne: [0x47],
   i32Eqz: [0x45],
+  i32And: [0x71],
   f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],
   f32Store: (offset: number): number[] => [0x38, ...memarg(2, offset)],
   v128Load: (offset: number): number[] => simd(0x00, ...memarg(4, offset)),
@@ -28,6 +29,11 @@ export const simd32 = {
   f32x4Nearest: simd(0x6a),
   i32x4TruncSatF32x4S: simd(0xf8),
   i32x4Add: simd(0xae),
+  i32x4Splat: simd(0x11),
+  i32x4LtS: simd(0x39),
+  v128And: simd(0x4e),
+  v128Bitselect: simd(0x52),
+  f32Max: [0x97],
   i32x4Shl: simd(0xab),
   f32Add: [0x92],
   f32Sub: [0x93],
@@ -60,3 +66,8 @@ export function i32x4Const(value: number): number[] {
 }
 
 export const F32 = 0x7d;
+
+/** v128.const with four given int32 lanes. */
+export function i32x4Lanes(lanes: readonly [number, number, number, number]): number[] {
+  return simd(0x0c, ...new Uint8Array(new Int32Array(lanes).buffer));
+}

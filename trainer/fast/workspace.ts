@@ -128,7 +128,16 @@ export class Workspace {
     this.attentionT = buf(attentionT);
     this.attentionGrad = buf(attentionGrad);
     this.sumOut = buf(sumOut);
+    const slices = (base: Buf): Map<string, Buf> => new Map(layout.tensors.map((slot) => [slot.name, {
+      ptr: base.ptr + slot.offset * 4, length: slot.size, view: base.view.subarray(slot.offset, slot.offset + slot.size),
+    }]));
+    this.paramBufs = slices(this.params);
+    this.gradBufs = slices(this.grads);
   }
+
+  /** One Buf per tensor, made once: the passes ask for them many times a step. */
+  private readonly paramBufs: ReadonlyMap<string, Buf>;
+  private readonly gradBufs: ReadonlyMap<string, Buf>;
 
   fits(capacity: Capacity): boolean {
     return capacity.rows <= this.capacity.rows && capacity.attentionArea <= this.capacity.attentionArea;
@@ -136,16 +145,16 @@ export class Workspace {
 
   /** The parameter tensor `name` as a Buf inside params (or grads). */
   param(name: string): Buf {
-    return this.slice(this.params, name);
+    return this.named(this.paramBufs, name);
   }
 
   grad(name: string): Buf {
-    return this.slice(this.grads, name);
+    return this.named(this.gradBufs, name);
   }
 
-  private slice(base: Buf, name: string): Buf {
-    const slot = this.layout.byName.get(name);
-    if (slot === undefined) throw new Error(`no tensor named ${name} in the layout`);
-    return { ptr: base.ptr + slot.offset * 4, length: slot.size, view: base.view.subarray(slot.offset, slot.offset + slot.size) };
+  private named(bufs: ReadonlyMap<string, Buf>, name: string): Buf {
+    const b = bufs.get(name);
+    if (b === undefined) throw new Error(`no tensor named ${name} in the layout`);
+    return b;
   }
 }

@@ -22,6 +22,7 @@ export const SLOW_FOLDERS: Readonly<Record<string, string>> = {
 export const SLOW_FILES: Readonly<Record<string, string>> = {
   'test/consensus/gauntlet-connect.test.ts': 'tampers with every report field of Gauntlet blocks (about 2 minutes)',
   'test/gauntlet/adversaries.test.ts': 'a 30-block simulation with every adversary',
+  'test/gauntlet/incentives.test.ts': 'a 51-block simulation with every incentive attack (minutes)',
   'test/gauntlet/chain-state.test.ts': 'reorganisations across blocks with contributions (minutes)',
   'test/gauntlet/determinism.test.ts': 'replays a chain in child processes',
   'test/gauntlet/cross-version.test.ts': 'golden vectors and a replay under Node 22 in child processes (about 80 s)',

@@ -22,7 +22,7 @@ import { sharePercent, simulate } from './simulation.ts';
 const root = tempDir('adversaries');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('30 blocks, 4 honest contributors and every adversary: the honest ones are paid, the model learns', { timeout: 600_000 }, async () => {
+test('30 blocks, 4 honest contributors and every adversary: the honest ones are paid, the model learns', { timeout: 1_800_000 }, async () => {
   const g = gauntletGenesis();
   const dataset = await brownNetworkDataset(g);
   await selectBackend('wasm');

@@ -1,15 +1,19 @@
 /**
- * A block's rating changes: the Plackett-Luce update over its contributors ranked by score, and
- * the indicator's moving average binaryMA ← (1 − α)·binaryMA + α·b. Rewards are added later, once
+ * A block's rating changes: each contributor's Plackett-Luce game against the baseline, and the
+ * indicator's moving average binaryMA ← (1 − α)·binaryMA + α·b. Rewards are added later, once
  * the weights are known (see gauntlet.ts).
  *
- * Every game has one more player, the baseline: the empty update, whose score is 0 by definition
- * (it leaves the model as it is). So a lone contribution is still rated (against doing nothing),
- * and a contribution that does worse than nothing ranks below it and loses skill, whoever else is
- * in the block. The baseline is a fixed anchor, not a stored rating: it enters every game with
- * the initial rating (mu 25, sigma 25/3) and its updated rating is thrown away, so no block can
- * move it and a new contributor's rating starts level with it. It is placed last, so a score of
- * exactly 0 ties with it.
+ * The baseline is the empty update, whose score is 0 by definition (it leaves the model as it
+ * is). Every contribution plays one game against it: a lone contribution is still rated, and one
+ * that does worse than nothing loses to it and loses skill. The baseline is a fixed anchor, not a
+ * stored rating: it enters every game with the initial rating (mu 25, sigma 25/3) and its updated
+ * rating is thrown away, so no block can move it and a new contributor starts level with it. A
+ * score of exactly 0 ties with it.
+ *
+ * The contributors of a block are not ranked against each other: the block producer chooses who
+ * is in its block, and a ranking against the others would let it raise its own rating by leaving
+ * out its best rivals (measured in the incentive suite: see docs/protocol.md, Ratings). Against
+ * the baseline alone, a contributor's rating depends on its own scores only, whoever else was let in.
  */
 import type { Rating, RatingMap } from './state.ts';
 import { INITIAL_MU, INITIAL_SIGMA, NEW_RATING } from './state.ts';
@@ -27,10 +31,10 @@ export interface ScoredContributor {
 export const BASELINE_PLAYER: SkillRating = Object.freeze({ mu: INITIAL_MU, sigma: INITIAL_SIGMA });
 export const BASELINE_SCORE = 0;
 
-/** The contributors' skills after one game against each other and the baseline, in the order given. */
+/** Each contributor's skill after its game against the baseline, in the order given. */
 export function rateAgainstBaseline(players: readonly SkillRating[], scores: readonly number[]): SkillRating[] {
-  if (players.length === 0) return [];
-  return plackettLuce([...players, BASELINE_PLAYER], [...scores, BASELINE_SCORE]).slice(0, players.length);
+  if (scores.length !== players.length) throw new RangeError(`${players.length} players but ${scores.length} scores`);
+  return players.map((player, i) => plackettLuce([player, BASELINE_PLAYER], [scores[i]!, BASELINE_SCORE])[0]!);
 }
 
 /** The records of the block's contributors after the block, in the order given (block order). */

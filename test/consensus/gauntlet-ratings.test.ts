@@ -96,10 +96,11 @@ test('updateRatings: new contributors start at the defaults; binaryMA moves by a
     { key: 'aa', score: 0.2, indicator: 1 },
     { key: 'bb', score: 0.1, indicator: -1 },
   ]);
-  // The game has a third player, the baseline (score 0, the initial rating), ranked last here.
-  const skills = plackettLuce([ratings.get('aa')!, NEW_RATING, BASELINE_PLAYER], [0.2, 0.1, 0]);
-  assert.deepEqual(out[0], { ...skills[0]!, binaryMA: 0.95 * 0.5 + 0.05, contributions: 8, rewards: 123n });
-  assert.deepEqual(out[1], { ...skills[1]!, binaryMA: -0.05, contributions: 1, rewards: 0n });
+  // Each plays the baseline (score 0, the initial rating), not the other.
+  const [aa] = plackettLuce([ratings.get('aa')!, BASELINE_PLAYER], [0.2, 0]);
+  const [bb] = plackettLuce([NEW_RATING, BASELINE_PLAYER], [0.1, 0]);
+  assert.deepEqual(out[0], { ...aa!, binaryMA: 0.95 * 0.5 + 0.05, contributions: 8, rewards: 123n });
+  assert.deepEqual(out[1], { ...bb!, binaryMA: -0.05, contributions: 1, rewards: 0n });
   assert.equal(movingAverage(0, 1, 0.05), 0.05);
   assert.equal(movingAverage(1, 1, 0.05), 1);
 });
@@ -116,15 +117,27 @@ test('the baseline: a lone contribution is rated, and worse than nothing ranks b
   // Exactly 0 ties with the baseline: a free rider who sends nothing gains nothing on a new rating.
   const [tie] = updateRatings(0.05, new Map(), [{ key: 'cc', score: 0, indicator: 1 }]);
   assert.equal(tie!.mu, 25);
-  // In a crowd too: below 0 is ranked under the baseline, and a contributor who beats only the
-  // baseline still gains.
+  // In a crowd too: above 0 wins, below 0 loses, by the sign against the baseline alone.
   const crowd = updateRatings(0.05, new Map(), [
     { key: 'a', score: 0.3, indicator: 1 },
     { key: 'b', score: 0.1, indicator: 1 },
     { key: 'c', score: -0.1, indicator: 1 },
   ]);
-  assert.ok(crowd[0]!.mu > crowd[1]!.mu && crowd[1]!.mu > 25 && crowd[2]!.mu < 25);
+  assert.ok(crowd[0]!.mu === crowd[1]!.mu && crowd[1]!.mu > 25 && crowd[2]!.mu < 25);
   assert.deepEqual(rateAgainstBaseline([], []), []);
+});
+
+test('no gain from exclusion in the ratings: a contributor\'s update does not depend on who else is in the block', () => {
+  const ratings = new Map<string, Rating>([
+    ['aa', { mu: 30, sigma: 4, binaryMA: 0.5, contributions: 7, rewards: 0n }],
+    ['bb', { mu: 38, sigma: 2, binaryMA: 0.9, contributions: 40, rewards: 0n }],
+  ]);
+  const withRival = updateRatings(0.05, ratings, [
+    { key: 'aa', score: 0.1, indicator: 1 },
+    { key: 'bb', score: 0.4, indicator: 1 },
+  ]);
+  const rivalLeftOut = updateRatings(0.05, ratings, [{ key: 'aa', score: 0.1, indicator: 1 }]);
+  assert.deepEqual(rivalLeftOut[0], withRival[0]);
 });
 
 test('the baseline is a fixed anchor: the same in every game, never stored', () => {

@@ -43,7 +43,7 @@ function ratedWith(final: number): Rating {
 
 const status = (r: PoolResult): string => (r.status === 'ignore' ? `ignore ${r.reason}` : r.status === 'reject' ? `reject ${r.code}` : 'accept');
 
-test('keeps one contribution per contributor for the tip, first one wins, in arrival order', () => {
+test('keeps one contribution per contributor for the tip, first one wins', () => {
   const pool = new ContributionPool(params, TIP);
   const a = make(keys[3]!, TIP, 1);
   const b = make(keys[1]!, TIP, 2);

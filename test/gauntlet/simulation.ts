@@ -47,7 +47,7 @@ export interface SimulationResult {
   /** Base units paid to each participant by name. */
   readonly rewards: ReadonlyMap<string, bigint>;
   readonly paid: bigint;
-  /** What the pool said to each participant's submissions, by name ('accept', 'ignore duplicate-payload', …). */
+  /** What the pool said to each participant's submissions, by name ('accept', 'ignore not-for-tip', …). */
   readonly verdicts: ReadonlyMap<string, readonly string[]>;
   /** Mean loss on held-out windows before the first block and after the last. */
   readonly heldOutBefore: number;

@@ -83,11 +83,11 @@ test('a built block passes the stateless rules and connects; the validator recom
 });
 
 test('golden: fixed θ and contributions give this exact report, model, ratings and state', () => {
-  assert.equal(toHex(block.header.contributionsRoot), '8201567db4143d92a7da72e7c5a68dbdcf1f1f5c16b848404508de35dc41494d');
-  assert.equal(toHex(block.header.reportRoot), '43ae2c8001635fe1b6ed9a1a6fadcdaaca720a93c935749ac0cf799d175c710d');
-  assert.equal(toHex(block.header.modelHash), 'b7e50b62f595a18de1319202cf31b533d7fcd988ece64c878fef5bbafe680b56');
-  assert.equal(ratingsRootOf(built.state.changedRatings), '26e283f72e12d181b6e9f50175cc2f27a8b2c026d42160cc5ac093e07ebb8464');
-  assert.equal(toHex(block.header.stateRoot), '820fcb3fd3f4291c998460f2909259cf93bf3317999a025f8df4796d72df20f7');
+  assert.equal(toHex(block.header.contributionsRoot), '5e7741f7c95cb4c34bdc09fd41db5b82f9a54eed50fc3c0522128d380334491e');
+  assert.equal(toHex(block.header.reportRoot), '62113f9fd310941f4412c5d3fd44890d3fe6c7caf12cb61944123afc53870bd4');
+  assert.equal(toHex(block.header.modelHash), 'b92e82d6e956d2cecef0711dead591345155eab9f9329c40b5ae78f39e1927b5');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '5c9a0efd3185eb9c2cd3db3cc50cb2e1039477b4cf41e82c2a0769c8456c7538');
+  assert.equal(toHex(block.header.stateRoot), '8e2e535b2503ba04894dfefbc113a0e447058cf164c766caa294bb88edae3daa');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
@@ -261,6 +261,6 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const prev = s.previousRatings.get(toHexKey(keys[2]!.address))!;
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
-  assert.equal(toHex(b.block.header.reportRoot), '2323b94aa22aaa7875fa6d3f2626fc17e1debe1f9ee5d6623f0a8260cc4a009c');
-  assert.equal(toHex(b.block.header.stateRoot), '2819b37475fe1e223743b5770170579f8948597ea50e7bd7d230e32358c52450');
+  assert.equal(toHex(b.block.header.reportRoot), 'dcd7ce1d321a533faa890307219abfbe025d4e2ce3a1795076d1248f990e6eec');
+  assert.equal(toHex(b.block.header.stateRoot), '7fa553b54aa9613c5836ea4f65703d9908f339d645172ce10ebc3bdeb1a1f4be');
 });

@@ -41,6 +41,8 @@ export interface LearningOptions {
   readonly checkpoints: readonly number[];
   /** Also run the AdamW baselines (default true). */
   readonly baselines?: boolean;
+  /** Called with each chain checkpoint as it is reached (a long run reports as it goes). */
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
 }
 
 export interface Checkpoint {
@@ -99,7 +101,12 @@ export interface BaselinePoint {
  * The AdamW curves a chain of `contributors` on this genesis' recipe is compared with, at the same
  * checkpoints: equal tokens (contributors × inner steps per block) and equal sequential steps.
  */
-export async function runBaselines(genesis: GenesisParams, contributors: number, checkpoints: readonly number[]): Promise<BaselinePoint[]> {
+export async function runBaselines(
+  genesis: GenesisParams,
+  contributors: number,
+  checkpoints: readonly number[],
+  onPoint?: (point: BaselinePoint) => void,
+): Promise<BaselinePoint[]> {
   await selectBackend('wasm');
   const g = makeGenesis(genesis);
   const dataset = await loadNetworkDataset(g.params);
@@ -115,6 +122,7 @@ export async function runBaselines(genesis: GenesisParams, contributors: number,
     equalTokens = await adam(g.params, pages, equalTokens, (at - done) * contributors * innerSteps, `learning-tokens-${at}`);
     equalSteps = await adam(g.params, pages, equalSteps, (at - done) * innerSteps, `learning-steps-${at}`);
     points.push({ blocks: at, adamEqualTokens: loss(equalTokens), adamEqualSteps: loss(equalSteps) });
+    onPoint?.(points.at(-1)!);
     done = at;
   }
   return points;
@@ -191,6 +199,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
       changedShare: round4(changed / at),
       meanPayloadNorm: round4(payloadNorms.at(-1)!),
     });
+    opts.onCheckpoint?.(checkpoints.at(-1)!);
     done = at;
   }
   const baselines = opts.baselines ?? true ? await runBaselines(opts.genesis, opts.contributors, opts.checkpoints) : [];

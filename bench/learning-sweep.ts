@@ -23,7 +23,8 @@ const genesis = Object.fromEntries(
 const contributors = Number(process.env['CONTRIBUTORS'] ?? 4);
 const checkpoints = checkpointList.split(',').map(Number);
 if (baselines === 'only-baselines') {
-  process.stdout.write(JSON.stringify({ overrides, baselines: await runBaselines(genesis, contributors, checkpoints) }) + '\n');
+  const print = (point: unknown): boolean => process.stdout.write(JSON.stringify({ point }) + '\n');
+  process.stdout.write(JSON.stringify({ overrides, baselines: await runBaselines(genesis, contributors, checkpoints, print) }) + '\n');
   process.exit(0);
 }
 const result = await runLearning({
@@ -31,5 +32,6 @@ const result = await runLearning({
   contributors,
   checkpoints,
   baselines: baselines === 'yes',
+  onCheckpoint: (point) => process.stdout.write(JSON.stringify({ point }) + '\n'),
 });
 process.stdout.write(JSON.stringify({ overrides, ...result, payloadNorms: undefined, norms: result.payloadNorms.filter((_, i) => i % 5 === 0) }) + '\n');

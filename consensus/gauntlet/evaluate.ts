@@ -20,7 +20,9 @@
  *
  * score_i = gain(L_rand_before_i, L_rand_after_i), with gain(b, a) = (b − a) / max(b, LOSS_FLOOR):
  * the relative improvement its share makes on data nobody could train on (> 0: the aggregate is
- * better with it). indicator_i = +1 when the relative gain its share makes on its own pages is
+ * better with it). A non-candidate's score is min(0, gain): it is never aggregated, so it is never
+ * paid (a blown-up honest Δ can still lower the loss at a young model), but harm ranks it low.
+ * indicator_i = +1 when the relative gain its share makes on its own pages is
  * strictly greater than score_i (it trained on what it was assigned), else −1.
  *
  * Every value must be a finite float64 the report can carry and compare bit for bit, whatever a
@@ -136,7 +138,9 @@ export function evaluateContributions(
     const candidate = candidates[i]!;
     const lossRandBefore = candidate ? lossShifted : lossAggregate;
     const lossRandAfter = candidate ? lossAggregate : lossShifted;
-    const score = relativeGain(lossRandBefore, lossRandAfter);
+    const gain = relativeGain(lossRandBefore, lossRandAfter);
+    // The chain never uses a Δ beyond the bound, so it cannot earn by it: only harm counts.
+    const score = candidate || gain <= 0 ? gain : 0;
     const indicator = relativeGain(lossOwnBefore, lossOwnAfter) > score ? 1 : -1;
     return Object.freeze({ lossOwnBefore, lossOwnAfter, lossRandBefore, lossRandAfter, score, indicator, candidate });
   });

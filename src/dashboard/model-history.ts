@@ -1,8 +1,8 @@
 /**
  * The chain's model at any main-chain height, rebuilt from the blocks themselves: θ at height h is
  * the genesis model with every block's outer step applied in turn, and a block's step needs only
- * what the block carries — the contributions its report marks as aggregated, clipped and averaged
- * by consensus/gauntlet/aggregate.ts, the same function validators run. No scoring is repeated,
+ * what the block carries — the contributions its report marks as aggregated, averaged by
+ * consensus/gauntlet/aggregate.ts, the same function validators run. No scoring is repeated,
  * so a step costs a payload decode and one pass over the parameters.
  *
  * Every rebuilt model is checked against the model hash in its block's header, so a model this

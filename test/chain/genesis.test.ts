@@ -59,6 +59,10 @@ test('a bad field is named with its path and the reason', async () => {
   namesField(() => parseGenesis(edit(['pow', 'powLimit'], 'xyz')), 'pow.powLimit');
   namesField(() => parseGenesis(edit(['rewards', 'initialSubsidy'], 5)), 'rewards.initialSubsidy');
   namesField(() => parseGenesis(edit(['gauntlet', 'topK'], 0)), 'gauntlet.topK');
+  // The norm bound must be above 0 (a bound of 0 would shut every contribution out).
+  namesField(() => parseGenesis(edit(['gauntlet', 'maxDeltaNorm'], 0)), 'gauntlet.maxDeltaNorm');
+  namesField(() => parseGenesis(edit(['gauntlet', 'maxDeltaNorm'], undefined)), 'gauntlet.maxDeltaNorm');
+  assert.equal(parseGenesis(edit(['gauntlet', 'maxDeltaNorm'], Number.MIN_VALUE)).gauntlet.maxDeltaNorm, Number.MIN_VALUE);
   namesField(() => parseGenesis(edit(['model', 'heads'], 5)), 'model.heads');
   namesField(() => parseGenesis(edit(['corpus', 'source'], 'web')), 'corpus.source');
   namesField(() => parseGenesis(edit(['addressPrefix'], 'GC')), 'addressPrefix');

@@ -95,10 +95,13 @@ test('the norm bound at its limit and just past it: a Δ of norm exactly the bou
   const gradients = tasks.map((t) => t.gradient);
   assert.equal(past[0]!.lossRandBefore, referenceLoss(layout, expectedModel(gradients, [1], 1), random));
   assert.equal(past[0]!.lossRandAfter, referenceLoss(layout, expectedModel(gradients, [1], 1, { index: 0, sign: 1 }), random));
+  const gain = (past[0]!.lossRandBefore - past[0]!.lossRandAfter) / past[0]!.lossRandBefore;
+  assert.equal(past[0]!.score, Math.min(0, gain), 'beyond the bound only harm is scored: it can never be paid');
   // With no candidate at all the aggregate is θ and each is tried alone at the full step.
   const none = evaluateContributions(layout, theta, rule(0.1), random, tasks, sequentialLossBatch);
   assert.ok(none.every((e) => !e.candidate && e.lossRandBefore === referenceLoss(layout, theta, random)));
   assert.equal(none[1]!.lossRandAfter, referenceLoss(layout, expectedModel(gradients, [], 1, { index: 1, sign: 1 }), random));
+  for (const e of none) assert.ok(e.score <= 0 && e.score === Math.min(0, (e.lossRandBefore - e.lossRandAfter) / e.lossRandBefore));
 });
 
 test('a contribution that wrecks the model is reported with finite values: a huge loss, a very negative score', () => {

@@ -9,6 +9,7 @@
 import type { GauntletParams } from '../params.ts';
 import type { Contribution, ReportEntry } from '../types.ts';
 import { toHexKey } from '../bytes.ts';
+import { taggedHash } from '../hash.ts';
 import type { ParamLayout } from '../../trainer/layout.ts';
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import type { Dataset } from '../../trainer/pages.ts';
@@ -90,10 +91,17 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
     input.ratings,
     evaluations.map((e, i) => ({ key: keys[i]!, score: e.score, indicator: e.indicator })),
   );
+  const copyGroups = payloadCopyGroups(contributions);
   const weighing = contributorWeights(
     gauntlet,
     network,
-    evaluations.map((e, i) => ({ final: finalScore(rated[i]!), score: e.score, indicator: e.indicator, gamesBefore: rated[i]!.contributions - 1 })),
+    evaluations.map((e, i) => ({
+      final: finalScore(rated[i]!),
+      score: e.score,
+      indicator: e.indicator,
+      gamesBefore: rated[i]!.contributions - 1,
+      copyGroup: copyGroups[i]!,
+    })),
   );
   const weights = weighing.weights;
   const division = dividePool(input.pool, weights);
@@ -128,4 +136,16 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   });
   ratings.set(NETWORK_RECORD_KEY, networkRecordAsRating({ ...weighing.record, paid: network.paid + division.paid }));
   return { report, ratings, model: step.model, modelChanged: step.applied, paid: division.paid, burned: division.burned };
+}
+
+/** Per contribution, the index of the first contribution with the same payload when another carries it, else −1. */
+function payloadCopyGroups(contributions: readonly Contribution[]): number[] {
+  const keys = contributions.map((c) => toHexKey(taggedHash('payload', c.payload)));
+  const first = new Map<string, number>();
+  const counts = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (!first.has(key)) first.set(key, i);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  return keys.map((key) => (counts.get(key)! > 1 ? first.get(key)! : -1));
 }

@@ -243,7 +243,7 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const expected = contributorWeights(
     params.gauntlet,
     networkRecordOf(seeded.ratings),
-    s.report.map((e, i) => ({ final: finals[i]!, score: e.score, indicator: e.indicator, gamesBefore: seeded.ratings.get(toHexKey(e.contributor))?.contributions ?? 0 })),
+    s.report.map((e, i) => ({ final: finals[i]!, score: e.score, indicator: e.indicator, gamesBefore: seeded.ratings.get(toHexKey(e.contributor))?.contributions ?? 0, copyGroup: -1 })),
   );
   assert.deepEqual(
     s.report.map((e) => e.weight),

@@ -18,8 +18,8 @@ const P: RewardParams = { weightPower: 2, maturityGames: 3, normaliserDecay: 0.1
 /** A network past its cold start whose recent blocks summed to 100 (in final^p). */
 const RUNNING: NetworkRecord = { normaliser: 100, matured: 10, paid: 0n };
 
-function entry(final: number, score: number, gamesBefore = 10, indicator = 1): RatedContribution {
-  return { final, score, indicator, gamesBefore };
+function entry(final: number, score: number, gamesBefore = 10, indicator = 1, copyGroup = -1): RatedContribution {
+  return { final, score, indicator, gamesBefore, copyGroup };
 }
 
 test('weights: final^p over the network normaliser, for matured contributions that scored > 0', () => {
@@ -91,6 +91,18 @@ test('cold start: score share among score > 0 and indicator +1, scaled by the bl
   assert.deepEqual(contributorWeights(P, INITIAL_NETWORK_RECORD, []).weights, []);
 });
 
+test('copies: a payload several contributions carry is paid once, to the strictly highest final; in the cold start to none', () => {
+  // Author and copy score alike; the copy's indicator happened to be +1 too.
+  const copies = [entry(0, 0.3, 0, 1, 0), entry(0, 0.3, 0, 1, 0), entry(0, 0.1, 0)];
+  assert.deepEqual(contributorWeights(P, INITIAL_NETWORK_RECORD, copies).weights, [0, 0, 1 / 16]);
+  // Past the cold start the higher final (the indicator's history) takes it, whichever came first.
+  const later = contributorWeights(P, RUNNING, [entry(1, 0.3, 10, 1, 0), entry(3, 0.3, 10, 1, 0), entry(2, 0.2)]);
+  assert.deepEqual(later.weights, [0, 9 / 90, 4 / 90]);
+  // An exact tie pays neither copy; another group is judged on its own.
+  const tie = contributorWeights(P, RUNNING, [entry(3, 0.3, 10, 1, 0), entry(3, 0.3, 10, 1, 0), entry(2, 0.2, 10, 1, 2), entry(1, 0.2, 10, 1, 2)]);
+  assert.deepEqual(tie.weights, [0, 0, 4 / 90, 0]);
+});
+
 test('the cold start ends at the first matured rating in a block, for good', () => {
   const ending = contributorWeights(P, INITIAL_NETWORK_RECORD, [entry(2, 0.1, 3), entry(0, 0.3, 0)]);
   assert.equal(ending.coldStart, false);
@@ -143,6 +155,7 @@ test('conservation on random inputs: paid + burned = pool, no reward negative, n
     score: fc.double({ min: -1, max: 1, noNaN: true }),
     indicator: fc.constantFrom(1, -1),
     gamesBefore: fc.integer({ min: 0, max: 6 }),
+    copyGroup: fc.constantFrom(-1, 0, 1),
   });
   const record = fc.record({ normaliser: fc.double({ min: 0, max: 1e7, noNaN: true }), matured: fc.integer({ min: 0, max: 3 }), paid: fc.constant(0n) });
   fc.assert(

@@ -13,6 +13,7 @@
  * of an address's range gives its history newest first. Value: block hash (32) ‖ block time (u32
  * BE) ‖ the encoded transfer. Key 't': the index's tip, hash (32) ‖ height (u32 BE).
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import { Level } from 'level';
 import type { Block, Transfer } from '../../consensus/types.ts';
 import { addressHash } from '../../consensus/address.ts';
@@ -143,7 +144,7 @@ export class AddressIndex {
     for (const block of connected) {
       const hash = headerHash(block.header);
       for (const [position, tx] of block.txs.entries()) {
-        const value = concat(hash, u32(block.header.timestamp), encodeTransfer(tx));
+        const value = concatBytes(hash, u32(block.header.timestamp), encodeTransfer(tx));
         for (const key of keysOf(tx, block, position)) batch.push({ type: 'put', key, value });
       }
     }
@@ -151,10 +152,10 @@ export class AddressIndex {
     const byHeight = (pick: (a: Block, b: Block) => boolean) => (a: Block, b: Block): Block => (pick(a, b) ? a : b);
     if (connected.length > 0) {
       const top = connected.reduce(byHeight((a, b) => a.header.height > b.header.height));
-      batch.push({ type: 'put', key: TIP_KEY, value: concat(headerHash(top.header), u32(top.header.height)) });
+      batch.push({ type: 'put', key: TIP_KEY, value: concatBytes(headerHash(top.header), u32(top.header.height)) });
     } else if (disconnected.length > 0) {
       const bottom = disconnected.reduce(byHeight((a, b) => a.header.height < b.header.height));
-      batch.push({ type: 'put', key: TIP_KEY, value: concat(bottom.header.parentHash, u32(bottom.header.height - 1)) });
+      batch.push({ type: 'put', key: TIP_KEY, value: concatBytes(bottom.header.parentHash, u32(bottom.header.height - 1)) });
     }
     if (batch.length > 0) await this.#db.batch(batch);
   }
@@ -163,9 +164,9 @@ export class AddressIndex {
 /** The keys a transfer has: one under its sender, one under its recipient (never the same). */
 function keysOf(tx: Transfer, block: Block, position: number): Uint8Array[] {
   const sender = addressHash(tx.senderPublicKey);
-  const where = concat(u32(block.header.height), u32(position));
-  const keys = [concat(Uint8Array.of(ENTRY), sender, where)];
-  if (!bytesEqual(sender, tx.recipient)) keys.push(concat(Uint8Array.of(ENTRY), tx.recipient, where));
+  const where = concatBytes(u32(block.header.height), u32(position));
+  const keys = [concatBytes(Uint8Array.of(ENTRY), sender, where)];
+  if (!bytesEqual(sender, tx.recipient)) keys.push(concatBytes(Uint8Array.of(ENTRY), tx.recipient, where));
   return keys;
 }
 
@@ -179,12 +180,3 @@ function readU32(bytes: Uint8Array, at: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, false);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

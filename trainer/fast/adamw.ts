@@ -10,16 +10,11 @@
  * Tensor by tensor on the SIMD kernels (the decay is per tensor), the few floats past a multiple
  * of 4 here; the clipping factor is applied inside the update rather than in a pass of its own.
  */
+import type { TrainOptions } from '../engine/train-options.ts';
 import type { Workspace } from './workspace.ts';
 
-export interface AdamWSettings {
-  readonly lr: number;
-  readonly weightDecay: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  readonly gradClip?: number;
-}
+/** The optimiser's part of the training options, as the tfjs engine takes them. */
+export type AdamWSettings = Pick<TrainOptions, 'lr' | 'weightDecay' | 'beta1' | 'beta2' | 'eps' | 'gradClip'>;
 
 /** min(1, clip / (‖g‖ + 1e-6)) for the workspace's gradient, ‖g‖ summed tensor by tensor in float64. */
 export function clipFactor(ws: Workspace, clip: number): number {

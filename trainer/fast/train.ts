@@ -20,32 +20,51 @@ function checkParams(layout: ParamLayout, params: Float32Array): void {
 
 const YIELD_EVERY_MS = 50;
 
+/** What both training loops share: the options' checks, the model, the batches and each step's record. */
+class TrainingRun {
+  readonly opts: TrainOptions;
+  readonly model: FastModel;
+  readonly batches: ReturnType<typeof batchReader>;
+  readonly #losses: number[] = [];
+  readonly #started = performance.now();
+  #positions = 0;
+
+  constructor(opts: TrainOptions) {
+    checkOptions(opts);
+    this.opts = opts;
+    this.model = new FastModel(opts.layout, opts.params);
+    this.batches = batchReader(opts.batches);
+  }
+
+  /** After a step's gradient: the divergence check, the AdamW update and the step's record. */
+  finishStep(step: number, loss: number, positions: number): void {
+    if (!Number.isFinite(loss)) {
+      throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
+    }
+    this.model.update(this.opts);
+    this.#losses.push(loss);
+    this.#positions += positions;
+    this.opts.onStep?.(step, loss);
+  }
+
+  result(): TrainResult {
+    const seconds = (performance.now() - this.#started) / 1000;
+    return { params: this.model.params.slice(), losses: this.#losses, tokensPerSecond: seconds > 0 ? this.#positions / seconds : 0 };
+  }
+}
+
 /** The training loop, one yield after each step; its return value is the result. */
 function* trainingSteps(opts: TrainOptions): Generator<void, TrainResult> {
-  checkOptions(opts);
-  const { layout } = opts;
-  const started = performance.now();
-  const model = new FastModel(layout, opts.params);
-  const batches = batchReader(opts.batches);
-  const losses: number[] = [];
-  let positions = 0;
+  const run = new TrainingRun(opts);
   try {
     for (let step = 0; step < opts.steps; step++) {
-      const batch = batches.next(step);
-      const loss = model.pass(batch, true);
-      if (!Number.isFinite(loss)) {
-        throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
-      }
-      model.update(opts);
-      losses.push(loss);
-      positions += positionsOf(batch);
-      opts.onStep?.(step, loss);
+      const batch = run.batches.next(step);
+      run.finishStep(step, run.model.pass(batch, true), positionsOf(batch));
       yield;
     }
-    const seconds = (performance.now() - started) / 1000;
-    return { params: model.params.slice(), losses, tokensPerSecond: seconds > 0 ? positions / seconds : 0 };
+    return run.result();
   } finally {
-    batches.close();
+    run.batches.close();
   }
 }
 
@@ -68,21 +87,16 @@ function positionsOf(batch: readonly Uint8Array[]): number {
  * on the worker thread, at the same parameters), and the two gradients are merged in that order.
  */
 async function trainOnTwoThreads(opts: TrainOptions): Promise<TrainResult> {
-  checkOptions(opts);
-  const { layout } = opts;
-  const started = performance.now();
-  const model = new FastModel(layout, opts.params);
-  const batches = batchReader(opts.batches);
-  const losses: number[] = [];
-  let positions = 0;
+  const run = new TrainingRun(opts);
+  const { model } = run;
   try {
     for (let step = 0; step < opts.steps; step++) {
-      const batch = batches.next(step);
+      const batch = run.batches.next(step);
       const split = Math.ceil(batch.length / 2);
       const mine = batch.slice(0, split);
       const theirs = batch.slice(split);
-      const theirRows = theirs.length === 0 ? 0 : batchRows(layout.spec, theirs).count;
-      const remote = theirRows === 0 ? null : gradientWorker().gradient(layout.spec, model.params, theirs);
+      const theirRows = theirs.length === 0 ? 0 : batchRows(opts.layout.spec, theirs).count;
+      const remote = theirRows === 0 ? null : gradientWorker().gradient(opts.layout.spec, model.params, theirs);
       let loss = model.pass(mine, true);
       const myRows = positionsOf(mine);
       if (remote !== null) {
@@ -90,18 +104,11 @@ async function trainOnTwoThreads(opts: TrainOptions): Promise<TrainResult> {
         model.mergeGradient(myRows, other.grads, theirRows);
         loss = (myRows * loss + theirRows * other.loss) / (myRows + theirRows);
       }
-      if (!Number.isFinite(loss)) {
-        throw new EngineError('diverged', `the loss at step ${step} is ${loss}; lower the learning rate or check the starting parameters`);
-      }
-      model.update(opts);
-      losses.push(loss);
-      positions += myRows + theirRows;
-      opts.onStep?.(step, loss);
+      run.finishStep(step, loss, myRows + theirRows);
     }
-    const seconds = (performance.now() - started) / 1000;
-    return { params: model.params.slice(), losses, tokensPerSecond: seconds > 0 ? positions / seconds : 0 };
+    return run.result();
   } finally {
-    batches.close();
+    run.batches.close();
   }
 }
 

@@ -83,7 +83,11 @@ function softmaxBackward(dp: Float32Array, p: Float32Array, base: number, time: 
   }
 }
 
-/** dqkv = the gradient of q, k and v from dy, on the batch's rows. */
+/**
+ * dqkv = the gradient of q, k and v from dy, on the batch's rows. Its set-up and loop over
+ * sequences and heads mirror attentionForward's on purpose (llm.c's attention_forward/backward):
+ * each direction reads as its own straight line of math.
+ */
 export function attentionBackward(ws: Workspace, dqkv: Buf, dy: Buf, qkv: Buf, probs: Buf, rows: BatchRows): void {
   const { width: d, heads } = ws.spec;
   const hd = d / heads;

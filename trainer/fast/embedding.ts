@@ -1,4 +1,8 @@
-/** Token plus position embedding, forward and backward (llm.c's encoder_forward/backward). */
+/**
+ * Token plus position embedding, forward and backward (llm.c's encoder_forward/backward). The two
+ * walk the rows the same way on purpose, as llm.c's pairs do: each reads top to bottom as the math
+ * of its direction, with no shared iterator to look up.
+ */
 import type { BatchRows } from './batch-rows.ts';
 
 /** x[row] = wte[token] + wpe[position] for every row of every sequence. */

@@ -33,6 +33,8 @@ import { modelHash } from '../trainer/model-hash.ts';
 import { createPrng } from '../trainer/prng.ts';
 import { trainingBatch } from '../trainer/windows.ts';
 import { toHex } from '../consensus/hash.ts';
+import { earnedRewards, maturingHeight } from '../consensus/maturity.ts';
+import type { Block } from '../consensus/types.ts';
 
 export interface LearningOptions {
   readonly genesis: GenesisParams;
@@ -107,7 +109,7 @@ export async function runBaselines(
   checkpoints: readonly number[],
   onPoint?: (point: BaselinePoint) => void,
 ): Promise<BaselinePoint[]> {
-  await selectBackend('wasm');
+  await selectBackend('fast');
   const g = makeGenesis(genesis);
   const dataset = await loadNetworkDataset(g.params);
   const heldOut = new HeldOutLoss(paramLayout(g.params.model), dataset);
@@ -130,7 +132,7 @@ export async function runBaselines(
 
 export async function runLearning(opts: LearningOptions): Promise<LearningResult> {
   const started = performance.now();
-  await selectBackend('wasm');
+  await selectBackend('fast');
   const g = makeGenesis(opts.genesis);
   const params = g.params;
   const dataset = await loadNetworkDataset(params);
@@ -149,6 +151,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
   const payloadNorms: number[] = [];
   const checkpoints: Checkpoint[] = [];
   let done = 0;
+  const blocks: Block[] = [g.block];
   for (const at of opts.checkpoints) {
     for (let height = done + 1; height <= at; height++) {
       const contributions = [];
@@ -180,7 +183,10 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
         nonce: 0n,
         minerAddress: new Uint8Array(20).fill(0xee),
       };
-      const { block, state } = buildGauntletBlock(params, dataset, parent, { header, txs: [], contributions });
+      const earnedAt = maturingHeight(params, height);
+      const maturing = earnedAt === null ? null : earnedRewards(params, blocks[earnedAt]!);
+      const { block, state } = buildGauntletBlock(params, dataset, { ...parent, maturing }, { header, txs: [], contributions });
+      blocks.push(block);
       aggregated += state.report.filter((e) => e.aggregated).length;
       if (state.model !== parent.model) changed++;
       parent = {

@@ -14,12 +14,9 @@ import { buildGauntletBlock, type ParentState } from '../consensus/connect.ts';
 import { addressHash } from '../consensus/address.ts';
 import { HEADER_VERSION, type GenesisParams } from '../consensus/params.ts';
 import { compareBytes } from '../consensus/state-root.ts';
-import { mergeAccounts } from '../consensus/state-transition.ts';
-import { mergeRatings } from '../consensus/gauntlet/state.ts';
 import { decodeContributionPayload } from '../consensus/gauntlet/filters.ts';
 import { l2Norm } from '../consensus/gauntlet/aggregate.ts';
 import { genesisAccounts, makeGenesis } from '../chain/genesis.ts';
-import { headerHash } from '../chain/header.ts';
 import { keyPairFromSecret } from '../chain/keys.ts';
 import { contribute } from '../src/contributor/honest.ts';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, GRAD_CLIP } from '../src/contributor/local-training.ts';
@@ -32,6 +29,7 @@ import { paramLayout } from '../trainer/layout.ts';
 import { modelHash } from '../trainer/model-hash.ts';
 import { createPrng } from '../trainer/prng.ts';
 import { trainingBatch } from '../trainer/windows.ts';
+import { stateAfter } from '../test/util/gauntlet-fixtures.ts';
 import { toHex } from '../consensus/hash.ts';
 import { earnedRewards, maturingHeight } from '../consensus/maturity.ts';
 import type { Block } from '../consensus/types.ts';
@@ -189,13 +187,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
       blocks.push(block);
       aggregated += state.report.filter((e) => e.aggregated).length;
       if (state.model !== parent.model) changed++;
-      parent = {
-        hash: headerHash(block.header),
-        accounts: mergeAccounts(parent.accounts, state.changedAccounts),
-        ratings: mergeRatings(parent.ratings, state.changedRatings),
-        model: state.model,
-        modelHash: state.modelHash,
-      };
+      parent = stateAfter(parent, block, state);
     }
     checkpoints.push({
       blocks: at,

@@ -16,6 +16,7 @@ import { NEW_RATING, type Rating } from '../consensus/gauntlet/state.ts';
 import { encodeBlock } from '../chain/block.ts';
 import { NO_DATASET } from '../chain/dataset.ts';
 import { testGenesis, testKeys, transfer } from '../test/util/fixtures.ts';
+import { xorshift32 } from '../test/util/xorshift.ts';
 
 const SIZES = [10_000, 100_000, 1_000_000];
 const TRANSFERS = 1_000;
@@ -33,15 +34,7 @@ function cpuMs(start: NodeJS.CpuUsage): number {
 
 /** n distinct pseudo-random addresses (xorshift32), as lowercase hex keys. */
 function addresses(n: number, seed: number): string[] {
-  let x = seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = xorshift32(seed);
   const out = new Set<string>();
   while (out.size < n) {
     let key = '';

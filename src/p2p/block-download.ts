@@ -17,7 +17,7 @@ import { isVerifyError } from '../../consensus/errors.ts';
 import type { Logger } from '../log.ts';
 import { describeError } from './errors.ts';
 import type { CheckedHeader } from './header-chain.ts';
-import type { PeerAction } from './peer-score.ts';
+import type { PeerJudgement } from './part-options.ts';
 import type { PeerRecord } from './peer-table.ts';
 import type { NetworkChain } from './seams.ts';
 import { requestBlocksByHash } from './reqresp/blocks.ts';
@@ -42,7 +42,7 @@ export interface DownloadOptions {
   /** Bytes of fetched blocks waiting to be connected before no further batch is taken. */
   readonly maxBufferedBytes: number;
   readonly usable: (peer: PeerRecord) => boolean;
-  readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
+  readonly onPeerAction: PeerJudgement['onPeerAction'];
   readonly onConnected: (height: number) => void;
   readonly signal: AbortSignal;
 }

@@ -16,8 +16,8 @@ import { decodeHeader, HEADER_BYTES, headerHash } from '../../chain/header.ts';
 import { DecodeError } from '../../chain/errors.ts';
 import { decodeTransfer } from '../../chain/tx.ts';
 import { decodeContribution } from '../../chain/contribution.ts';
-import type { Logger } from '../log.ts';
 import { describeError } from './errors.ts';
+import type { PartServices } from './part-options.ts';
 import type { PeerManager } from './peer-manager.ts';
 import type { PeerTable } from './peer-table.ts';
 import { peekBlockHeader, requestBlocksByHash } from './reqresp/blocks.ts';
@@ -25,15 +25,14 @@ import type { ReqResp } from './reqresp/reqresp.ts';
 import type { NetworkChain, NetworkContributions, NetworkMempool, Verdict } from './seams.ts';
 import type { TopicKind } from './protocols.ts';
 
-export interface GossipHandlerOptions {
+export interface GossipHandlerOptions extends PartServices {
   readonly chain: NetworkChain;
   readonly mempool?: NetworkMempool;
   readonly contributions?: NetworkContributions;
   readonly reqresp: ReqResp;
   readonly peers: PeerTable;
+  /** The handlers blame peers through the manager itself, not through PeerJudgement. */
   readonly peerManager: PeerManager;
-  readonly log: Logger;
-  readonly clockMs: () => number;
   /** A block arrived whose parent we lack, or was announced by a header we cannot place: sync from its sender. */
   readonly syncFrom: (peer: string) => void;
   /** A gossiped block was accepted (connected, reorganised or stored on a side branch). */

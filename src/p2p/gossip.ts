@@ -16,7 +16,7 @@ import { MAX_TRANSFER_BYTES } from '../../chain/tx.ts';
 import type { Logger } from '../log.ts';
 import { describeError } from './errors.ts';
 import type { ValidatingGossipSub } from './node.ts';
-import type { PeerAction } from './peer-score.ts';
+import type { PeerJudgement } from './part-options.ts';
 import { TOPIC_KINDS, type GossipTopics, type TopicKind } from './protocols.ts';
 import type { Verdict } from './seams.ts';
 import { BoundedQueue, type QueueCounters } from './bounded-queue.ts';
@@ -108,13 +108,11 @@ export function gossipOptions(topics: GossipTopics, appScore: (peer: string) => 
 /** Validates one gossiped message; owns what the sender pays for a bad one. */
 export type GossipValidator = (data: Uint8Array, from: string) => Promise<Verdict>;
 
-export interface GossipRouterOptions {
+export interface GossipRouterOptions extends PeerJudgement {
   readonly pubsub: ValidatingGossipSub;
   readonly topics: GossipTopics;
   readonly limits: TopicLimits;
   readonly validators: Readonly<Record<TopicKind, GossipValidator>>;
-  readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
-  readonly isBanned: (peer: string) => boolean;
   readonly log: Logger;
   readonly queueCapacity?: Partial<Record<TopicKind, number>>;
 }

@@ -24,8 +24,9 @@ import { gossipHandlers, type GossipValidators } from './gossip-handlers.ts';
 import { localStatus, statusHandler } from './handshake.ts';
 import { networkSettings, type NetworkSettings } from './network-options.ts';
 import { createP2PNode, type NodeOptions, type P2PNode } from './node.ts';
+import type { PeerJudgement } from './part-options.ts';
 import { PeerManager, type PeerSummary } from './peer-manager.ts';
-import { PeerScores, type PeerAction, type ScoreOptions } from './peer-score.ts';
+import { PeerScores, type ScoreOptions } from './peer-score.ts';
 import { PeerTable } from './peer-table.ts';
 import { networkNames, type NetworkNames, type TopicKind } from './protocols.ts';
 import { blocksByHashHandler, blocksByRangeHandler, peekBlockHeader } from './reqresp/blocks.ts';
@@ -114,8 +115,11 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
     this.names = names;
     this.node = node;
     const peers = (this.#peers = new PeerTable());
-    const onPeerAction = (peer: string, action: PeerAction, reason: string): void => this.#peerManager.onPeerAction(peer, action, reason);
-    const isBanned = (peer: string): boolean => bans.isBanned(peer, this.#now());
+    // Request/response, gossip and sync all judge peers through the one peer manager and ban list.
+    const judgement: PeerJudgement = {
+      isBanned: (peer) => bans.isBanned(peer, this.#now()),
+      onPeerAction: (peer, action, reason) => this.#peerManager.onPeerAction(peer, action, reason),
+    };
     this.#topicLimits = topicLimits(this.#chain.params, options.maxGossipMessageBytes);
     this.#reqresp = new ReqResp({
       node,
@@ -123,8 +127,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       limits: options.limits ?? protocolLimits(this.#chain.params),
       log: this.#log,
       clockMs: this.#now,
-      isBanned,
-      onPeerAction,
+      ...judgement,
     });
     this.#peerManager = new PeerManager({
       node,
@@ -163,8 +166,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
         syncFrom: (peer) => this.#sync.trigger(peer),
         onBlockAccepted: (event) => this.emit('gossip:block', event),
       })),
-      onPeerAction,
-      isBanned,
+      ...judgement,
       log: this.#log,
       ...(options.gossipQueueCapacity ? { queueCapacity: options.gossipQueueCapacity } : {}),
     });
@@ -174,8 +176,7 @@ export class P2PNetwork extends EventEmitter<NetworkEvents> {
       reqresp: this.#reqresp,
       log: this.#log,
       clockMs: this.#now,
-      isBanned,
-      onPeerAction,
+      ...judgement,
       ...(options.sync ? { settings: options.sync } : {}),
     });
     this.#sync.on('progress', (report) => this.emit('sync:progress', report));

@@ -9,13 +9,13 @@ import { EventEmitter } from 'node:events';
 import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../../consensus/hash.ts';
-import type { Logger } from '../log.ts';
 import { BAN_DURATION_MS, type BanEntry, type BanList, type BanReason } from './ban-list.ts';
 import { describeError, isP2PError } from './errors.ts';
 import { networkMismatch, requestStatus } from './handshake.ts';
 import { DialFailures } from './dial-failures.ts';
 import type { NetworkSettings } from './network-options.ts';
 import type { P2PNode } from './node.ts';
+import type { PartServices } from './part-options.ts';
 import type { PeerAction, PeerScores } from './peer-score.ts';
 import type { PeerRecord, PeerTable } from './peer-table.ts';
 import type { Status } from './reqresp/messages.ts';
@@ -39,7 +39,7 @@ export interface PeerManagerEvents {
   'peer:banned': [BanEntry];
 }
 
-export interface PeerManagerOptions {
+export interface PeerManagerOptions extends PartServices {
   readonly node: P2PNode;
   readonly chain: NetworkChain;
   readonly reqresp: ReqResp;
@@ -52,8 +52,6 @@ export interface PeerManagerOptions {
   /** A swarm key is in use: failing handshakes then most likely mean another key. */
   readonly privateNetwork: boolean;
   readonly banDurationMs?: Partial<Record<BanReason, number>>;
-  readonly log: Logger;
-  readonly clockMs: () => number;
   /** A peer claims more work than our tip (or we may have missed one that does). */
   readonly onMoreWork: (from?: string) => void;
 }

@@ -21,10 +21,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { toHex } from '../../consensus/hash.ts';
-import type { Logger } from '../log.ts';
 import { downloadBlocks } from './block-download.ts';
 import { describeError, isP2PError } from './errors.ts';
 import { checkHeaderChain, type CheckedHeader, type HeaderChainResult, type HeaderRunStart } from './header-chain.ts';
+import type { PartServices, PeerJudgement } from './part-options.ts';
 import type { PeerAction } from './peer-score.ts';
 import type { PeerRecord, PeerTable } from './peer-table.ts';
 import type { NetworkChain } from './seams.ts';
@@ -59,14 +59,10 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = Object.freeze({
   progressIntervalMs: 5_000,
 });
 
-export interface SyncOptions {
+export interface SyncOptions extends PartServices, PeerJudgement {
   readonly chain: NetworkChain;
   readonly peers: PeerTable;
   readonly reqresp: ReqResp;
-  readonly log: Logger;
-  readonly clockMs: () => number;
-  readonly isBanned: (peer: string) => boolean;
-  readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   readonly settings?: Partial<SyncSettings>;
 }
 

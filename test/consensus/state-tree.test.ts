@@ -9,19 +9,7 @@ import { computeFullStateRoot } from '../../consensus/state-root.ts';
 import { mergeAccounts } from '../../consensus/state-transition.ts';
 import { mergeRatings, NEW_RATING, type Rating } from '../../consensus/gauntlet/state.ts';
 import { taggedHash } from '../../consensus/hash.ts';
-
-/** xorshift32: reproducible keys and values. */
-function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
+import { randomBelow } from '../util/xorshift.ts';
 
 /** A key in one of a few buckets, so buckets hold several leaves and some empty out again. */
 function key(rand: (n: number) => number): string {
@@ -63,7 +51,7 @@ test('a bucket root is the Merkle root of its leaves sorted by address, whatever
 });
 
 test('previews do not change the tree; committed previews and direct changes match a tree built from scratch', () => {
-  const rand = prng(7);
+  const rand = randomBelow(7);
   const live = new Map<string, Uint8Array>();
   const tree = new StateTree();
   for (let round = 0; round < 150; round++) {
@@ -105,7 +93,7 @@ test('state keys must be 40 hex digits', () => {
 });
 
 test('StateCommitment: a block previewed on the parent commitment gives the from-scratch root; undo restores it', () => {
-  const rand = prng(11);
+  const rand = randomBelow(11);
   const accounts = new Map<string, Account>();
   const ratings = new Map<string, Rating>();
   for (let i = 0; i < 500; i++) accounts.set(key(rand), { balance: BigInt(1 + rand(1000)), nonce: BigInt(rand(5)) });
@@ -130,7 +118,7 @@ test('StateCommitment: a block previewed on the parent commitment gives the from
 });
 
 test('a tree reopened from its bucket roots loads a bucket only when it changes, and stays equal to a full rebuild', () => {
-  const rand = prng(23);
+  const rand = randomBelow(23);
   const live = new Map<string, Uint8Array>();
   for (let i = 0; i < 300; i++) live.set(key(rand), leaf(`start ${i}`));
   const full = StateTree.from(live);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readManifestPids } from '../../src/testnet/setup.ts';
 import { gradientcoin } from './cli.ts';
-import { blockCount, readManifest, startTestnet, testBasePort, waitFor, type RunningTestnet } from '../util/testnet-harness.ts';
+import { blockCount, processAlive, readManifest, startTestnet, testBasePort, waitFor, type RunningTestnet } from '../util/testnet-harness.ts';
 
 let dir: string;
 const running: RunningTestnet[] = [];
@@ -25,15 +25,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('a killed launcher leaves nothing running; the next start carries on its chain', { timeout: 180_000 }, async () => {
   const datadir = join(dir, 'testnet');
   const args = ['--nodes', '1', '--miners', '1', '--contributors', '0', '--block-time', '2'];
@@ -46,7 +37,7 @@ test('a killed launcher leaves nothing running; the next start carries on its ch
   });
   const pids = await readManifestPids(join(datadir, 'testnet.json'));
   first.process.kill('SIGKILL');
-  await waitFor('the node to stop on its own', 30_000, async () => (pids.every((pid) => !alive(pid)) ? true : undefined));
+  await waitFor('the node to stop on its own', 30_000, async () => (pids.every((pid) => !processAlive(pid)) ? true : undefined));
 
   const second = startTestnet(datadir, args);
   running.push(second);

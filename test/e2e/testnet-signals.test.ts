@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { readManifestPids } from '../../src/testnet/setup.ts';
 import { REPO } from './cli.ts';
-import { startTestnet, testBasePort, waitFor } from '../util/testnet-harness.ts';
+import { processAlive, startTestnet, testBasePort, waitFor } from '../util/testnet-harness.ts';
 
 let dir: string;
 const leftovers: number[] = [];
@@ -26,15 +26,6 @@ after(async () => {
 });
 
 const ARGS = ['--nodes', '2', '--miners', '0', '--contributors', '0', '--block-time', '2', '--fresh'];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function kill(pid: number): void {
   try {
@@ -65,7 +56,7 @@ test('SIGTERM to the launcher stops it and every process it started', { timeout:
   const exit = await new Promise<number | null>((resolve) => t.process.on('close', (code) => resolve(code)));
   assert.equal(exit, 0, t.output());
   assert.match(t.output(), /stopping the testnet/);
-  await waitFor('every node to stop', 30_000, async () => (pids.every((pid) => !alive(pid)) ? true : undefined));
+  await waitFor('every node to stop', 30_000, async () => (pids.every((pid) => !processAlive(pid)) ? true : undefined));
 });
 
 test('SIGTERM to npm running `npm run gc -- testnet` leaves no process of the testnet running', { timeout: 180_000 }, async () => {
@@ -86,6 +77,6 @@ test('SIGTERM to npm running `npm run gc -- testnet` leaves no process of the te
   assert.notEqual(launcher, npm.pid, 'npm runs the launcher through a shell, or at least not as itself');
   npm.kill('SIGTERM');
   await npmExit;
-  await waitFor('the launcher and every node to stop', 60_000, async () => ([launcher, ...pids].every((pid) => !alive(pid)) ? true : undefined));
+  await waitFor('the launcher and every node to stop', 60_000, async () => ([launcher, ...pids].every((pid) => !processAlive(pid)) ? true : undefined));
   assert.ok(!output.includes('Error'), output);
 });

@@ -15,15 +15,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toHex } from '../../consensus/hash.ts';
-import { headerHash } from '../../chain/header.ts';
-import { selectBackend } from '../../trainer/engine/backends.ts';
-import { BlockTree, openTestChain, tempDir } from '../util/block-tree.ts';
-import { writeScript } from '../util/script-file.ts';
-import { brownNetworkDataset, gauntletGenesis, QUICK_TRAINING } from '../util/gauntlet-network.ts';
-import type { ReplayRow } from './replay-child.ts';
+import { tempDir } from '../util/block-tree.ts';
+import { chainToReplay } from './chain-to-replay.ts';
 import { replayInProcess } from './replay-process.ts';
-import { simulate } from './simulation.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NODE22 = process.env['NODE22_BINARY'] ?? join(REPO, 'test', 'setup', 'node22', 'node_modules', 'node', 'bin', 'node');
@@ -73,26 +67,9 @@ test('the golden vectors hold under Node 22', { timeout: 120_000 }, async () => 
 });
 
 test('a chain with contributions replays to the same bits under Node 22 and Node 24', { timeout: 240_000 }, async () => {
-  const g = gauntletGenesis();
-  const dataset = await brownNetworkDataset(g);
-  await selectBackend('wasm');
-  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'source'));
-  let blocks;
-  try {
-    ({ blocks } = await simulate({ chain, dataset, blocks: 4, honest: 3, adversaries: ['noise', 'poisoner'], training: QUICK_TRAINING }));
-  } finally {
-    await chain.close();
-  }
-  const expected: ReplayRow[] = blocks.map((block) => ({
-    height: block.header.height,
-    hash: toHex(headerHash(block.header)),
-    modelHash: toHex(block.header.modelHash),
-    stateRoot: toHex(block.header.stateRoot),
-  }));
+  const { blocks, file, expected } = await chainToReplay(root, 4);
   assert.equal(new Set(expected.map((r) => r.modelHash)).size, 4, 'the model moved in every block');
   assert.ok(blocks.every((b) => b.contributions.length === 5));
-  const file = join(root, 'blocks.bin');
-  writeScript(file, blocks);
   const [under22, under24] = await Promise.all([replayInProcess(file, join(root, 'node22'), NODE22), replayInProcess(file, join(root, 'node24'))]);
   assert.deepEqual(under22, expected);
   assert.deepEqual(under24, expected);

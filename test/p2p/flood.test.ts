@@ -24,6 +24,7 @@ import { topicLimits } from '../../src/p2p/gossip.ts';
 import { BlockTree, hashOf } from '../util/block-tree.ts';
 import { connect, Harness, nodeWithMempool, sameTip, waitFor, type TestNode } from '../util/p2p-harness.ts';
 import { solve } from '../util/fixtures.ts';
+import { randomBelow } from '../util/xorshift.ts';
 
 const harness = new Harness();
 const attackers: P2PNode[] = [];
@@ -31,19 +32,6 @@ after(async () => {
   await Promise.all(attackers.map(async (a) => a.stop()));
   await harness.close();
 });
-
-/** xorshift32: reproducible junk. */
-function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 function junk(rand: (n: number) => number, length: number): Uint8Array {
   return Uint8Array.from({ length }, () => rand(256));
@@ -192,7 +180,7 @@ test('a flood of 10,000+ malformed, truncated and oversized messages on every pr
   const heapBefore = process.memoryUsage().heapUsed;
 
   async function attack(category: Category, seed: number): Promise<string> {
-    const rand = prng(seed);
+    const rand = randomBelow(seed);
     const attacker = await createP2PNode({
       mdns: false,
       gossip: { globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true, maxInboundDataLength: 8 << 20 },

@@ -15,6 +15,7 @@ import {
 } from '../../trainer/codec.ts';
 import type { CodecOptions } from '../../trainer/codec.ts';
 import { isTrainerError } from '../../trainer/errors.ts';
+import { xorshift32 } from '../util/xorshift.ts';
 
 const f32Bits = (x: number): string => {
   const v = new DataView(new ArrayBuffer(4));
@@ -96,15 +97,7 @@ test('golden: a fixed payload decodes to exact floats', () => {
 
 /** xorshift32 values of assorted magnitudes, as a trained delta might have. */
 function defaultSizedVector(total: number): Float32Array {
-  let s = 0x9e3779b9;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
+  const next = xorshift32(0x9e3779b9);
   const vec = new Float32Array(total);
   for (let i = 0; i < total; i++) vec[i] = (next() / 2 ** 32 - 0.5) * 2 ** -(next() % 16);
   return vec;

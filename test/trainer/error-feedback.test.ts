@@ -4,18 +4,12 @@ import { ErrorFeedback } from '../../trainer/error-feedback.ts';
 import { decodePseudoGradient, densify, encodePseudoGradient, maxPayloadBytes } from '../../trainer/codec.ts';
 import type { CodecOptions } from '../../trainer/codec.ts';
 import { isTrainerError } from '../../trainer/errors.ts';
+import { xorshift32 } from '../util/xorshift.ts';
 
 /** A seeded source of standard-normal-ish numbers (xorshift32, sum of four uniforms). */
 function gaussians(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  const uniform = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  const uniform = (): number => next() / 2 ** 32;
   return () => (uniform() + uniform() + uniform() + uniform() - 2) * Math.sqrt(3);
 }
 

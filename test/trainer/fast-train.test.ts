@@ -4,19 +4,16 @@ import { selectBackend } from '../../trainer/engine/backends.ts';
 import { isEngineError } from '../../trainer/engine/errors.ts';
 import { pseudoGradient, trainInner } from '../../trainer/engine/train.ts';
 import type { TrainOptions } from '../../trainer/engine/train.ts';
-import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
 import { fastLoss, fastTrain, fastTrainInner } from '../../trainer/fast/train.ts';
 import { initParams } from '../../trainer/init.ts';
 import { paramLayout } from '../../trainer/layout.ts';
-import { createDataset } from '../../trainer/pages.ts';
-import { createPrng } from '../../trainer/prng.ts';
 import { referenceLoss } from '../../trainer/reference/loss.ts';
 import { DEFAULT_MODEL_SPEC } from '../../trainer/spec.ts';
-import { evalWindows, trainingBatch } from '../../trainer/windows.ts';
+import { assertClippingScalesGradient, assertFirstAdamWStep, assertLossFalls, brownCorpusRun, TEST_ADAMW, type EngineUnderTest } from './training-checks.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const layout = paramLayout(DEFAULT_MODEL_SPEC);
-const HYPER = { lr: 3e-3, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, gradClip: 1 } as const;
+const HYPER = { ...TEST_ADAMW, gradClip: 1 } as const;
 const TEXT = utf8('It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness. '.repeat(6));
 
 function fixedBatches(size: number, length: number): (step: number) => Uint8Array[] {
@@ -33,6 +30,8 @@ function options(overrides: Overrides): TrainOptions {
   const { gradClip, ...rest } = { ...HYPER, ...overrides };
   return { layout, params: initParams(layout, utf8('fast train')), batches: fixedBatches(8, 65), steps: 3, ...rest, ...(gradClip === undefined ? {} : { gradClip }) };
 }
+
+const fastEngine: EngineUnderTest = { options: (overrides) => options({ ...overrides, gradClip: undefined }), train: fastTrain };
 
 test("a few AdamW steps land where the tfjs engine's land", async () => {
   await selectBackend('wasm');
@@ -54,25 +53,12 @@ test("a few AdamW steps land where the tfjs engine's land", async () => {
 });
 
 test('training on the Brown corpus stays finite and lowers the held-out loss clearly', async () => {
-  const dataset = createDataset(await loadBrownCorpus());
-  const pages = Array.from({ length: 64 }, (_, j) => dataset.trainingPage(j));
-  const heldOut = evalWindows(dataset.heldOutPage(0), 64, 8);
-  const prng = createPrng(utf8('brown-batches'));
-  const start = initParams(layout, utf8('gradientcoin-test'));
+  const { start, batches, heldOut } = await brownCorpusRun(layout);
   const seen: number[] = [];
-  const result = fastTrain({
-    layout,
-    params: start,
-    batches: () => trainingBatch(pages, 64, 8, () => prng.nextU32()),
-    steps: 30,
-    ...HYPER,
-    onStep: (step) => seen.push(step),
-  });
+  const result = fastTrain({ layout, params: start, batches, steps: 30, ...HYPER, onStep: (step) => seen.push(step) });
   assert.deepEqual(seen, [...Array(30).keys()]);
   assert.ok(result.params.every(Number.isFinite));
-  assert.ok(Math.abs(result.losses[0]! - Math.log(256)) < 0.1, `first loss ${result.losses[0]}`);
-  const lastFive = result.losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
-  assert.ok(lastFive < result.losses[0]! - 1.5, `losses ${result.losses.map((l) => l.toFixed(2)).join(' ')}`);
+  assertLossFalls(result.losses);
   const before = referenceLoss(layout, start, heldOut);
   const after = referenceLoss(layout, result.params, heldOut);
   assert.ok(after < before - 1.5, `held-out loss ${before} → ${after}`);
@@ -119,42 +105,12 @@ test('trainInner runs the fast engine when it is selected', async () => {
   await selectBackend('wasm');
 });
 
-test('the first AdamW step moves each weight by at most lr, and decays only matrices and embeddings', () => {
-  const lr = 0.01;
-  const weightDecay = 50; // p·(1 − lr·λ) halves the decaying tensors: a decay applied to the wrong kind shows
-  const start = initParams(layout, utf8('adamw'));
-  for (const slot of layout.tensors) {
-    if (slot.kind === 'matrix' || slot.kind === 'embedding') start.subarray(slot.offset, slot.offset + slot.size).forEach((p, i, a) => (a[i] = p * 10));
-  }
-  const { params: end } = fastTrain(options({ params: start, lr, weightDecay, steps: 1, gradClip: undefined }));
-  let full = 0;
-  for (const slot of layout.tensors) {
-    const decay = slot.kind === 'matrix' || slot.kind === 'embedding' ? 1 - lr * weightDecay : 1;
-    for (let i = slot.offset; i < slot.offset + slot.size; i++) {
-      const step = Math.abs(Math.fround(start[i]! * decay) - end[i]!);
-      if (Math.abs(step - lr) < 1e-5) full++;
-      assert.ok(step < lr + 1e-5, `${slot.name}[${i - slot.offset}] moved ${step}`);
-    }
-  }
-  assert.ok(full > layout.total * 0.75, `only ${full} of ${layout.total} weights moved by lr`);
+test('the first AdamW step moves each weight by at most lr, and decays only matrices and embeddings', async () => {
+  await assertFirstAdamWStep(layout, fastEngine);
 });
 
-test('gradient clipping scales the whole gradient by maxNorm / ‖g‖', () => {
-  // With ε far above |g|, the first step is lr·g/ε: linear in g, so it exposes the clipping factor.
-  const base = options({ steps: 1, weightDecay: 0, lr: 1e5, eps: 1e6, gradClip: undefined });
-  const scale = base.eps / base.lr;
-  const unclipped = pseudoGradient(base.params, fastTrain(base).params);
-  const norm = Math.sqrt(unclipped.reduce((sum, d) => sum + (d * scale) ** 2, 0));
-  const clipped = pseudoGradient(base.params, fastTrain({ ...base, gradClip: norm / 4 }).params);
-  const loose = pseudoGradient(base.params, fastTrain({ ...base, gradClip: norm * 4 }).params);
-  let checked = 0;
-  for (let i = 0; i < unclipped.length; i++) {
-    if (Math.abs(unclipped[i]!) < 1e-3) continue; // smaller moves are lost in float32 rounding of p − Δ
-    checked++;
-    assert.ok(Math.abs(clipped[i]! / unclipped[i]! - 0.25) < 1e-2, `ratio ${clipped[i]! / unclipped[i]!} at ${i}`);
-    assert.ok(Math.abs(loose[i]! / unclipped[i]! - 1) < 1e-2, `ratio ${loose[i]! / unclipped[i]!} at ${i}`);
-  }
-  assert.ok(checked > 1000, `only ${checked} weights moved enough to compare`);
+test('gradient clipping scales the whole gradient by maxNorm / ‖g‖', async () => {
+  await assertClippingScalesGradient(fastEngine);
 });
 
 test('fastTrainInner hands the event loop back while it trains', async () => {

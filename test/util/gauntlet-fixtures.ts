@@ -5,12 +5,15 @@
  */
 import type { ChainParams } from '../../consensus/params.ts';
 import { HEADER_VERSION } from '../../consensus/params.ts';
-import type { Contribution, Header } from '../../consensus/types.ts';
-import type { BlockDraft, DerivedHeaderField, ParentState } from '../../consensus/connect.ts';
+import type { Block, Contribution, Header } from '../../consensus/types.ts';
+import type { BlockDraft, ConnectedState, DerivedHeaderField, ParentState } from '../../consensus/connect.ts';
+import { mergeRatings } from '../../consensus/gauntlet/state.ts';
+import { mergeAccounts } from '../../consensus/state-transition.ts';
 import { contributorPages } from '../../consensus/gauntlet/assignment.ts';
 import { compareBytes } from '../../consensus/state-root.ts';
 import { expectedBits } from '../../consensus/header-rules.ts';
 import { signContribution } from '../../chain/contribution.ts';
+import { headerHash } from '../../chain/header.ts';
 import type { Genesis } from '../../chain/genesis.ts';
 import { encodePseudoGradient } from '../../trainer/codec.ts';
 import { loadBrownCorpus } from '../../trainer/io/corpus-loader.ts';
@@ -31,6 +34,17 @@ export function brownDataset(): Promise<Dataset> {
 
 export function genesisState(g: Genesis): ParentState {
   return { hash: g.hash, accounts: g.accounts, ratings: new Map(), model: g.model, modelHash: g.block.header.modelHash };
+}
+
+/** `block` as the next block's parent, from the state transition it made on `parent` (no maturing rewards). */
+export function stateAfter(parent: ParentState, block: Block, state: ConnectedState): ParentState {
+  return {
+    hash: headerHash(block.header),
+    accounts: mergeAccounts(parent.accounts, state.changedAccounts),
+    ratings: mergeRatings(parent.ratings, state.changedRatings),
+    model: state.model,
+    modelHash: state.modelHash,
+  };
 }
 
 export function layoutOf(params: ChainParams): ParamLayout {

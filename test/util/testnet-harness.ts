@@ -75,6 +75,16 @@ export function startTestnet(datadir: string, args: readonly string[], basePort 
   };
 }
 
+/** Whether a process with this id is still running (signal 0 tests for it and sends nothing). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,14 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectBlockState, type ParentState } from '../../consensus/connect.ts';
-import { mergeRatings } from '../../consensus/gauntlet/state.ts';
-import { mergeAccounts } from '../../consensus/state-transition.ts';
-import { headerHash } from '../../chain/header.ts';
 import { paramLayout } from '../../trainer/layout.ts';
 import { EvaluatorError } from '../../trainer/reference/index.ts';
 import { sequentialLossBatch, type LossBatch, type LossJob } from '../../trainer/reference/loss-batch.ts';
 import { LossPoolError, LossWorkerPool } from '../../src/verifier/loss-pool.ts';
-import { genesisState } from '../util/gauntlet-fixtures.ts';
+import { genesisState, stateAfter } from '../util/gauntlet-fixtures.ts';
 import { contributionChain } from './contribution-chain.ts';
 
 const { genesis, dataset, blocks } = await contributionChain(2);
@@ -28,13 +25,7 @@ function connectAll(lossBatch: LossBatch): ParentState[] {
   const states = [parent];
   for (const block of blocks) {
     const state = connectBlockState(params, dataset, parent, block, { lossBatch });
-    parent = {
-      hash: headerHash(block.header),
-      accounts: mergeAccounts(parent.accounts, state.changedAccounts),
-      ratings: mergeRatings(parent.ratings, state.changedRatings),
-      model: state.model,
-      modelHash: state.modelHash,
-    };
+    parent = stateAfter(parent, block, state);
     states.push(parent);
   }
   return states;

@@ -9,14 +9,10 @@
  * tfjs' own Adam has no decoupled decay and no per-tensor choice, hence this one.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TrainOptions } from './train-options.ts';
 
-export interface AdamWConfig {
-  readonly lr: number;
-  readonly weightDecay: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-}
+/** The optimiser's part of the training options (clipping is train.ts's, before the update). */
+export type AdamWConfig = Pick<TrainOptions, 'lr' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'>;
 
 export interface OptimizedTensor {
   readonly variable: tf.Variable;

@@ -10,9 +10,9 @@
  * little; being refused for our own rate or our own bad request costs the remote nothing.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
-import type { Logger } from '../../log.ts';
 import { DecodeError } from '../../../chain/errors.ts';
 import { describeError, isP2PError, P2PError, type P2PErrorCode } from '../errors.ts';
+import type { PartServices, PeerJudgement } from '../part-options.ts';
 import type { PeerAction } from '../peer-score.ts';
 import type { ProtocolKind, ReqRespProtocols } from '../protocols.ts';
 import type { P2PNode } from '../node.ts';
@@ -29,14 +29,10 @@ export interface RequestHandler<T> {
   respond(request: T, peer: string): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
-export interface ReqRespOptions {
+export interface ReqRespOptions extends PartServices, PeerJudgement {
   readonly node: P2PNode;
   readonly protocols: ReqRespProtocols;
   readonly limits: ProtocolLimitTable;
-  readonly log: Logger;
-  readonly clockMs: () => number;
-  readonly isBanned: (peer: string) => boolean;
-  readonly onPeerAction: (peer: string, action: PeerAction, reason: string) => void;
   /** Concurrent inbound streams per connection and protocol. */
   readonly maxInboundStreams?: number;
 }

@@ -55,6 +55,8 @@ export interface Checkpoint {
   readonly chainOverEqualSteps?: number;
   /** Honest contributions aggregated so far, of all sent. */
   readonly aggregatedShare: number;
+  /** Honest contributions so far whose own-pages indicator was +1 (they are paid only then). */
+  readonly indicatorShare: number;
   /** Blocks so far whose model differs from their parent's. */
   readonly changedShare: number;
   /** Mean L2 norm of the block's decoded payloads. */
@@ -145,6 +147,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
   let parent: ParentState = { hash: g.hash, accounts: genesisAccounts(params), ratings: new Map(), model: g.model, modelHash: modelHash(g.model) };
   let timestamp = g.block.header.timestamp;
   let aggregated = 0;
+  let indicated = 0;
   let changed = 0;
   const payloadNorms: number[] = [];
   const checkpoints: Checkpoint[] = [];
@@ -186,6 +189,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
       const { block, state } = buildGauntletBlock(params, dataset, { ...parent, maturing }, { header, txs: [], contributions });
       blocks.push(block);
       aggregated += state.report.filter((e) => e.aggregated).length;
+      indicated += state.report.filter((e) => e.indicator > 0).length;
       if (state.model !== parent.model) changed++;
       parent = stateAfter(parent, block, state);
     }
@@ -194,6 +198,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
       tokens: at * tokensPerBlock,
       chain: round4(loss(parent.model)),
       aggregatedShare: round4(aggregated / (at * keys.length)),
+      indicatorShare: round4(indicated / (at * keys.length)),
       changedShare: round4(changed / at),
       meanPayloadNorm: round4(payloadNorms.at(-1)!),
     });

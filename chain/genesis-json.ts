@@ -76,6 +76,7 @@ function parseGauntlet(o: Json): GauntletParams {
     pagesPerContributor: int(o, 'pagesPerContributor', p, 1, 1024),
     randomEvalPages: int(o, 'randomEvalPages', p, 1, 1024),
     windowsPerPage: int(o, 'windowsPerPage', p, 1, 1024),
+    ...(o['ownWindowsPerPage'] === undefined ? {} : { ownWindowsPerPage: int(o, 'ownWindowsPerPage', p, 1, 1024) }),
     maxContributions: int(o, 'maxContributions', p, 1, 1024),
     maxPayloadBytes: int(o, 'maxPayloadBytes', p, 64, 1 << 20),
     codecChunkSize: int(o, 'codecChunkSize', p, 16, 65536),

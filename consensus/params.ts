@@ -59,7 +59,14 @@ export interface GauntletParams {
   readonly maxDeltaNorm: number;
   readonly pagesPerContributor: number;
   readonly randomEvalPages: number;
+  /** Evenly spaced windows of each random evaluation page. */
   readonly windowsPerPage: number;
+  /**
+   * Evenly spaced windows of each of a contributor's own pages that its indicator is judged on
+   * (default windowsPerPage). With many pages per contributor a few windows of each keep the
+   * indicator's cost, which every node pays per contribution, from growing with the pages.
+   */
+  readonly ownWindowsPerPage?: number;
   readonly maxContributions: number;
   readonly maxPayloadBytes: number;
   readonly codecChunkSize: number;

@@ -4,8 +4,9 @@
  *   parent hash and its address, known before it trained);
  * - the shared random windows, on pages keyed by the parent hash and the block's contributions
  *   root, which nobody could know while training.
- * Each page gives `windowsPerPage` evenly spaced windows of contextLength + 1 bytes; pages are
- * taken in draw order, the windows of each in page order.
+ * Each random page gives `windowsPerPage` evenly spaced windows of contextLength + 1 bytes, each
+ * own page `ownWindowsPerPage` (default the same); pages are taken in draw order, the windows of
+ * each in page order.
  */
 import type { GauntletParams } from '../params.ts';
 import type { Dataset } from '../../trainer/pages.ts';
@@ -14,11 +15,11 @@ import { evalWindows } from '../../trainer/windows.ts';
 
 export interface WindowSettings {
   readonly contextLength: number;
-  readonly gauntlet: Pick<GauntletParams, 'pagesPerContributor' | 'randomEvalPages' | 'windowsPerPage'>;
+  readonly gauntlet: Pick<GauntletParams, 'pagesPerContributor' | 'randomEvalPages' | 'windowsPerPage' | 'ownWindowsPerPage'>;
 }
 
-function windowsOf(dataset: Dataset, pages: readonly number[], settings: WindowSettings): Uint8Array[] {
-  return pages.flatMap((j) => evalWindows(dataset.trainingPage(j), settings.contextLength, settings.gauntlet.windowsPerPage));
+function windowsOf(dataset: Dataset, pages: readonly number[], contextLength: number, perPage: number): Uint8Array[] {
+  return pages.flatMap((j) => evalWindows(dataset.trainingPage(j), contextLength, perPage));
 }
 
 /** The training pages a contributor was assigned for this parent (what it should train on). */
@@ -27,7 +28,8 @@ export function contributorPages(settings: WindowSettings, dataset: Dataset, par
 }
 
 export function ownEvalWindows(settings: WindowSettings, dataset: Dataset, parentHash: Uint8Array, address: Uint8Array): Uint8Array[] {
-  return windowsOf(dataset, contributorPages(settings, dataset, parentHash, address), settings);
+  const perPage = settings.gauntlet.ownWindowsPerPage ?? settings.gauntlet.windowsPerPage;
+  return windowsOf(dataset, contributorPages(settings, dataset, parentHash, address), settings.contextLength, perPage);
 }
 
 export function randomEvalWindows(
@@ -37,5 +39,5 @@ export function randomEvalWindows(
   contributionsRoot: Uint8Array,
 ): Uint8Array[] {
   const pages = randomEvalPages(parentHash, contributionsRoot, dataset.trainingPageCount, settings.gauntlet.randomEvalPages);
-  return windowsOf(dataset, pages, settings);
+  return windowsOf(dataset, pages, settings.contextLength, settings.gauntlet.windowsPerPage);
 }

@@ -160,6 +160,7 @@ export function parseGenesis(raw: unknown): GenesisParams {
       learningRate: num(training, 'learningRate', 'training.', 0, 1),
       batchSize: int(training, 'batchSize', 'training.', 1, 4096),
       weightDecay: num(training, 'weightDecay', 'training.', 0, 1),
+      ...(training['judgedBatchShare'] === undefined ? {} : { judgedBatchShare: num(training, 'judgedBatchShare', 'training.', 0, 0.5) }),
     }),
     allocations: Object.freeze(allocations),
   });

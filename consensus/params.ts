@@ -89,6 +89,13 @@ export interface TrainingDefaults {
   readonly learningRate: number;
   readonly batchSize: number;
   readonly weightDecay: number;
+  /**
+   * The share of every batch an honest contributor spends on the windows its indicator is judged
+   * on, cycling through them (default ½; 0 draws every window at random from its pages). Pinning
+   * makes a short run on one page sure to beat random pages on its own ones; over many pages it
+   * costs generalisation (docs/protocol.md, The recipe).
+   */
+  readonly judgedBatchShare?: number;
 }
 
 export interface Allocation {

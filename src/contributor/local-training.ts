@@ -6,14 +6,14 @@
  * any backend will do; the batches are drawn from a seeded generator so that a contributor's run
  * is reproducible on one backend.
  *
- * Batches: when judged windows are given, half of every batch cycles through them and the other
- * half is drawn at random from the pages. The judged windows are public (they follow from the
- * parent and the contributor's address), and a contributor that trains on its pages without
- * making sure it covers them leaves its own-versus-random indicator to chance: with the testnet's
- * compression (16 values of every 1,024) most of what a few steps learn is common to all text,
- * and the difference between the gain on its own pages and on random ones is below the
- * page-to-page spread (measured: +1 in about 3 blocks of 4 with random windows only, every time
- * with half the batch on the judged windows).
+ * Batches: when judged windows are given, a share of every batch (the genesis' judgedBatchShare,
+ * default half) cycles through them and the rest is drawn at random from the pages. The judged
+ * windows are public (they follow from the parent and the contributor's address). A short run on
+ * one page that does not make sure to cover them leaves its own-versus-random indicator to chance
+ * (measured with 16 values of every 1,024 sent: +1 in about 3 blocks of 4 with random windows
+ * only, every time with half the batch on them); a long run over many pages beats random pages on
+ * its own ones without pinning, and pinning would cost it generalisation, so the testnet's recipe
+ * pins nothing (docs/protocol.md, The recipe).
  */
 import type { ChainParams } from '../../consensus/params.ts';
 import type { Contribution } from '../../consensus/types.ts';
@@ -42,8 +42,10 @@ export interface LocalTrainingOptions {
   readonly model: Float32Array;
   /** The pages to draw training windows from. */
   readonly pages: readonly Uint8Array[];
-  /** Windows that fill half of every batch, in turn (the judged windows of `pages`). */
+  /** Windows that fill `judgedBatchShare` of every batch, in turn (the judged windows of `pages`). */
   readonly judgedWindows?: readonly Uint8Array[];
+  /** Default: the genesis' training.judgedBatchShare, else ½. */
+  readonly judgedBatchShare?: number;
   readonly steps: number;
   readonly lr: number;
   readonly batchSize: number;
@@ -61,6 +63,9 @@ export interface TrainingStats {
   /** Predicted positions per second of wall time over the inner loop. */
   readonly tokensPerSecond: number;
 }
+
+/** Half of every batch on the judged windows where the genesis does not say otherwise. */
+export const DEFAULT_JUDGED_BATCH_SHARE = 0.5;
 
 /**
  * The residual an honest contributor carries is held to this many times the network's norm bound:
@@ -111,7 +116,8 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
   const { params } = opts;
   const prng = createPrng(opts.seed);
   const judged = opts.judgedWindows ?? [];
-  const pinned = judged.length > 0 ? Math.floor(opts.batchSize / 2) : 0;
+  const share = opts.judgedBatchShare ?? params.training.judgedBatchShare ?? DEFAULT_JUDGED_BATCH_SHARE;
+  const pinned = judged.length > 0 ? Math.floor(opts.batchSize * share) : 0;
   const batch = (step: number): Uint8Array[] => [
     ...Array.from({ length: pinned }, (_, i) => judged[(step * pinned + i) % judged.length]!),
     ...trainingBatch(opts.pages, params.model.contextLength, opts.batchSize - pinned, () => prng.nextU32()),

@@ -90,3 +90,15 @@ test('the chain id commits to every parameter, the message and Gauntlet constant
   const reordered = Object.fromEntries(Object.entries(base).reverse());
   assert.equal(id(reordered), original);
 });
+
+test('training.judgedBatchShare is optional, between 0 and ½, and named when out of range', async () => {
+  const json = await defaultJson();
+  const training = json['training'] as Record<string, unknown>;
+  const withShare = (share: unknown): unknown => ({ ...json, training: { ...training, judgedBatchShare: share } });
+  const without = { ...json, training: Object.fromEntries(Object.entries(training).filter(([k]) => k !== 'judgedBatchShare')) };
+  assert.equal(parseGenesis(without).training.judgedBatchShare, undefined);
+  assert.equal(parseGenesis(withShare(0)).training.judgedBatchShare, 0);
+  assert.equal(parseGenesis(withShare(0.5)).training.judgedBatchShare, 0.5);
+  namesField(() => parseGenesis(withShare(0.51)), 'training.judgedBatchShare');
+  namesField(() => parseGenesis(withShare(-0.1)), 'training.judgedBatchShare');
+});

@@ -11,15 +11,22 @@
  *   3. the stamp's work (leading zero bits): among newcomers, whoever paid more to get in;
  *   4. the contribution id: an order nobody can choose cheaply, for exact ties.
  *
- * Every RESERVE_EVERY-th place (the 4th, 8th, …: ⌊n/4⌋ of any first n) is reserved for the
- * least-played rated contributor without a final (compareLeastPlayed: fewest games, then stamp
- * work, then id), and goes by value only when none is left. By value alone, an honest contributor
- * whose first shares scored ≤ 0 has lost games to the baseline, ranks below every fresh key
- * (ordinal 0) and is never let in again to win them back. The reserve takes turns among the rated
- * contributors that have not proven themselves, so each keeps being played. It is open only to
- * addresses that have played at least one game: a fresh key costs one stamp, a game costs a place
- * won in a block, so fresh keys (spam) cannot take the reserve, and proven contributors keep the
- * other three places in four.
+ * One place in every RESERVE_EVERY (the 4th, 8th, …: ⌊n/4⌋ of any first n) is reserved for the
+ * least-played, and goes by value only when nobody is left for it. The reserved places alternate:
+ *
+ *   newcomer places (the 4th, 12th, 20th, …): fewest games first, so fresh keys first, by stamp
+ *      work then id (compareLeastPlayed). By value alone a fresh key only gets in below every rated
+ *      contributor with a positive ordinal, and a swarm of lucky junk addresses keeps them all out.
+ *   rated places (the 8th, 16th, …): the same order among rated contributors without a final
+ *      (played at least one game): one whose first shares scored ≤ 0 has lost games to the
+ *      baseline, ranks below every fresh key (ordinal 0) and, by value alone, is never let in
+ *      again to win them back; here the fresh keys of spam, which never have a game, cannot
+ *      take its place.
+ *
+ * The reserve takes turns among the contributors that have not proven themselves, so each keeps
+ * being played; proven contributors keep the other three places in four. A fresh key costs a
+ * stamp and never earns before it has played maturityGames games, so spam gains nothing from the
+ * newcomer places; a rated address without a final has had to win a place for each game it played.
  */
 import { addressHash } from '../address.ts';
 import { toHexKey } from '../bytes.ts';
@@ -59,9 +66,14 @@ export function compareValue(a: ContributionValue, b: ContributionValue): number
   return compareWorkThenId(a, b);
 }
 
-/** Whether a contribution may take a reserved place: its contributor is rated (≥ 1 game) and has no final. */
+/** Whether a contribution may take a rated place: its contributor is rated (≥ 1 game) and has no final. */
 export function takesReserve(v: ContributionValue): boolean {
   return v.games >= 1 && !(v.final > 0);
+}
+
+/** Whether a contribution may take a newcomer place: its contributor has no final (fresh keys included). */
+export function takesNewcomerPlace(v: ContributionValue): boolean {
+  return !(v.final > 0);
 }
 
 /** Negative when `a` goes before `b` for a reserved place: fewer games, then more stamp work, then id. */
@@ -70,9 +82,17 @@ export function compareLeastPlayed(a: ContributionValue, b: ContributionValue): 
   return compareWorkThenId(a, b);
 }
 
+export type PlaceKind = 'value' | 'newcomer' | 'rated';
+
+/** What the k-th place (0-based) of the admission order is reserved for, if anything. */
+export function placeKind(k: number): PlaceKind {
+  if ((k + 1) % RESERVE_EVERY !== 0) return 'value';
+  return (k + 1) % (2 * RESERVE_EVERY) === RESERVE_EVERY ? 'newcomer' : 'rated';
+}
+
 /** Whether the k-th place (0-based) of the admission order is a reserved one. */
 export function isReservedPlace(k: number): boolean {
-  return (k + 1) % RESERVE_EVERY === 0;
+  return placeKind(k) !== 'value';
 }
 
 /**
@@ -80,23 +100,24 @@ export function isReservedPlace(k: number): boolean {
  * block of n places keeps. `valueOf` is called once per item.
  */
 export function admissionOrder<T>(items: readonly T[], valueOf: (item: T) => ContributionValue): T[] {
-  const valued = items.map((item) => ({ item, value: valueOf(item) }));
-  const byValue = [...valued].sort((a, b) => compareValue(a.value, b.value));
-  const byPlay = valued.filter((v) => takesReserve(v.value)).sort((a, b) => compareLeastPlayed(a.value, b.value));
-  const taken = new Set<(typeof valued)[number]>();
+  type Valued = { readonly item: T; readonly value: ContributionValue };
+  const valued: Valued[] = items.map((item) => ({ item, value: valueOf(item) }));
+  const taken = new Set<Valued>();
+  /** The first of a sorted list not yet taken, moving its cursor past those taken. */
+  const queue = (sorted: Valued[]): (() => Valued | undefined) => {
+    let at = 0;
+    return () => {
+      while (at < sorted.length && taken.has(sorted[at]!)) at++;
+      return sorted[at];
+    };
+  };
+  const byValue = queue([...valued].sort((a, b) => compareValue(a.value, b.value)));
+  const newcomers = queue(valued.filter((v) => takesNewcomerPlace(v.value)).sort((a, b) => compareLeastPlayed(a.value, b.value)));
+  const rated = queue(valued.filter((v) => takesReserve(v.value)).sort((a, b) => compareLeastPlayed(a.value, b.value)));
   const order: T[] = [];
-  let v = 0;
-  let p = 0;
   while (order.length < valued.length) {
-    let next: (typeof valued)[number] | undefined;
-    if (isReservedPlace(order.length)) {
-      while (p < byPlay.length && taken.has(byPlay[p]!)) p++;
-      next = byPlay[p];
-    }
-    if (next === undefined) {
-      while (taken.has(byValue[v]!)) v++;
-      next = byValue[v]!;
-    }
+    const kind = placeKind(order.length);
+    const next = (kind === 'newcomer' ? newcomers() : kind === 'rated' ? rated() : undefined) ?? byValue()!;
     taken.add(next);
     order.push(next.item);
   }

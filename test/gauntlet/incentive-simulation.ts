@@ -47,8 +47,11 @@ export interface IncentiveResult {
   readonly burned: bigint;
   /** Blocks each miner produced. */
   readonly mined: ReadonlyMap<string, number>;
-  /** Over the grinder's blocks: its best draw's score minus its first draw's (mean), and its reward gain. */
-  readonly grind: { readonly blocks: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
+  /**
+   * Over the grinder's blocks: those in which its own contribution was scored, its best draw's
+   * score minus its first draw's (mean over those), and its reward gain.
+   */
+  readonly grind: { readonly blocks: number; readonly scored: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
   /**
    * Over the censor's blocks, against the block it would have built without censoring: what the
    * censor gained, and the most any contributor it kept gained (both base units, summed).
@@ -83,6 +86,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
   let burned = 0n;
   let grindBlocks = 0;
   let grindScoreGain = 0;
+  let grindScored = 0;
   let grindRewardGain = 0n;
   let censorBlocks = 0;
   let censorGain = 0n;
@@ -151,7 +155,11 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
         });
         const best = drawn.reduce((a, d) => (d.reward > a.reward || (d.reward === a.reward && d.score > a.score) ? d : a));
         grindBlocks++;
-        grindScoreGain += best.score - drawn[0]!.score;
+        // Its contribution may not be in its own block (admission is the pool's and template's order).
+        if (Number.isFinite(best.score) && Number.isFinite(drawn[0]!.score)) {
+          grindScored++;
+          grindScoreGain += best.score - drawn[0]!.score;
+        }
         grindRewardGain += best.reward - drawn[0]!.reward;
         template = best.t;
       }
@@ -177,7 +185,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
     paid,
     burned,
     mined,
-    grind: { blocks: grindBlocks, meanScoreGain: grindBlocks === 0 ? 0 : grindScoreGain / grindBlocks, rewardGain: grindRewardGain },
+    grind: { blocks: grindBlocks, scored: grindScored, meanScoreGain: grindScored === 0 ? 0 : grindScoreGain / grindScored, rewardGain: grindRewardGain },
     censorship: { blocks: censorBlocks, censorGain, keptGain },
     heldOutBefore,
     heldOutAfter: referenceLoss(layout, chain.model(), heldOut),

@@ -58,7 +58,7 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
     const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
     process.stdout.write(
       `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
-        `grinder: ${result.grind.blocks} blocks, best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
+        `grinder: ${result.grind.blocks} blocks (${result.grind.scored} with its contribution), best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
         `censor: ${result.censorship.blocks} blocks, its gain ${ofPaid(result.censorship.censorGain)}, the most a kept contributor gained ${ofPaid(result.censorship.keptGain)}; ` +
         `honest mean ${honestMean.toFixed(2)}%; ` +
         `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,

@@ -8,6 +8,7 @@
  */
 import type { Block, Contribution } from '../../consensus/types.ts';
 import { toHexKey } from '../../consensus/bytes.ts';
+import { NEW_RATING, finalScore } from '../../consensus/gauntlet/state.ts';
 import { addressHash } from '../../consensus/address.ts';
 import type { Chain } from '../../chain/chain.ts';
 import { ContributionPool } from '../../src/gauntlet/contribution-pool.ts';
@@ -63,6 +64,9 @@ export interface IncentiveResult {
 
 const MINERS = ['miner-solo', 'miner-censor', 'grinder'] as const;
 
+/** Extra stamp bits an honest worker pays while it has no final (16 times a minimum stamp's work). */
+export const NEWCOMER_STAMP_BITS = 4;
+
 export async function simulateIncentives(opts: IncentiveOptions): Promise<IncentiveResult> {
   const { chain, dataset } = opts;
   const params = chain.params;
@@ -103,7 +107,14 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
       const model = chain.model();
       const base = { params, dataset, parentHash: tip.hash, model, ...opts.training };
       const own = new Map<string, Contribution>();
-      for (const w of workers) own.set(w.name, await contribute({ ...base, keyPair: w.key, errorFeedback: residuals.get(w.name)! }));
+      // A worker without a final yet pays NEWCOMER_STAMP_BITS more stamp work, as a newcomer facing
+      // spam would: among newcomers the pool and template prefer more work, and spam pays per key.
+      const ratings = chain.ratings();
+      for (const w of workers) {
+        const proven = finalScore(ratings.get(toHexKey(w.key.address)) ?? NEW_RATING) > 0;
+        const stampBits = params.gauntlet.stampBits + (proven ? 0 : NEWCOMER_STAMP_BITS);
+        own.set(w.name, await contribute({ ...base, keyPair: w.key, errorFeedback: residuals.get(w.name)!, stampBits }));
+      }
       const noise = { ...base, errorFeedback: new ErrorFeedback(model.length) };
       // Spam and the swarm first, to fill the pool before anyone who trains; the thief races its victim.
       const first: Contribution[] = opts.attack

@@ -7,10 +7,13 @@
  *
  * The censor and the grinder also train honestly under their own keys, so what they are paid is
  * held, with the honest contributors', to 95 % of the pool; everyone else's work is junk or someone
- * else's, and each of them is held to 1 %. The censor's and the grinder's gains over the blocks
- * they would have built honestly (the censor's block is also built uncensored, the grinder's first
- * draw is its honest one) are measured and printed, not asserted: they exceed 1 % today (see
- * docs/contributors.md, Incentive attacks, for the figures and why).
+ * else's, and each of them is held to 1 %; each honest contributor must be paid more than 1 %.
+ * The censor's and the grinder's gains over the blocks they would have built honestly (the
+ * censor's block is also built uncensored, the grinder's first draw is its honest one) are
+ * measured and printed. The censor's own gain is held to 1 % of what was paid (the normaliser is
+ * fixed by the parent state, so leaving someone out moves only scores); the grinder's is not
+ * asserted: drawing the random pages is not yet bounded (docs/contributors.md, Incentive attacks,
+ * has the figures, docs/protocol.md, Known limits, why).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,6 +74,8 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
     // rated contributors, so one whose first shares scored ≤ 0 is played again (value.ts).
     for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 1, `honest-${i} took ${share(`honest-${i}`).toFixed(2)}%`);
     for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
+    const censorGain = (Number(result.censorship.censorGain) / Number(result.paid)) * 100;
+    assert.ok(censorGain <= 1, `the censor gained ${censorGain.toFixed(2)}% of what was paid by censoring`);
     assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
   } finally {
     await chain.close();

@@ -77,7 +77,10 @@ export interface GauntletParams {
   readonly stampBits: number;
   /** Games a rating must have played before it can be paid (gauntlet/rewards.ts). */
   readonly maturityGames: number;
-  /** Per-block decay of the network's reward normaliser (gauntlet/network-record.ts). */
+  /**
+   * Read by no rule since the normaliser became the network's sum of finals (gauntlet/rewards.ts);
+   * kept in the genesis format so that genesis files and their chain ids stay as they are.
+   */
   readonly normaliserDecay: number;
   /** The normaliser never falls below normaliserFloor^weightPower. */
   readonly normaliserFloor: number;

@@ -27,7 +27,7 @@ import { decodePseudoGradient } from '../../trainer/codec.ts';
 import { isTrainerError } from '../../trainer/errors.ts';
 import { checkStamp } from './stamp.ts';
 import type { RatingMap } from './state.ts';
-import { compareValue, contributionValue } from './value.ts';
+import { admissionOrder, contributionValue } from './value.ts';
 
 /** The contributor's address: the key of its rating and of the account it is paid to. */
 export function contributorAddress(c: Contribution): Uint8Array {
@@ -110,8 +110,9 @@ export interface Selection {
 
 /**
  * A miner's choice (policy, not consensus): candidates that pass every filter, one per
- * contributor (the first offered: a pool holds one), the maxContributions most valuable by
- * `ratings` (value.ts: final score, ordinal, stamp work, id), then sorted into canonical order.
+ * contributor (the first offered: a pool holds one), the first maxContributions of the admission
+ * order by `ratings` (value.ts: by final score, ordinal, stamp work and id, with one place in four
+ * reserved for the least-played rated contributors), then sorted into canonical order.
  * Two contributors with the same payload are both kept: the Gauntlet's own-pages indicator tells
  * the author from the copier.
  */
@@ -135,9 +136,7 @@ export function selectContributions(params: ChainParams, parentHash: Uint8Array,
     seen.add(key);
     valid.push({ address, contribution });
   }
-  const ranked = valid
-    .map((v) => ({ ...v, value: contributionValue(ratings, v.contribution) }))
-    .sort((a, b) => compareValue(a.value, b.value));
+  const ranked = admissionOrder(valid, (v) => contributionValue(ratings, v.contribution));
   const kept = ranked.slice(0, params.gauntlet.maxContributions);
   kept.sort((a, b) => compareBytes(a.address, b.address));
   return {

@@ -24,7 +24,7 @@ import { NETWORK_RECORD_KEY, networkRecordAsRating, networkRecordOf } from './ne
 import { outerStep, selectForAggregation } from './aggregate.ts';
 import { contributorAddress } from './filters.ts';
 import type { Rating, RatingMap } from './state.ts';
-import { finalScore } from './state.ts';
+import { NEW_RATING, finalScore } from './state.ts';
 
 export interface GauntletInput {
   readonly gauntlet: GauntletParams;
@@ -65,8 +65,7 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const { gauntlet, layout, dataset, parentHash, contributions, gradients, model } = input;
   if (gradients.length !== contributions.length) throw new RangeError(`${contributions.length} contributions but ${gradients.length} gradients`);
   if (model.length !== layout.total) throw new RangeError(`the model has ${model.length} parameters, the layout ${layout.total}`);
-  // A block without contributions changes no rating, the network record included: empty blocks
-  // cannot be used to wear the normaliser down.
+  // A block without contributions changes no rating, the network record included.
   if (contributions.length === 0) {
     return { report: [], ratings: new Map(), model, modelChanged: false, paid: 0n, burned: input.pool };
   }
@@ -97,6 +96,7 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
     network,
     evaluations.map((e, i) => ({
       final: finalScore(rated[i]!),
+      finalBefore: finalScore(input.ratings.get(keys[i]!) ?? NEW_RATING),
       score: e.score,
       indicator: e.indicator,
       gamesBefore: rated[i]!.contributions - 1,

@@ -2,12 +2,13 @@
  * The network's reward record: what the contributor pool is divided by, kept in the state so that
  * no block's own set of contributions decides it (DESIGN.md §8: no gain from exclusion).
  *
- *   normaliser  N_t = max(S_t, (1 − decay)·N_{t−1}, floor^p), where S_t = Σ final^p over the
- *               block's paid contributions (gauntlet/rewards.ts), updated by every block that
- *               carries contributions (an empty block changes no rating, so mining empty blocks
- *               cannot wear it down). A weight is final^p / N_t, so
- *               the weights never sum past 1; a block that leaves contributors out has a smaller
- *               S_t but the same N_t (the one before it, decayed), and the part it did not pay burns.
+ *   normaliser  F = Σ final^p over every matured rating (played at least maturityGames games), as
+ *               of this state. A block divides its weights by N_t = max(F_{t−1}, floor^p, S_t)
+ *               (gauntlet/rewards.ts), a figure its producer cannot move: every paid
+ *               contributor's own term is already in F_{t−1}, so S_t never exceeds it but for
+ *               rounding, and those it leaves out are still counted (their part burns). Updated
+ *               by every block that carries contributions, by each of its ratings' change of
+ *               final^p; an empty block changes no rating and leaves it as it is.
  *   matured     blocks since the cold start ended (0: the network is still in its cold start, no
  *               contributor's rating has matured). Once it ends it never returns.
  *   paid        base units the Gauntlet has paid contributors over all blocks.
@@ -49,10 +50,9 @@ export function inColdStart(record: NetworkRecord): boolean {
   return record.matured === 0;
 }
 
-/** N_t = max(blockSum, (1 − decay)·N_{t−1}, floor), in that order of operations. */
-export function nextNormaliser(previous: number, blockSum: number, decay: number, floor: number): number {
-  const decayed = (1 - decay) * previous;
-  let n = blockSum > decayed ? blockSum : decayed;
-  if (floor > n) n = floor;
+/** N_t = max(F_{t−1}, floor, blockSum), in that order of operations. */
+export function blockNormaliser(finalSum: number, floor: number, blockSum: number): number {
+  let n = finalSum > floor ? finalSum : floor;
+  if (blockSum > n) n = blockSum;
   return n;
 }

@@ -4,12 +4,18 @@
  * After the cold start a contribution is paid when its contributor's rating has matured (it had
  * played at least maturityGames games before this block) and it improved the model (score > 0):
  *
- *   w_i = final_i^p / N_t,   N_t = max(S_t, (1 − decay)·N_{t−1}, floor^p),   S_t = Σ_paid final^p
+ *   w_i = min(final_i before, final_i after)^p / N_t,   N_t = max(F_{t−1}, floor^p, S_t)
  *
- * (final_i after this block's rating update; N in the network record, network-record.ts). So
- * leaving contributors out of a block never raises what the others are paid beyond what the
- * network's recent blocks set (it only lowers S_t; N_t keeps the decayed past), and a fresh
- * address earns nothing until it has played maturityGames games.
+ * where final before and after are the contributor's final score before and after this block's
+ * rating update, F_{t−1} is the network's sum of final^p over every matured rating as the parent
+ * state holds it (the network record, network-record.ts), and S_t = Σ_paid min(before, after)^p.
+ * Each paid contributor's final before is one term of F_{t−1}, and min(before, after) ≤ before,
+ * so S_t ≤ F_{t−1}: S_t is there only for floating-point rounding in F, and the weights never sum
+ * past 1. N_t is therefore fixed by the parent state: whom a block producer leaves out changes
+ * nobody else's weight in its block (the part of those left out burns), and a fresh address earns
+ * nothing until it has played maturityGames games. After the block F_t = F_{t−1} − Σ before^p +
+ * Σ after^p over the block's matured ratings (in block order; one that matures in this block
+ * enters with its after term).
  *
  * The cold start is the network's first phase, while no contributor anywhere has a matured rating
  * (no final means anything yet). It pays contributions with score > 0 and indicator +1, by score,
@@ -38,7 +44,7 @@
 import type { GauntletParams } from '../params.ts';
 import { exp, log } from '../../trainer/reference/math.ts';
 import type { NetworkRecord } from './network-record.ts';
-import { inColdStart, nextNormaliser } from './network-record.ts';
+import { blockNormaliser, inColdStart } from './network-record.ts';
 
 /** Fixed-point precision of a weight: units per whole pool. */
 export const WEIGHT_UNITS = 2 ** 32;
@@ -54,11 +60,13 @@ export function weightPower(x: number, p: number): number {
   return exp(p * log(x));
 }
 
-export type RewardParams = Pick<GauntletParams, 'weightPower' | 'maturityGames' | 'normaliserDecay' | 'normaliserFloor' | 'maxContributions'>;
+export type RewardParams = Pick<GauntletParams, 'weightPower' | 'maturityGames' | 'normaliserFloor' | 'maxContributions'>;
 
 export interface RatedContribution {
   /** The contributor's final score after this block's rating update. */
   readonly final: number;
+  /** Its final score before the update (0 for a new address). */
+  readonly finalBefore: number;
   readonly score: number;
   /** +1 or −1. */
   readonly indicator: number;
@@ -75,6 +83,8 @@ export interface WeightsResult {
   readonly record: NetworkRecord;
   /** Whether this block was divided by the cold-start rule. */
   readonly coldStart: boolean;
+  /** N_t, what the weights were divided by (0 in the cold start). */
+  readonly normaliser: number;
 }
 
 export function isMatured(params: Pick<GauntletParams, 'maturityGames'>, gamesBefore: number): boolean {
@@ -102,21 +112,34 @@ function leadsItsCopies(entries: readonly RatedContribution[], i: number): boole
   return entries.every((e, j) => j === i || e.copyGroup !== group || e.final < entries[i]!.final);
 }
 
+/** The network's sum of matured final^p after the block: F_{t−1} − Σ before^p + Σ after^p over the block's ratings. */
+export function nextFinalSum(params: RewardParams, previous: number, entries: readonly RatedContribution[]): number {
+  const p = params.weightPower;
+  let sum = previous;
+  for (const e of entries) {
+    const before = isMatured(params, e.gamesBefore) ? weightPower(e.finalBefore, p) : 0;
+    const after = isMatured(params, e.gamesBefore + 1) ? weightPower(e.final, p) : 0;
+    sum = sum - before + after;
+  }
+  return sum > 0 ? sum : 0;
+}
+
 /** The block's weights and the network record after it (see the file comment). */
 export function contributorWeights(params: RewardParams, record: NetworkRecord, entries: readonly RatedContribution[]): WeightsResult {
   const p = params.weightPower;
-  const floor = weightPower(params.normaliserFloor, p);
+  const finalSum = nextFinalSum(params, record.normaliser, entries);
   const anyMatured = entries.some((e) => isMatured(params, e.gamesBefore));
   if (inColdStart(record) && !anyMatured) {
-    const normaliser = nextNormaliser(record.normaliser, 0, params.normaliserDecay, floor);
-    return { weights: coldStartWeights(params, entries), record: Object.freeze({ ...record, normaliser }), coldStart: true };
+    return { weights: coldStartWeights(params, entries), record: Object.freeze({ ...record, normaliser: finalSum }), coldStart: true, normaliser: 0 };
   }
-  const powered = entries.map((e, i) => (isMatured(params, e.gamesBefore) && e.score > 0 && leadsItsCopies(entries, i) ? weightPower(e.final, p) : 0));
+  const powered = entries.map((e, i) =>
+    isMatured(params, e.gamesBefore) && e.score > 0 && leadsItsCopies(entries, i) ? weightPower(e.finalBefore < e.final ? e.finalBefore : e.final, p) : 0,
+  );
   let blockSum = 0;
   for (const x of powered) blockSum += x;
-  const normaliser = nextNormaliser(record.normaliser, blockSum, params.normaliserDecay, floor);
+  const normaliser = blockNormaliser(record.normaliser, weightPower(params.normaliserFloor, p), blockSum);
   const weights = powered.map((x) => (normaliser > 0 ? x / normaliser : 0));
-  return { weights, record: Object.freeze({ ...record, normaliser, matured: record.matured + 1 }), coldStart: false };
+  return { weights, record: Object.freeze({ ...record, normaliser: finalSum, matured: record.matured + 1 }), coldStart: false, normaliser };
 }
 
 /** ⌊w · 2^32⌋ as a bigint; w in [0, 1]. */

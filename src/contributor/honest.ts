@@ -40,6 +40,12 @@ export interface ContributeOptions {
   readonly coverJudgedWindows?: boolean;
   /** Told how fast the training ran, once it is over. */
   readonly onTrained?: (stats: TrainingStats) => void;
+  /**
+   * Leading zero bits of the work stamp (default the genesis' stampBits, the least allowed). A
+   * contributor without a final yet may pay more: among newcomers the pools and templates
+   * prefer more stamp work (consensus/gauntlet/value.ts), and spam pays per fresh key.
+   */
+  readonly stampBits?: number;
 }
 
 /** Trains on the pages assigned to `assignee` (default: the contributor) and returns Δ. */
@@ -63,9 +69,9 @@ export function honestDelta(opts: ContributeOptions, assignee: Uint8Array = opts
  * Compresses Δ with the error feedback, within the network's norm bound (so the Gauntlet can
  * aggregate it), and signs it for a block on `parentHash`.
  */
-export function sealContribution(opts: Pick<ContributeOptions, 'params' | 'parentHash' | 'keyPair' | 'errorFeedback'>, delta: Float32Array): Contribution {
+export function sealContribution(opts: Pick<ContributeOptions, 'params' | 'parentHash' | 'keyPair' | 'errorFeedback' | 'stampBits'>, delta: Float32Array): Contribution {
   const payload = opts.errorFeedback.compress(delta, codecOptionsOf(opts.params), payloadBound(opts.params));
-  return signPayload(opts.params, opts.keyPair, opts.parentHash, payload);
+  return signPayload(opts.params, opts.keyPair, opts.parentHash, payload, opts.stampBits);
 }
 
 /** One honest contribution for a block on `parentHash`. */

@@ -139,6 +139,7 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
 }
 
 /** A payload signed by `keyPair` for a block on `parentHash` of this network. */
-export function signPayload(params: ChainParams, keyPair: KeyPair, parentHash: Uint8Array, payload: Uint8Array): Contribution {
-  return signContribution({ chainId: params.chainId, contributorPublicKey: keyPair.publicKey, parentHash, payload }, keyPair.secretKey, params.gauntlet.stampBits);
+export function signPayload(params: ChainParams, keyPair: KeyPair, parentHash: Uint8Array, payload: Uint8Array, stampBits = params.gauntlet.stampBits): Contribution {
+  if (stampBits < params.gauntlet.stampBits) throw new RangeError(`a stamp of ${stampBits} bits is below the network's ${params.gauntlet.stampBits}`);
+  return signContribution({ chainId: params.chainId, contributorPublicKey: keyPair.publicKey, parentHash, payload }, keyPair.secretKey, stampBits);
 }

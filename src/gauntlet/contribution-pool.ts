@@ -14,10 +14,12 @@
  *   first-seen rule would pay the fastest re-signer).
  * - Every contribution carries a work stamp (consensus/gauntlet/stamp.ts), checked with one hash
  *   before anything is decoded, so junk costs its sender a stamp each.
- * - Bounded by count and bytes; when full, the least valuable goes (consensus/gauntlet/value.ts:
- *   the contributor's final score, its ordinal, then the stamp's work), and a newcomer worth no
- *   more than the worst held is ignored. Arrival order decides nothing, so fresh keys filling the
- *   pool early cannot shut out rated contributors who need seconds to train.
+ * - Bounded by count and bytes; when full, the last of the admission order goes
+ *   (consensus/gauntlet/value.ts: by the contributor's final score, its ordinal, then the stamp's
+ *   work, with one place in four reserved for the least-played rated contributors without a
+ *   final), and a newcomer that would itself be last is ignored. Arrival order decides nothing, so
+ *   fresh keys filling the pool early cannot shut out rated contributors who need seconds to train,
+ *   nor shut out for good one whose first shares scored badly.
  * - Contributions for another parent wait in a small buffer (they may be for a block we have not
  *   received yet, which is normal gossip racing), bounded by count and by bytes, oldest evicted
  *   first; when the tip moves, the pool is emptied and the waiting ones built on the new tip join
@@ -37,7 +39,7 @@ import { contributionId } from '../../consensus/ids.ts';
 import { checkContributionSignature, contributorAddress, decodeContributionPayload } from '../../consensus/gauntlet/filters.ts';
 import { checkStamp } from '../../consensus/gauntlet/stamp.ts';
 import type { RatingMap } from '../../consensus/gauntlet/state.ts';
-import { compareValue, contributionValue, type ContributionValue } from '../../consensus/gauntlet/value.ts';
+import { admissionOrder, contributionValue } from '../../consensus/gauntlet/value.ts';
 import { decodeContribution, encodeContribution } from '../../chain/contribution.ts';
 import { DecodeError } from '../../chain/errors.ts';
 import type { NetworkContributions, Verdict } from '../p2p/seams.ts';
@@ -131,7 +133,7 @@ export class ContributionPool implements NetworkContributions {
   /** The contributions a block on `parentHash` may carry, most valuable first ([] unless it is the tip). */
   contributionsFor(parentHash: Uint8Array): Contribution[] {
     if (!bytesEqual(parentHash, this.#tip)) return [];
-    return this.#ranked().map((r) => r.held.contribution);
+    return this.#ranked().map((held) => held.contribution);
   }
 
   /** The network's hook: encoded contributions for the tip, in arrival order, at most `max`. */
@@ -249,28 +251,28 @@ export class ContributionPool implements NetworkContributions {
     return { status: 'accept', id };
   }
 
-  /** The held contributions with their values, most valuable first. */
-  #ranked(): { readonly held: Held; readonly value: ContributionValue }[] {
+  /** The held contributions, and `extra` when given, in admission order (first kept, last evicted). */
+  #ranked(extra?: Held): Held[] {
     const ratings = this.#ratings();
-    return [...this.#held.values()]
-      .map((held) => ({ held, value: contributionValue(ratings, held.contribution) }))
-      .sort((a, b) => compareValue(a.value, b.value));
+    const candidates = [...this.#held.values()];
+    if (extra !== undefined) candidates.push(extra);
+    return admissionOrder(candidates, (held) => contributionValue(ratings, held.contribution));
   }
 
   #worthMoreThanWorst(contribution: Contribution): boolean {
-    const worst = this.#ranked().at(-1);
-    return worst !== undefined && compareValue(contributionValue(this.#ratings(), contribution), worst.value) < 0;
+    if (this.#held.size === 0) return false;
+    const candidate: Held = { contribution, id: toHexKey(contributionId(contribution)), address: toHexKey(contributorAddress(contribution)), size: 0 };
+    return this.#ranked(candidate).at(-1) !== candidate;
   }
 
-  /** Evicts the least valuable until `held` fits, if it is worth more than each; false when it is not. */
+  /** Evicts the last of the admission order until `held` fits, unless `held` itself is last; false then. */
   #makeRoom(held: Held): boolean {
     if (held.size > this.limits.maxBytes || this.limits.maxCount === 0) return false;
-    const value = contributionValue(this.#ratings(), held.contribution);
     while (this.#full(held.size)) {
-      const worst = this.#ranked().at(-1);
-      if (worst === undefined || compareValue(value, worst.value) >= 0) return false;
-      this.#held.delete(worst.held.address);
-      this.#bytes -= worst.held.size;
+      const last = this.#ranked(held).at(-1);
+      if (last === undefined || last === held) return false;
+      this.#held.delete(last.address);
+      this.#bytes -= last.size;
     }
     return true;
   }

@@ -86,8 +86,8 @@ test('golden: fixed θ and contributions give this exact report, model, ratings 
   assert.equal(toHex(block.header.contributionsRoot), '5e7741f7c95cb4c34bdc09fd41db5b82f9a54eed50fc3c0522128d380334491e');
   assert.equal(toHex(block.header.reportRoot), '62113f9fd310941f4412c5d3fd44890d3fe6c7caf12cb61944123afc53870bd4');
   assert.equal(toHex(block.header.modelHash), 'b92e82d6e956d2cecef0711dead591345155eab9f9329c40b5ae78f39e1927b5');
-  assert.equal(ratingsRootOf(built.state.changedRatings), '5c9a0efd3185eb9c2cd3db3cc50cb2e1039477b4cf41e82c2a0769c8456c7538');
-  assert.equal(toHex(block.header.stateRoot), '8e2e535b2503ba04894dfefbc113a0e447058cf164c766caa294bb88edae3daa');
+  assert.equal(ratingsRootOf(built.state.changedRatings), '7b4e2ff2eaf89eff3b7d7500c9e46a08f0b1c2f5d0924c15287347e54391a36c');
+  assert.equal(toHex(block.header.stateRoot), '98b60c8f169c90dee3151ae15c00cc1b1a275f960e6b5663c675f269ca03e0de');
   // Readable facts behind the hashes: descents score > 0 and are aggregated, the ascent is not.
   const byKey = new Map(block.report.map((e) => [toHexKey(e.contributor), e]));
   const entry = (i: number): ReportEntry => byKey.get(toHexKey(keys[i]!.address))!;
@@ -243,7 +243,10 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   const expected = contributorWeights(
     params.gauntlet,
     networkRecordOf(seeded.ratings),
-    s.report.map((e, i) => ({ final: finals[i]!, score: e.score, indicator: e.indicator, gamesBefore: seeded.ratings.get(toHexKey(e.contributor))?.contributions ?? 0, copyGroup: -1 })),
+    s.report.map((e, i) => {
+      const before = seeded.ratings.get(toHexKey(e.contributor));
+      return { final: finals[i]!, finalBefore: before ? finalScore(before) : 0, score: e.score, indicator: e.indicator, gamesBefore: before?.contributions ?? 0, copyGroup: -1 };
+    }),
   );
   assert.deepEqual(
     s.report.map((e) => e.weight),
@@ -262,5 +265,5 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   assert.equal(s.changedRatings.get(toHexKey(keys[2]!.address))!.rewards, prev.rewards);
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
   assert.equal(toHex(b.block.header.reportRoot), 'dcd7ce1d321a533faa890307219abfbe025d4e2ce3a1795076d1248f990e6eec');
-  assert.equal(toHex(b.block.header.stateRoot), '7fa553b54aa9613c5836ea4f65703d9908f339d645172ce10ebc3bdeb1a1f4be');
+  assert.equal(toHex(b.block.header.stateRoot), 'b7df559215d012a94700cb409385e0e6bf14960454c52ed6ed64a16c238ef754');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { WEIGHT_UNITS, contributorWeights, dividePool, weightPower, weightUnits, type RatedContribution, type RewardParams } from '../../consensus/gauntlet/rewards.ts';
+import { WEIGHT_UNITS, contributorWeights, dividePool, nextFinalSum, weightPower, weightUnits, type RatedContribution, type RewardParams } from '../../consensus/gauntlet/rewards.ts';
 import {
   INITIAL_NETWORK_RECORD,
   NETWORK_RECORD_KEY,
@@ -9,50 +9,81 @@ import {
   isNetworkRecordKey,
   networkRecordAsRating,
   networkRecordOf,
-  nextNormaliser,
+  blockNormaliser,
   type NetworkRecord,
 } from '../../consensus/gauntlet/network-record.ts';
 import { exp, log } from '../../trainer/reference/math.ts';
 
-const P: RewardParams = { weightPower: 2, maturityGames: 3, normaliserDecay: 0.1, normaliserFloor: 1, maxContributions: 16 };
-/** A network past its cold start whose recent blocks summed to 100 (in final^p). */
+const P: RewardParams = { weightPower: 2, maturityGames: 3, normaliserFloor: 1, maxContributions: 16 };
+/** A network past its cold start whose matured ratings sum to 100 (in final^p). */
 const RUNNING: NetworkRecord = { normaliser: 100, matured: 10, paid: 0n };
 
-function entry(final: number, score: number, gamesBefore = 10, indicator = 1, copyGroup = -1): RatedContribution {
-  return { final, score, indicator, gamesBefore, copyGroup };
+/** A rated contribution whose final did not move in this block unless `finalBefore` says otherwise. */
+function entry(final: number, score: number, gamesBefore = 10, indicator = 1, copyGroup = -1, finalBefore = final): RatedContribution {
+  return { final, finalBefore, score, indicator, gamesBefore, copyGroup };
 }
 
-test('weights: final^p over the network normaliser, for matured contributions that scored > 0', () => {
+test('weights: min(final before, after)^p over the network\'s sum of finals, for matured contributions that scored > 0', () => {
   const r = contributorWeights(P, RUNNING, [entry(3, 0.1), entry(1, 0.2), entry(5, -0.1), entry(2, 0.3)]);
-  // The third scored ≤ 0: not paid, whatever its rating. S = 9 + 1 + 4 = 14 < 0.9·100: N = 90.
-  assert.deepEqual(r.weights, [9 / 90, 1 / 90, 0, 4 / 90]);
-  assert.equal(r.record.normaliser, 90);
+  // The third scored ≤ 0: not paid, whatever its rating, and its part burns. N = F = 100.
+  assert.deepEqual(r.weights, [9 / 100, 1 / 100, 0, 4 / 100]);
+  assert.equal(r.normaliser, 100);
+  assert.equal(r.record.normaliser, 100);
   assert.equal(r.record.matured, 11);
   assert.equal(r.coldStart, false);
-  // A block summing to more than the decayed normaliser is divided by its own sum: all is paid.
-  const big = contributorWeights(P, RUNNING, [entry(8, 0.1), entry(6, 0.1)]);
-  assert.deepEqual(big.weights, [64 / 100, 36 / 100]);
-  assert.equal(big.record.normaliser, 100);
+  // A rating that rose in this block is paid by its final before; one that fell, by its final after.
+  const moved = contributorWeights(P, RUNNING, [entry(4, 0.1, 10, 1, -1, 3), entry(2, 0.1, 10, -1, -1, 5)]);
+  assert.deepEqual(moved.weights, [9 / 100, 4 / 100]);
+  // F follows the ratings' change: 100 − 9 + 16 − 25 + 4.
+  assert.equal(moved.record.normaliser, 100 - 9 + 16 - 25 + 4);
 });
 
-test('no gain from exclusion: leaving contributors out never raises what the others are paid', () => {
-  const all = contributorWeights(P, RUNNING, [entry(6, 0.1), entry(5, 0.1), entry(4, 0.1), entry(3, 0.1)]);
-  const censored = contributorWeights(P, RUNNING, [entry(5, 0.1), entry(4, 0.1), entry(3, 0.1)]);
-  const solo = contributorWeights(P, RUNNING, [entry(3, 0.1)]);
-  // S = 86 < 90: all three divisions use the decayed normaliser, the same for each.
+test('the network\'s sum of finals: matured ratings only, a rating entering at the game that matures it', () => {
+  assert.equal(nextFinalSum(P, 100, [entry(4, 0.1, 2, 1, -1, 0)]), 116, 'matures in this block: its after term enters');
+  assert.equal(nextFinalSum(P, 100, [entry(4, 0.1, 1, 1, -1, 0)]), 100, 'one game short after this block: not counted');
+  assert.equal(nextFinalSum(P, 100, [entry(4, 0.1, 3, 1, -1, 2)]), 100 - 4 + 16);
+  assert.equal(nextFinalSum(P, 3, [entry(0, 0.1, 5, 1, -1, 2)]), 0, 'never negative');
+  // The cold start keeps the sum too, so the first matured block finds its contributors counted.
+  const cold = contributorWeights(P, INITIAL_NETWORK_RECORD, [entry(2, 0.1, 2, 1, -1, 1), entry(3, 0.1, 0)]);
+  assert.equal(cold.coldStart, true);
+  assert.equal(cold.record.normaliser, 4);
+});
+
+test('no gain from exclusion: leaving contributors out changes nobody else\'s weight', () => {
+  const F: NetworkRecord = { ...RUNNING, normaliser: 86 };
+  const all = contributorWeights(P, F, [entry(6, 0.1), entry(5, 0.1), entry(4, 0.1), entry(3, 0.1)]);
+  const censored = contributorWeights(P, F, [entry(5, 0.1), entry(4, 0.1), entry(3, 0.1)]);
+  const solo = contributorWeights(P, F, [entry(3, 0.1)]);
+  // The block holds every matured rating (S = F = 86): all is paid; left out, the best's part burns.
+  assert.deepEqual(all.weights, [36 / 86, 25 / 86, 16 / 86, 9 / 86]);
   assert.deepEqual(censored.weights, all.weights.slice(1));
-  assert.deepEqual(solo.weights, [9 / 90]);
+  assert.deepEqual(solo.weights, [9 / 86]);
   fc.assert(
-    fc.property(fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 19 }), (finals, drop) => {
-      const full = contributorWeights(P, RUNNING, finals.map((f) => entry(f, 0.1)));
-      const kept = finals.filter((_, i) => i !== drop % finals.length);
-      const part = contributorWeights(P, RUNNING, kept.map((f) => entry(f, 0.1)));
-      // What an included contributor is paid is bounded by final^p / ((1 − decay)·N_{t−1}), whoever else is in.
-      part.weights.forEach((w, i) => assert.ok(w <= weightPower(kept[i]!, 2) / 90 + 1e-15));
-      let sum = 0;
-      for (const w of full.weights) sum += w;
-      assert.ok(sum <= 1 + 1e-12);
-    }),
+    fc.property(
+      fc.array(fc.record({ before: fc.double({ min: 0, max: 50, noNaN: true }), after: fc.double({ min: 0, max: 50, noNaN: true }) }), { minLength: 1, maxLength: 20 }),
+      fc.double({ min: 0, max: 1e4, noNaN: true }),
+      fc.integer({ min: 0, max: 19 }),
+      (finals, others, drop) => {
+        // A record consistent with the ratings: F counts every one of them, and others not in the block.
+        let f = others;
+        for (const x of finals) f += weightPower(x.before, 2);
+        const record = { ...RUNNING, normaliser: f };
+        const entries = finals.map((x) => entry(x.after, 0.1, 10, 1, -1, x.before));
+        const full = contributorWeights(P, record, entries);
+        const part = contributorWeights(
+          P,
+          record,
+          entries.filter((_, i) => i !== drop % finals.length),
+        );
+        assert.deepEqual(
+          part.weights,
+          full.weights.filter((_, i) => i !== drop % finals.length),
+        );
+        let sum = 0;
+        for (const w of full.weights) sum += w;
+        assert.ok(sum <= 1 + 1e-12);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -60,22 +91,23 @@ test('no gain from exclusion: leaving contributors out never raises what the oth
 test('maturity: a rating is paid from its maturityGames-th game on, not one game before', () => {
   const atLimit = contributorWeights(P, RUNNING, [entry(4, 0.1, 3)]);
   const justBefore = contributorWeights(P, RUNNING, [entry(4, 0.1, 2)]);
-  assert.deepEqual(atLimit.weights, [16 / 90]);
+  assert.deepEqual(atLimit.weights, [16 / 100]);
   assert.deepEqual(justBefore.weights, [0]);
   // After the cold start an immature address does not reopen it: it is simply not paid.
   assert.equal(justBefore.coldStart, false);
   assert.equal(justBefore.record.matured, 11);
 });
 
-test('the normaliser: max(S, (1 − decay)·N, floor^p), at and just past each bound', () => {
-  assert.equal(nextNormaliser(100, 90, 0.1, 1), 90);
-  assert.equal(nextNormaliser(100, 90.000001, 0.1, 1), 90.000001);
-  assert.equal(nextNormaliser(100, 89.999999, 0.1, 1), 90);
-  assert.equal(nextNormaliser(0, 0, 0.1, 1), 1);
-  assert.equal(nextNormaliser(1.1, 0, 0.1, 1), 1, 'the floor holds: the normaliser cannot be driven to 0');
-  // A lone matured contributor on a network driven down to the floor takes at most final^p / floor^p.
-  const floored = contributorWeights({ ...P, normaliserFloor: 3 }, { normaliser: 0, matured: 5, paid: 0n }, [entry(2, 0.1)]);
+test('the normaliser: max(F, floor^p, S), at and just past each bound', () => {
+  assert.equal(blockNormaliser(100, 1, 90), 100);
+  assert.equal(blockNormaliser(100, 1, 100.00001), 100.00001, 'S above F only by rounding: the weights still sum to at most 1');
+  assert.equal(blockNormaliser(0.99999, 1, 0.5), 1);
+  assert.equal(blockNormaliser(1.00001, 1, 0.5), 1.00001);
+  assert.equal(blockNormaliser(0, 1, 0), 1, 'the floor holds: the normaliser is never 0');
+  // A lone matured contributor on a network whose sum is below the floor takes final^p / floor^p.
+  const floored = contributorWeights({ ...P, normaliserFloor: 3 }, { normaliser: 4, matured: 5, paid: 0n }, [entry(2, 0.1)]);
   assert.deepEqual(floored.weights, [4 / 9]);
+  assert.equal(floored.normaliser, 9);
 });
 
 test('cold start: score share among score > 0 and indicator +1, scaled by the block\'s share of a full block', () => {
@@ -97,17 +129,18 @@ test('copies: a payload several contributions carry is paid once, to the strictl
   assert.deepEqual(contributorWeights(P, INITIAL_NETWORK_RECORD, copies).weights, [0, 0, 1 / 16]);
   // Past the cold start the higher final (the indicator's history) takes it, whichever came first.
   const later = contributorWeights(P, RUNNING, [entry(1, 0.3, 10, 1, 0), entry(3, 0.3, 10, 1, 0), entry(2, 0.2)]);
-  assert.deepEqual(later.weights, [0, 9 / 90, 4 / 90]);
+  assert.deepEqual(later.weights, [0, 9 / 100, 4 / 100]);
   // An exact tie pays neither copy; another group is judged on its own.
   const tie = contributorWeights(P, RUNNING, [entry(3, 0.3, 10, 1, 0), entry(3, 0.3, 10, 1, 0), entry(2, 0.2, 10, 1, 2), entry(1, 0.2, 10, 1, 2)]);
-  assert.deepEqual(tie.weights, [0, 0, 4 / 90, 0]);
+  assert.deepEqual(tie.weights, [0, 0, 4 / 100, 0]);
 });
 
 test('the cold start ends at the first matured rating in a block, for good', () => {
-  const ending = contributorWeights(P, INITIAL_NETWORK_RECORD, [entry(2, 0.1, 3), entry(0, 0.3, 0)]);
+  // The cold start's blocks counted the rating that matured in them: F = 2² when it first plays matured.
+  const ending = contributorWeights(P, { ...INITIAL_NETWORK_RECORD, normaliser: 4 }, [entry(2, 0.1, 3), entry(0, 0.3, 0)]);
   assert.equal(ending.coldStart, false);
   assert.equal(ending.record.matured, 1);
-  // The normaliser starts at the floor: this block pays its matured contributor by its own sum.
+  // The only matured rating of the network is in the block: it is paid the whole pool.
   assert.deepEqual(ending.weights, [1, 0]);
   // A later block of fresh addresses only: no cold start again, nothing paid.
   const fresh = contributorWeights(P, ending.record, [entry(0, 0.5, 0), entry(0, 0.4, 0)]);
@@ -143,15 +176,16 @@ test('pool division: floor(pool·units/2^32); what the weights leave, and the fl
   // Weights summing to 1/2: half the pool burns (the miner does not get it).
   const half = dividePool(1000n, [0.25, 0.25]);
   assert.deepEqual(half, { rewards: [250n, 250n], paid: 500n, burned: 500n });
-  const golden = dividePool(4_000_000_000n, contributorWeights(P, RUNNING, [entry(12.5, 0.05), entry(3.25, 0.01), entry(0, 0.2), entry(8, 0.03)]).weights);
-  // S = 12.5² + 3.25² + 8² = 230.8125 > 90: the block's own sum; 0.6770 : 0.0458 : 0 : 0.2773.
-  assert.deepEqual(golden.rewards, [2707825616n, 183049011n, 0n, 1109125372n]);
-  assert.equal(golden.burned, 4_000_000_000n - 2707825616n - 183049011n - 1109125372n);
+  const golden = dividePool(4_000_000_000n, contributorWeights(P, { ...RUNNING, normaliser: 400 }, [entry(12.5, 0.05), entry(3.25, 0.01), entry(0, 0.2), entry(8, 0.03)]).weights);
+  // F = 400: 156.25 : 10.5625 : 0 : 64 of 400, i.e. 0.390625 : 0.02640625 : 0 : 0.16; 42.3 % burns.
+  assert.deepEqual(golden.rewards, [1562500000n, 105624999n, 0n, 639999999n]);
+  assert.equal(golden.burned, 4_000_000_000n - 1562500000n - 105624999n - 639999999n);
 });
 
 test('conservation on random inputs: paid + burned = pool, no reward negative, nothing paid to a score ≤ 0', () => {
   const e = fc.record({
     final: fc.double({ min: 0, max: 1000, noNaN: true }),
+    finalBefore: fc.double({ min: 0, max: 1000, noNaN: true }),
     score: fc.double({ min: -1, max: 1, noNaN: true }),
     indicator: fc.constantFrom(1, -1),
     gamesBefore: fc.integer({ min: 0, max: 6 }),

@@ -8,6 +8,7 @@
  */
 import type { Block, Contribution } from '../../consensus/types.ts';
 import { toHexKey } from '../../consensus/bytes.ts';
+import { NEW_RATING, finalScore } from '../../consensus/gauntlet/state.ts';
 import { addressHash } from '../../consensus/address.ts';
 import type { Chain } from '../../chain/chain.ts';
 import { ContributionPool } from '../../src/gauntlet/contribution-pool.ts';
@@ -47,8 +48,11 @@ export interface IncentiveResult {
   readonly burned: bigint;
   /** Blocks each miner produced. */
   readonly mined: ReadonlyMap<string, number>;
-  /** Over the grinder's blocks: its best draw's score minus its first draw's (mean), and its reward gain. */
-  readonly grind: { readonly blocks: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
+  /**
+   * Over the grinder's blocks: those in which its own contribution was scored, its best draw's
+   * score minus its first draw's (mean over those), and its reward gain.
+   */
+  readonly grind: { readonly blocks: number; readonly scored: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
   /**
    * Over the censor's blocks, against the block it would have built without censoring: what the
    * censor gained, and the most any contributor it kept gained (both base units, summed).
@@ -59,6 +63,9 @@ export interface IncentiveResult {
 }
 
 const MINERS = ['miner-solo', 'miner-censor', 'grinder'] as const;
+
+/** Extra stamp bits an honest worker pays while it has no final (16 times a minimum stamp's work). */
+export const NEWCOMER_STAMP_BITS = 4;
 
 export async function simulateIncentives(opts: IncentiveOptions): Promise<IncentiveResult> {
   const { chain, dataset } = opts;
@@ -83,6 +90,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
   let burned = 0n;
   let grindBlocks = 0;
   let grindScoreGain = 0;
+  let grindScored = 0;
   let grindRewardGain = 0n;
   let censorBlocks = 0;
   let censorGain = 0n;
@@ -99,7 +107,14 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
       const model = chain.model();
       const base = { params, dataset, parentHash: tip.hash, model, ...opts.training };
       const own = new Map<string, Contribution>();
-      for (const w of workers) own.set(w.name, await contribute({ ...base, keyPair: w.key, errorFeedback: residuals.get(w.name)! }));
+      // A worker without a final yet pays NEWCOMER_STAMP_BITS more stamp work, as a newcomer facing
+      // spam would: among newcomers the pool and template prefer more work, and spam pays per key.
+      const ratings = chain.ratings();
+      for (const w of workers) {
+        const proven = finalScore(ratings.get(toHexKey(w.key.address)) ?? NEW_RATING) > 0;
+        const stampBits = params.gauntlet.stampBits + (proven ? 0 : NEWCOMER_STAMP_BITS);
+        own.set(w.name, await contribute({ ...base, keyPair: w.key, errorFeedback: residuals.get(w.name)!, stampBits }));
+      }
       const noise = { ...base, errorFeedback: new ErrorFeedback(model.length) };
       // Spam and the swarm first, to fill the pool before anyone who trains; the thief races its victim.
       const first: Contribution[] = opts.attack
@@ -151,7 +166,11 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
         });
         const best = drawn.reduce((a, d) => (d.reward > a.reward || (d.reward === a.reward && d.score > a.score) ? d : a));
         grindBlocks++;
-        grindScoreGain += best.score - drawn[0]!.score;
+        // Its contribution may not be in its own block (admission is the pool's and template's order).
+        if (Number.isFinite(best.score) && Number.isFinite(drawn[0]!.score)) {
+          grindScored++;
+          grindScoreGain += best.score - drawn[0]!.score;
+        }
         grindRewardGain += best.reward - drawn[0]!.reward;
         template = best.t;
       }
@@ -177,7 +196,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
     paid,
     burned,
     mined,
-    grind: { blocks: grindBlocks, meanScoreGain: grindBlocks === 0 ? 0 : grindScoreGain / grindBlocks, rewardGain: grindRewardGain },
+    grind: { blocks: grindBlocks, scored: grindScored, meanScoreGain: grindScored === 0 ? 0 : grindScoreGain / grindScored, rewardGain: grindRewardGain },
     censorship: { blocks: censorBlocks, censorGain, keptGain },
     heldOutBefore,
     heldOutAfter: referenceLoss(layout, chain.model(), heldOut),

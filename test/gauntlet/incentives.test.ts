@@ -7,10 +7,13 @@
  *
  * The censor and the grinder also train honestly under their own keys, so what they are paid is
  * held, with the honest contributors', to 95 % of the pool; everyone else's work is junk or someone
- * else's, and each of them is held to 1 %. The censor's and the grinder's gains over the blocks
- * they would have built honestly (the censor's block is also built uncensored, the grinder's first
- * draw is its honest one) are measured and printed, not asserted: they exceed 1 % today (see
- * docs/contributors.md, Incentive attacks, for the figures and why).
+ * else's, and each of them is held to 1 %; each honest contributor must be paid more than 1 %.
+ * The censor's and the grinder's gains over the blocks they would have built honestly (the
+ * censor's block is also built uncensored, the grinder's first draw is its honest one) are
+ * measured and printed. The censor's own gain is held to 1 % of what was paid (the normaliser is
+ * fixed by the parent state, so leaving someone out moves only scores); the grinder's is not
+ * asserted: drawing the random pages is not yet bounded (docs/contributors.md, Incentive attacks,
+ * has the figures, docs/protocol.md, Known limits, why).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +61,7 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
     const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
     process.stdout.write(
       `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
-        `grinder: ${result.grind.blocks} blocks, best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
+        `grinder: ${result.grind.blocks} blocks (${result.grind.scored} with its contribution), best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
         `censor: ${result.censorship.blocks} blocks, its gain ${ofPaid(result.censorship.censorGain)}, the most a kept contributor gained ${ofPaid(result.censorship.keptGain)}; ` +
         `honest mean ${honestMean.toFixed(2)}%; ` +
         `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,
@@ -67,10 +70,12 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
     for (const miner of ['miner-solo', 'miner-censor', 'grinder']) assert.ok(result.mined.get(miner)! >= BLOCKS / 3, `${miner} mined a third of the blocks`);
     assert.ok(result.paid > 0n);
     assert.ok(honestWork >= 95, `honest work took ${honestWork.toFixed(2)}%`);
-    // Not asserted: that every honest contributor is paid. Admission ranks by reputation, and an
-    // honest newcomer whose first shares scored ≤ 0 ranks below the sybils' ordinals and is never
-    // let in again (two of four were starved in the measured run): a known limit, docs/protocol.md.
+    // Each honest contributor is paid a real share: admission reserves places for the least-played
+    // rated contributors, so one whose first shares scored ≤ 0 is played again (value.ts).
+    for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 1, `honest-${i} took ${share(`honest-${i}`).toFixed(2)}%`);
     for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
+    const censorGain = (Number(result.censorship.censorGain) / Number(result.paid)) * 100;
+    assert.ok(censorGain <= 1, `the censor gained ${censorGain.toFixed(2)}% of what was paid by censoring`);
     assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
   } finally {
     await chain.close();

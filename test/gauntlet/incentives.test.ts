@@ -13,7 +13,8 @@
  * measured and printed. The censor's own gain is held to 1 % of what was paid (the normaliser is
  * fixed by the parent state, so leaving someone out moves only scores); the grinder's is not
  * asserted: drawing the random pages is not yet bounded (docs/contributors.md, Incentive attacks,
- * has the figures, docs/protocol.md, Known limits, why).
+ * has the figures, docs/protocol.md, Known limits, why). A second run of the same blocks without
+ * any attack is the reference: with every attack the held-out loss must stay within 5 % of it.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,9 @@ const root = tempDir('incentives');
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const BLOCKS = Number(process.env["INCENTIVE_BLOCKS"] ?? 51);
+
+/** The held-out loss after the run with every attack, for the comparison with the run without. */
+let attackedHeldOut: number | undefined;
 
 test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 % of the pool, honest work paid`, { timeout: 3_600_000 }, async () => {
   // The test genesis with 12 contributions per block: the swarm and the spam (28 junk senders a
@@ -77,6 +81,33 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
     const censorGain = (Number(result.censorship.censorGain) / Number(result.paid)) * 100;
     assert.ok(censorGain <= 1, `the censor gained ${censorGain.toFixed(2)}% of what was paid by censoring`);
     assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
+    attackedHeldOut = result.heldOutAfter;
+  } finally {
+    await chain.close();
+  }
+});
+
+test(`${BLOCKS} blocks without attacks: the attacked run's held-out loss is within 5 % of this one`, { timeout: 3_600_000 }, async () => {
+  assert.ok(attackedHeldOut !== undefined, 'the attacked run finished');
+  const base = gauntletGenesis();
+  const g = gauntletGenesis({ gauntlet: { ...base.params.gauntlet, maxContributions: 12 } });
+  const dataset = await brownNetworkDataset(g);
+  await selectBackend('wasm');
+  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'reference'));
+  try {
+    const result = await simulateIncentives({
+      chain,
+      dataset,
+      blocks: BLOCKS,
+      training: { steps: 4, lr: 3e-3, batchSize: 8 },
+      sybils: 20,
+      spamPerBlock: 8,
+      grindDraws: 3,
+      attack: false,
+    });
+    const ratio = attackedHeldOut / result.heldOutAfter;
+    process.stdout.write(`# without attacks: held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}; attacked ÷ reference ${ratio.toFixed(4)}\n`);
+    assert.ok(ratio <= 1.05, `with every attack the held-out loss is ${ratio.toFixed(4)} × the run without attacks`);
   } finally {
     await chain.close();
   }

@@ -57,7 +57,10 @@ test('abort stops the search and resolves null; hashRate reflects the work done'
     const controller = new AbortController();
     const pending = miner.mine({ header, target: 0n }, controller.signal);
     await assert.rejects(miner.mine({ header, target: 0n }, never()), /already running/);
-    setTimeout(() => controller.abort(), 300);
+    // Abort once the threads have counted work (on a loaded machine they may take a while to start).
+    const deadline = Date.now() + 30_000;
+    while (miner.hashRate() === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
     assert.equal(await pending, null);
     assert.ok(miner.hashRate() > 0);
     // The miner is free again, and an already aborted signal costs nothing.

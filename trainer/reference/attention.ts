@@ -15,7 +15,13 @@
  * independent sums instead of one chain of dependent adds, each still summed in u order.
  */
 import type { LinearFn } from './linear.ts';
-import { exponentiateShifted } from './softmax.ts';
+import type { ExpShiftedFn } from './softmax.ts';
+
+/** The kernels attention runs on: the model's own (model.ts). */
+export interface AttentionKernels {
+  readonly linear: LinearFn;
+  readonly expShifted: ExpShiftedFn;
+}
 
 /** Where one head's product runs, in the model's backing (workspace.ts). */
 export interface AttentionScratch {
@@ -37,9 +43,10 @@ export function causalSelfAttention(
   d: number,
   heads: number,
   scores: Float64Array,
-  linear: LinearFn,
+  kernels: AttentionKernels,
   scratch: AttentionScratch,
 ): void {
+  const { linear, expShifted } = kernels;
   const hd = d / heads;
   const stride = 3 * d;
   const scale = 1 / Math.sqrt(hd);
@@ -59,7 +66,7 @@ export function causalSelfAttention(
     linear(dots, queries, rows, keyMatrix, zeros, false);
     for (let t = 0; t < rows; t++) {
       const max = scaledScores(scores, dots, t * rows, t + 1, scale);
-      const total = exponentiateShifted(scores, 0, t + 1, max);
+      const total = expShifted(scores, 0, t + 1, max, true);
       for (let u = 0; u <= t; u++) scores[u] = scores[u]! / total;
       weightedValues(out, t * d + qCol, scores, qkv, vCol, t + 1, hd, stride);
     }

@@ -8,6 +8,9 @@ import type { LinearFn } from './linear.ts';
 import { linearRegion, linearScalar } from './linear.ts';
 import { instantiateLinearTiles } from './linear-kernel.ts';
 import { instantiateElementwise } from './elementwise-kernel.ts';
+import { instantiateWeightedValues } from './attention-kernel.ts';
+import type { WeightedValuesFn } from './weighted-values.ts';
+import { weightedValuesScalar } from './weighted-values.ts';
 import { geluInPlace } from './mlp.ts';
 import type { ExpShiftedFn } from './softmax.ts';
 import { expShiftedScalar } from './softmax.ts';
@@ -25,6 +28,8 @@ export interface Backing {
   readonly gelu: (values: Float64Array, count: number) => void;
   /** softmax.ts's shifted exponentials. */
   readonly expShifted: ExpShiftedFn;
+  /** weighted-values.ts's attention sums. */
+  readonly weightedValues: WeightedValuesFn;
 }
 
 const PAGE_BYTES = 65536;
@@ -32,7 +37,9 @@ const PAGE_BYTES = 65536;
 const MAX_WASM_BYTES = 2 ** 31;
 
 function scalarBacking(): Backing {
-  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar };
+  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
+    weightedValues: weightedValuesScalar,
+  };
 }
 
 /**
@@ -51,7 +58,8 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
   }
   const tiles = instantiateLinearTiles(memory);
   const elementwise = instantiateElementwise(memory);
-  if (tiles === null || elementwise === null) return scalarBacking();
+  const weighted = instantiateWeightedValues(memory);
+  if (tiles === null || elementwise === null || weighted === null) return scalarBacking();
   const buffer = memory.buffer;
   let next = 0;
   const alloc = (length: number): Float64Array => {
@@ -87,5 +95,13 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     if (values.buffer !== buffer) return expShiftedScalar(values, start, count, shift, store);
     return elementwise.expShifted(values.byteOffset + 8 * start, count, shift, store ? 1 : 0);
   };
-  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted };
+  const weightedValues: WeightedValuesFn = (out, o, p, qkv, vCol, keys, hd, stride) => {
+    const blocks = hd >> 3;
+    if (blocks === 0 || out.buffer !== buffer || p.buffer !== buffer || qkv.buffer !== buffer) {
+      return weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride);
+    }
+    weighted(out.byteOffset + 8 * o, p.byteOffset, qkv.byteOffset + 8 * vCol, keys, 8 * stride, blocks);
+    if (8 * blocks < hd) weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride, 8 * blocks);
+  };
+  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, weightedValues };
 }

@@ -92,6 +92,7 @@ export const op = {
   localSet: (index: number): number[] => [0x21, ...uleb128(index)],
   localTee: (index: number): number[] => [0x22, ...uleb128(index)],
   i32Const: (value: number): number[] => [0x41, ...sleb128(value)],
+  i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32LtU: [0x49],
   i32Add: [0x6a],

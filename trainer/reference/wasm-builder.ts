@@ -84,6 +84,8 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  /** An if whose arms leave one value of the given type. */
+  ifResult: (type: number): number[] => [0x04, type],
   else: [0x05],
   end: [0x0b],
   br: (depth: number): number[] => [0x0c, ...uleb128(depth)],
@@ -120,6 +122,8 @@ export const op = {
   /** (a & mask) | (b & ~mask), operands a, b, mask. */
   v128Bitselect: simd(0x52),
   f64x2Trunc: simd(0x7a),
+  /** 1 if both 64-bit lanes are nonzero. */
+  i64x2AllTrue: simd(0xc3),
   i64x2Shl: simd(0xcb),
   f64x2Abs: simd(0xec),
   f64x2Sub: simd(0xf1),

@@ -132,7 +132,12 @@ test('the fast evaluator computes the described architecture (against a plain im
 });
 
 test('the scalar and WebAssembly paths give the same bits', () => {
-  const specs: ModelSpec[] = [DEFAULT_MODEL_SPEC, { vocabSize: 256, contextLength: 6, layers: 2, width: 9, heads: 3, tiedEmbeddings: false }];
+  // Head widths 16, 3 and 12: attention's SIMD kernel whole, not at all, and with a scalar rest.
+  const specs: ModelSpec[] = [
+    DEFAULT_MODEL_SPEC,
+    { vocabSize: 256, contextLength: 6, layers: 2, width: 9, heads: 3, tiedEmbeddings: false },
+    { vocabSize: 256, contextLength: 11, layers: 1, width: 24, heads: 2, tiedEmbeddings: true },
+  ];
   for (const spec of specs) {
     const { lay, p } = scrambled(spec, 'paths');
     const seqs = [...SEQUENCES.map((s) => s.subarray(0, Math.min(s.length, spec.contextLength + 1))), Uint8Array.of(1, 2)];

@@ -11,11 +11,18 @@
  * model's product (linear.ts: each sum started at the bias, +0, and added to in j order, which is
  * exactly the sum above). It computes every key for every query, twice the products the causal
  * mask needs, but in the SIMD kernel that is still three times faster than the scalar loop; the
- * keys after t are never read. The weighted values work on four output columns at a time: four
- * independent sums instead of one chain of dependent adds, each still summed in u order.
+ * keys after t are never read. The weighted values are weighted-values.ts's, likewise the model's.
  */
 import type { LinearFn } from './linear.ts';
-import { exponentiateShifted } from './softmax.ts';
+import type { ExpShiftedFn } from './softmax.ts';
+import type { WeightedValuesFn } from './weighted-values.ts';
+
+/** The kernels attention runs on: the model's own (model.ts). */
+export interface AttentionKernels {
+  readonly linear: LinearFn;
+  readonly expShifted: ExpShiftedFn;
+  readonly weightedValues: WeightedValuesFn;
+}
 
 /** Where one head's product runs, in the model's backing (workspace.ts). */
 export interface AttentionScratch {
@@ -37,9 +44,10 @@ export function causalSelfAttention(
   d: number,
   heads: number,
   scores: Float64Array,
-  linear: LinearFn,
+  kernels: AttentionKernels,
   scratch: AttentionScratch,
 ): void {
+  const { linear, expShifted, weightedValues } = kernels;
   const hd = d / heads;
   const stride = 3 * d;
   const scale = 1 / Math.sqrt(hd);
@@ -59,7 +67,7 @@ export function causalSelfAttention(
     linear(dots, queries, rows, keyMatrix, zeros, false);
     for (let t = 0; t < rows; t++) {
       const max = scaledScores(scores, dots, t * rows, t + 1, scale);
-      const total = exponentiateShifted(scores, 0, t + 1, max);
+      const total = expShifted(scores, 0, t + 1, max, true);
       for (let u = 0; u <= t; u++) scores[u] = scores[u]! / total;
       weightedValues(out, t * d + qCol, scores, qkv, vCol, t + 1, hd, stride);
     }
@@ -75,40 +83,4 @@ function scaledScores(scores: Float64Array, dots: Float64Array, first: number, k
     if (s > max) max = s;
   }
   return max;
-}
-
-/** out[o + j] = Σ_{u < keys} p[u] · v_u,j for j < hd. */
-function weightedValues(
-  out: Float64Array,
-  o: number,
-  p: Float64Array,
-  qkv: Float64Array,
-  vCol: number,
-  keys: number,
-  hd: number,
-  stride: number,
-): void {
-  let j = 0;
-  for (; j + 4 <= hd; j += 4) {
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) {
-      const pu = p[u]!;
-      a0 += pu * qkv[v]!;
-      a1 += pu * qkv[v + 1]!;
-      a2 += pu * qkv[v + 2]!;
-      a3 += pu * qkv[v + 3]!;
-    }
-    out[o + j] = a0;
-    out[o + j + 1] = a1;
-    out[o + j + 2] = a2;
-    out[o + j + 3] = a3;
-  }
-  for (; j < hd; j++) {
-    let acc = 0;
-    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) acc += p[u]! * qkv[v]!;
-    out[o + j] = acc;
-  }
 }

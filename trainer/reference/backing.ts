@@ -7,6 +7,13 @@
 import type { LinearFn } from './linear.ts';
 import { linearRegion, linearScalar } from './linear.ts';
 import { instantiateLinearTiles } from './linear-kernel.ts';
+import { instantiateElementwise } from './elementwise-kernel.ts';
+import { instantiateWeightedValues } from './attention-kernel.ts';
+import type { WeightedValuesFn } from './weighted-values.ts';
+import { weightedValuesScalar } from './weighted-values.ts';
+import { geluInPlace } from './mlp.ts';
+import type { ExpShiftedFn } from './softmax.ts';
+import { expShiftedScalar } from './softmax.ts';
 import type { WasmMemory } from './wasm-builder.ts';
 import { wasmApi } from './wasm-builder.ts';
 
@@ -17,6 +24,12 @@ export interface Backing {
   /** A zeroed float64 array; in WebAssembly memory, 16-byte aligned. */
   alloc(length: number): Float64Array;
   readonly linear: LinearFn;
+  /** values[i] = gelu(values[i]) for i < count: mlp.ts's geluInPlace. */
+  readonly gelu: (values: Float64Array, count: number) => void;
+  /** softmax.ts's shifted exponentials. */
+  readonly expShifted: ExpShiftedFn;
+  /** weighted-values.ts's attention sums. */
+  readonly weightedValues: WeightedValuesFn;
 }
 
 const PAGE_BYTES = 65536;
@@ -24,7 +37,9 @@ const PAGE_BYTES = 65536;
 const MAX_WASM_BYTES = 2 ** 31;
 
 function scalarBacking(): Backing {
-  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar };
+  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
+    weightedValues: weightedValuesScalar,
+  };
 }
 
 /**
@@ -42,7 +57,9 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     return scalarBacking();
   }
   const tiles = instantiateLinearTiles(memory);
-  if (tiles === null) return scalarBacking();
+  const elementwise = instantiateElementwise(memory);
+  const weighted = instantiateWeightedValues(memory);
+  if (tiles === null || elementwise === null || weighted === null) return scalarBacking();
   const buffer = memory.buffer;
   let next = 0;
   const alloc = (length: number): Float64Array => {
@@ -70,5 +87,21 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     if (kernelRows < rows) linearRegion(out, x, w, bias, accumulate, kernelRows, rows, 0, cols);
     if (cols < m) linearRegion(out, x, w, bias, accumulate, 0, rows, cols, m);
   };
-  return { kind: 'wasm-simd', alloc, linear };
+  const gelu = (values: Float64Array, count: number): void => {
+    if (values.buffer !== buffer) return geluInPlace(values, count);
+    elementwise.gelu(values.byteOffset, count);
+  };
+  const expShifted: ExpShiftedFn = (values, start, count, shift, store) => {
+    if (values.buffer !== buffer) return expShiftedScalar(values, start, count, shift, store);
+    return elementwise.expShifted(values.byteOffset + 8 * start, count, shift, store ? 1 : 0);
+  };
+  const weightedValues: WeightedValuesFn = (out, o, p, qkv, vCol, keys, hd, stride) => {
+    const blocks = hd >> 3;
+    if (blocks === 0 || out.buffer !== buffer || p.buffer !== buffer || qkv.buffer !== buffer) {
+      return weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride);
+    }
+    weighted(out.byteOffset + 8 * o, p.byteOffset, qkv.byteOffset + 8 * vCol, keys, 8 * stride, blocks);
+    if (8 * blocks < hd) weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride, 8 * blocks);
+  };
+  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, weightedValues };
 }

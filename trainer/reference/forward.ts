@@ -11,7 +11,6 @@
 import type { PreparedModel } from './model.ts';
 import { layerNorm } from './layernorm.ts';
 import { causalSelfAttention } from './attention.ts';
-import { geluInPlace } from './mlp.ts';
 
 /**
  * Runs tokens[0 … rows−1] (1 ≤ rows ≤ context length; the caller checks) and leaves the final
@@ -32,11 +31,11 @@ export function forwardHidden(model: PreparedModel, tokens: Uint8Array, rows: nu
   for (const block of model.blocks) {
     layerNorm(ws.normed, x, rows, d, block.ln1Gain, block.ln1Bias);
     linear(ws.qkv, ws.normed, rows, block.qkv, block.qkvBias, false);
-    causalSelfAttention(ws.attended, ws.qkv, rows, d, heads, ws.scores, linear, ws.attention);
+    causalSelfAttention(ws.attended, ws.qkv, rows, d, heads, ws.scores, model, ws.attention);
     linear(x, ws.attended, rows, block.attnOut, block.attnOutBias, true);
     layerNorm(ws.normed, x, rows, d, block.ln2Gain, block.ln2Bias);
     linear(ws.hidden, ws.normed, rows, block.fc, block.fcBias, false);
-    geluInPlace(ws.hidden, rows * 4 * d);
+    model.gelu(ws.hidden, rows * 4 * d);
     linear(x, ws.hidden, rows, block.proj, block.projBias, true);
   }
   layerNorm(ws.normed, x, rows, d, model.lnfGain, model.lnfBias);

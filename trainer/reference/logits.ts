@@ -8,7 +8,7 @@
  */
 import type { PreparedModel } from './model.ts';
 import { log } from './math.ts';
-import { sumExpShifted } from './softmax.ts';
+import type { ExpShiftedFn } from './softmax.ts';
 
 /** Logits of hidden rows first … first+count−1 into workspace.logits rows 0 … count−1. */
 export function headLogits(model: PreparedModel, first: number, count: number): void {
@@ -18,12 +18,15 @@ export function headLogits(model: PreparedModel, first: number, count: number): 
   model.linear(ws.logits, hidden, count, model.head, model.headBias, false);
 }
 
-/** Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1]. */
-export function crossEntropy(logits: Float64Array, offset: number, vocab: number, target: number): number {
+/**
+ * Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1];
+ * expShifted is the model's (softmax.ts), called without storing.
+ */
+export function crossEntropy(logits: Float64Array, offset: number, vocab: number, target: number, expShifted: ExpShiftedFn): number {
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) {
     const z = logits[offset + v]!;
     if (z > max) max = z;
   }
-  return log(sumExpShifted(logits, offset, vocab, max)) - (logits[offset + target]! - max);
+  return log(expShifted(logits, offset, vocab, max, false)) - (logits[offset + target]! - max);
 }

@@ -48,6 +48,10 @@ export interface PreparedModel {
   readonly headBias: Float64Array;
   /** The matrix product bound to where these arrays live. */
   readonly linear: LinearFn;
+  /** GELU in place, softmax's exponentials and attention's weighted values, likewise (backing.ts). */
+  readonly gelu: Backing['gelu'];
+  readonly expShifted: Backing['expShifted'];
+  readonly weightedValues: Backing['weightedValues'];
   readonly kernel: KernelKind;
   /** One forward pass's scratch space: a prepared model runs one pass at a time. */
   readonly workspace: Workspace;
@@ -116,6 +120,9 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
     head,
     headBias: backing.alloc(v),
     linear: backing.linear,
+    gelu: backing.gelu,
+    expShifted: backing.expShifted,
+    weightedValues: backing.weightedValues,
     kernel: backing.kind,
     workspace: createWorkspace(spec, backing),
   };

@@ -17,6 +17,16 @@ export function exponentiateShifted(values: Float64Array, start: number, count: 
   return total;
 }
 
+/**
+ * Σ exp(values[i] − shift) for i in [start, start + count), in order, from 0; with store, each
+ * values[i] becomes its exponential. The model's backing runs it in WebAssembly
+ * (elementwise-kernel.ts), bit for bit this.
+ */
+export type ExpShiftedFn = (values: Float64Array, start: number, count: number, shift: number, store: boolean) => number;
+
+export const expShiftedScalar: ExpShiftedFn = (values, start, count, shift, store) =>
+  store ? exponentiateShifted(values, start, count, shift) : sumExpShifted(values, start, count, shift);
+
 /** Σ exp(values[i] − shift) for i in [start, start + count), in order, from 0. */
 export function sumExpShifted(values: Float64Array, start: number, count: number, shift: number): number {
   let total = 0;

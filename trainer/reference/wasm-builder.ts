@@ -67,6 +67,13 @@ function section(id: number, body: Code): number[] {
   return [id, ...uleb128(body.length), ...body];
 }
 
+/** A float64 as the 8 little-endian bytes of its IEEE 754 pattern (constants in the code). */
+function f64Bytes(value: number): number[] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value, true);
+  return [...new Uint8Array(view.buffer)];
+}
+
 const SIMD_PREFIX = 0xfd;
 const simd = (opcode: number, ...immediates: number[]): number[] => [SIMD_PREFIX, ...uleb128(opcode), ...immediates];
 /** A memory operand: alignment hint (log2 bytes) and constant byte offset. */
@@ -77,6 +84,8 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  /** An if whose arms leave one value of the given type. */
+  ifResult: (type: number): number[] => [0x04, type],
   else: [0x05],
   end: [0x0b],
   br: (depth: number): number[] => [0x0c, ...uleb128(depth)],
@@ -85,6 +94,7 @@ export const op = {
   localSet: (index: number): number[] => [0x21, ...uleb128(index)],
   localTee: (index: number): number[] => [0x22, ...uleb128(index)],
   i32Const: (value: number): number[] => [0x41, ...sleb128(value)],
+  i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32LtU: [0x49],
   i32Add: [0x6a],
@@ -92,8 +102,32 @@ export const op = {
   i32Shl: [0x74],
   f64Load: (offset: number): number[] => [0x2b, ...memarg(3, offset)],
   f64Store: (offset: number): number[] => [0x39, ...memarg(3, offset)],
+  i32Sub: [0x6b],
+  i32And: [0x71],
+  return: [0x0f],
   f64Add: [0xa0],
   f64Mul: [0xa2],
+  f64Const: (value: number): number[] => [0x44, ...f64Bytes(value)],
+  /** Two f64 lanes, low then high. */
+  f64x2Const: (low: number, high: number = low): number[] => simd(0x0c, ...f64Bytes(low), ...f64Bytes(high)),
+  f64x2Splat: simd(0x14),
+  f64x2ExtractLane: (lane: 0 | 1): number[] => simd(0x21, lane),
+  f64x2Eq: simd(0x47),
+  f64x2Lt: simd(0x49),
+  f64x2Gt: simd(0x4a),
+  f64x2Ge: simd(0x4c),
+  v128And: simd(0x4e),
+  /** a & ~b */
+  v128AndNot: simd(0x4f),
+  /** (a & mask) | (b & ~mask), operands a, b, mask. */
+  v128Bitselect: simd(0x52),
+  f64x2Trunc: simd(0x7a),
+  /** 1 if both 64-bit lanes are nonzero. */
+  i64x2AllTrue: simd(0xc3),
+  i64x2Shl: simd(0xcb),
+  f64x2Abs: simd(0xec),
+  f64x2Sub: simd(0xf1),
+  f64x2Div: simd(0xf3),
   v128Load: (offset: number): number[] => simd(0x00, ...memarg(3, offset)),
   v128Store: (offset: number): number[] => simd(0x0b, ...memarg(3, offset)),
   /** Loads one f64 and puts it in both lanes. */
@@ -105,6 +139,8 @@ export const op = {
 export interface WasmFunction {
   readonly name: string;
   readonly params: readonly number[];
+  /** The result types; none when left out. */
+  readonly results?: readonly number[];
   /** Runs of locals after the parameters: [count, type]. */
   readonly locals: readonly (readonly [number, number])[];
   /** The body's instructions, without the final `end`. */
@@ -113,7 +149,7 @@ export interface WasmFunction {
 
 /** A module importing env.memory (at least minPages of 64 KiB) and exporting the functions. */
 export function buildModule(functions: readonly WasmFunction[], minPages = 1): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector([])]);
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector((f.results ?? []).map((t) => [t]))]);
   const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb128(minPages)]];
   const declarations = functions.map((_, i) => uleb128(i));
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb128(i)]);

@@ -1,0 +1,57 @@
+/**
+ * Attention's weighted values o_j = Σ_u p_u · v_u,j (u ascending, from +0) for one query and one
+ * head, in plain JavaScript: the definition, and the path where WebAssembly is absent. The model's
+ * backing runs attention-kernel.ts instead, which gives the same bits.
+ */
+/** The signature both implementations share: see weightedValuesScalar. */
+export type WeightedValuesFn = (
+  out: Float64Array,
+  o: number,
+  p: Float64Array,
+  qkv: Float64Array,
+  vCol: number,
+  keys: number,
+  hd: number,
+  stride: number,
+) => void;
+
+/**
+ * out[o + j] = Σ_{u < keys} p[u] · v_u,j for from ≤ j < hd, v_u,j = qkv[vCol + u·stride + j]:
+ * the definition. It works on four output columns at a time (four independent sums instead of
+ * one chain of dependent adds, each still summed in u order from +0).
+ */
+export function weightedValuesScalar(
+  out: Float64Array,
+  o: number,
+  p: Float64Array,
+  qkv: Float64Array,
+  vCol: number,
+  keys: number,
+  hd: number,
+  stride: number,
+  from = 0,
+): void {
+  let j = from;
+  for (; j + 4 <= hd; j += 4) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) {
+      const pu = p[u]!;
+      a0 += pu * qkv[v]!;
+      a1 += pu * qkv[v + 1]!;
+      a2 += pu * qkv[v + 2]!;
+      a3 += pu * qkv[v + 3]!;
+    }
+    out[o + j] = a0;
+    out[o + j + 1] = a1;
+    out[o + j + 2] = a2;
+    out[o + j + 3] = a3;
+  }
+  for (; j < hd; j++) {
+    let acc = 0;
+    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) acc += p[u]! * qkv[v]!;
+    out[o + j] = acc;
+  }
+}

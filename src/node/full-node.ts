@@ -34,6 +34,7 @@ import { AddressIndex } from '../indexes/address-index.ts';
 import { networkMempool } from '../p2p/mempool-adapter.ts';
 import { P2PNetwork, type P2PNetworkOptions } from '../p2p/network.ts';
 import { loadOrCreatePeerKey } from '../p2p/peer-key.ts';
+import type { NodeOptions } from '../p2p/node.ts';
 import type { NetworkContributions } from '../p2p/seams.ts';
 import { removeCookie, writeCookie } from '../rpc/cookie.ts';
 import type { MiningStatus, NetworkSettings, RpcNode } from '../rpc/methods/context.ts';
@@ -58,18 +59,12 @@ export interface MiningOptions {
   readonly threads: number;
 }
 
-/** `listen`, `bootnodes`, `mdns` and `psk` are src/p2p/node.ts' NodeOptions with a node's own defaults (every interface, not loopback). */
-export interface FullNodeOptions {
+/** `bootnodes`, `mdns` and `psk` are src/p2p/node.ts' NodeOptions; `listen` has a node's own default (every interface, not loopback). */
+export interface FullNodeOptions extends Pick<NodeOptions, 'bootnodes' | 'mdns' | 'psk'> {
   readonly datadir: string;
   readonly genesis: Genesis;
   /** P2P listen multiaddrs (default: every IPv4 interface, port 18444). */
   readonly listen?: readonly string[];
-  /** Peers to dial at start and keep dialling: multiaddrs ending in /p2p/<peer id>. */
-  readonly bootnodes?: readonly string[];
-  /** mDNS discovery on the local network (default true). */
-  readonly mdns?: boolean;
-  /** The bytes of a swarm key file: a private network (src/p2p/pnet.ts). */
-  readonly psk?: Uint8Array;
   /** false runs the node without a network (tests, a lone miner); default true. */
   readonly p2p?: boolean;
   /** RPC port on 127.0.0.1 (default 18445; 0 lets the system pick, see rpcPort). */

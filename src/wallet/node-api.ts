@@ -6,6 +6,7 @@ import { encodeTransfer } from '../../chain/tx.ts';
 import type { Transfer } from '../../consensus/types.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { rpcCall, type RpcCallOptions } from '../rpc/client.ts';
+import type { HistoryItem } from '../rpc/methods/accounts.ts';
 import { parseBaseUnits } from './amounts.ts';
 import { WalletError } from './errors.ts';
 
@@ -38,22 +39,10 @@ export interface NodeNetwork {
   readonly height: number;
 }
 
-/** One line of the history as the wallet uses it: the RPC's HistoryItem (src/rpc/methods/accounts.ts) field for field, with amounts parsed to bigint. */
-export interface HistoryEntry {
-  readonly txid: string;
-  readonly status: 'pending' | 'confirmed' | 'dropped';
-  /** null while the transfer waits in the mempool. */
-  readonly height: number | null;
-  readonly blockHash: string | null;
-  /** Seconds since the Unix epoch (the block's timestamp); null while pending. */
-  readonly time: number | null;
-  readonly from: string;
-  readonly to: string;
+/** One line of the history as the wallet uses it: the RPC's HistoryItem with amounts parsed to bigint. */
+export interface HistoryEntry extends Omit<HistoryItem, 'amount' | 'fee'> {
   readonly amount: bigint;
   readonly fee: bigint;
-  /** For a dropped transfer: the tip after the reorganisation, and why it no longer applies. */
-  readonly droppedAtHeight?: number;
-  readonly reason?: string;
 }
 
 /** RPC `getaccount` {address} → {address, balance, nonce, pendingNonce?}. */

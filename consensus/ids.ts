@@ -4,6 +4,7 @@
  * change an id.
  */
 import { taggedHash } from './hash.ts';
+import { payloadHash } from './payload-hash.ts';
 import { merkleLeaf, merkleRoot } from './merkle.ts';
 import { concat, u64be } from './sighash.ts';
 import type { Block, Contribution, ReportEntry, Transfer } from './types.ts';
@@ -18,7 +19,7 @@ export function transferId(tx: Transfer): Uint8Array {
 export function contributionId(c: Contribution): Uint8Array {
   return taggedHash(
     'contribution-id',
-    concat([c.chainId, c.contributorPublicKey, c.parentHash, taggedHash('payload', c.payload), u64be(c.stamp), c.signature]),
+    concat([c.chainId, c.contributorPublicKey, c.parentHash, payloadHash(c.payload), u64be(c.stamp), c.signature]),
   );
 }
 

@@ -3,6 +3,7 @@
  * signature rules need no parser: tag ‖ fields in declared order, integers as big-endian uint64.
  */
 import { taggedHash } from './hash.ts';
+import { payloadHash } from './payload-hash.ts';
 import type { Contribution, Transfer } from './types.ts';
 
 function u64be(value: bigint): Uint8Array {
@@ -32,7 +33,7 @@ export function transferSigHash(tx: Omit<Transfer, 'signature'>): Uint8Array {
 export function contributionSigHash(c: Pick<Contribution, 'chainId' | 'contributorPublicKey' | 'parentHash' | 'payload'>): Uint8Array {
   return taggedHash(
     'contribution',
-    concat([c.chainId, c.contributorPublicKey, c.parentHash, taggedHash('payload', c.payload)]),
+    concat([c.chainId, c.contributorPublicKey, c.parentHash, payloadHash(c.payload)]),
   );
 }
 

@@ -9,7 +9,7 @@
 import type { GauntletParams } from '../params.ts';
 import type { Contribution, ReportEntry } from '../types.ts';
 import { toHexKey } from '../bytes.ts';
-import { taggedHash } from '../hash.ts';
+import { payloadHash } from '../payload-hash.ts';
 import type { ParamLayout } from '../../trainer/layout.ts';
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import type { Dataset } from '../../trainer/pages.ts';
@@ -140,7 +140,7 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
 
 /** Per contribution, the index of the first contribution with the same payload when another carries it, else −1. */
 function payloadCopyGroups(contributions: readonly Contribution[]): number[] {
-  const keys = contributions.map((c) => toHexKey(taggedHash('payload', c.payload)));
+  const keys = contributions.map((c) => toHexKey(payloadHash(c.payload)));
   const first = new Map<string, number>();
   const counts = new Map<string, number>();
   keys.forEach((key, i) => {

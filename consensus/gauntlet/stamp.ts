@@ -13,6 +13,7 @@
  */
 import { VerifyError } from '../errors.ts';
 import { taggedHash } from '../hash.ts';
+import { payloadHash } from '../payload-hash.ts';
 import { concat, u64be } from '../sighash.ts';
 import type { Contribution } from '../types.ts';
 
@@ -23,7 +24,7 @@ const U64_MAX = (1n << 64n) - 1n;
 
 /** The stamp's hash prefix for these fields: everything but the nonce. */
 function stampPrefix(c: StampedFields): Uint8Array {
-  return concat([c.parentHash, c.contributorPublicKey, taggedHash('payload', c.payload)]);
+  return concat([c.parentHash, c.contributorPublicKey, payloadHash(c.payload)]);
 }
 
 export function stampHash(c: StampedFields & Pick<Contribution, 'stamp'>): Uint8Array {

@@ -1,6 +1,6 @@
 /** The hash functions of the protocol, in one place so that each use names its purpose. */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { blake3 } from '@noble/hashes/blake3.js';
+import { blake3Of } from '../trainer/blake3.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 export const HASH_SIZE = 32;
@@ -10,13 +10,23 @@ export function sha256d(data: Uint8Array): Uint8Array {
   return sha256(sha256(data));
 }
 
+const TAGS = new Map<string, Uint8Array>();
+
+/** `gradientcoin/<tag>` ‖ 0x00, encoded once per tag. */
+function tagBytes(tag: string): Uint8Array {
+  let bytes = TAGS.get(tag);
+  if (bytes === undefined) {
+    const text = new TextEncoder().encode(`gradientcoin/${tag}`);
+    bytes = new Uint8Array(text.length + 1);
+    bytes.set(text);
+    TAGS.set(tag, bytes);
+  }
+  return bytes;
+}
+
 /** BLAKE3 with a domain tag, so that hashes of different kinds of object never collide. */
 export function taggedHash(tag: string, data: Uint8Array): Uint8Array {
-  const h = blake3.create();
-  h.update(new TextEncoder().encode(`gradientcoin/${tag}`));
-  h.update(new Uint8Array([0]));
-  h.update(data);
-  return h.digest();
+  return blake3Of(tagBytes(tag), data);
 }
 
 export function toHex(bytes: Uint8Array): string {

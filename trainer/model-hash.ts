@@ -3,7 +3,7 @@
  * each pᵢ is a parameter's float32 bit pattern in little-endian byte order. The bits are hashed as
  * stored, NaN payloads and −0 included, so two vectors hash alike only if they are bit-identical.
  */
-import { blake3 } from '@noble/hashes/blake3.js';
+import { blake3Of } from './blake3.ts';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 const MODEL_DOMAIN = utf8ToBytes('gradientcoin/model/v1');
@@ -27,7 +27,7 @@ export function float32LittleEndianBytes(values: Float32Array, viewIfPossible = 
 }
 
 export function modelHash(params: Float32Array): Uint8Array {
-  return blake3.create().update(MODEL_DOMAIN).update(float32LittleEndianBytes(params)).digest();
+  return blake3Of(MODEL_DOMAIN, float32LittleEndianBytes(params));
 }
 
 export function modelHashHex(params: Float32Array): string {

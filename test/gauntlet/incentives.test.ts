@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { selectBackend } from '../../trainer/engine/backends.ts';
 import { openTestChain, BlockTree, tempDir } from '../util/block-tree.ts';
 import { brownNetworkDataset, gauntletGenesis } from '../util/gauntlet-network.ts';
-import { incentiveShare, simulateIncentives } from './incentive-simulation.ts';
+import { incentiveShare, simulateIncentives, type IncentiveOptions, type IncentiveResult } from './incentive-simulation.ts';
 
 const root = tempDir('incentives');
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -33,17 +33,19 @@ const BLOCKS = Number(process.env["INCENTIVE_BLOCKS"] ?? 51);
 /** The held-out loss after the run with every attack, for the comparison with the run without. */
 let attackedHeldOut: number | undefined;
 
-test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 % of the pool, honest work paid`, { timeout: 3_600_000 }, async () => {
-  // The test genesis with 12 contributions per block: the swarm and the spam (28 junk senders a
-  // block) must compete with the 7 working keys for fewer places, and scoring stays affordable.
+/**
+ * The suite's network, freshly on disk in `dir`: the test genesis with 12 contributions per block,
+ * so that the swarm and the spam (28 junk senders a block) must compete with the 7 working keys for
+ * fewer places, and scoring stays affordable. Runs `attack` (or the reference run) and closes it.
+ */
+async function runSuite(dir: string, attack: boolean, onBlock?: IncentiveOptions['onBlock']): Promise<IncentiveResult> {
   const base = gauntletGenesis();
   const g = gauntletGenesis({ gauntlet: { ...base.params.gauntlet, maxContributions: 12 } });
   const dataset = await brownNetworkDataset(g);
   await selectBackend('wasm');
-  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'chain'));
-  const started = Date.now();
+  const chain = await openTestChain(new BlockTree(g, dataset), join(root, dir));
   try {
-    const result = await simulateIncentives({
+    return await simulateIncentives({
       chain,
       dataset,
       blocks: BLOCKS,
@@ -51,64 +53,51 @@ test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 %
       sybils: 20,
       spamPerBlock: 8,
       grindDraws: 3,
-      attack: true,
-      onBlock: (height, rewards) => {
-        if (height % 10 !== 0) return;
-        const line = [...rewards].map(([who, r]) => `${who} ${r}`).join(', ');
-        process.stdout.write(`# block ${height}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${line}\n`);
-      },
+      attack,
+      ...(onBlock ? { onBlock } : {}),
     });
-    const share = (who: string): number => incentiveShare(result, who);
-    const honestMean = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) / 4;
-    const honestWork = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) + share('miner-censor') + share('grinder');
-    const ofPaid = (units: bigint): string => `${((Number(units) / Number(result.paid)) * 100).toFixed(2)}% of paid`;
-    const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
-    process.stdout.write(
-      `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
-        `grinder: ${result.grind.blocks} blocks (${result.grind.scored} with its contribution), best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
-        `censor: ${result.censorship.blocks} blocks, its gain ${ofPaid(result.censorship.censorGain)}, the most a kept contributor gained ${ofPaid(result.censorship.keptGain)}; ` +
-        `honest mean ${honestMean.toFixed(2)}%; ` +
-        `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,
-    );
-
-    for (const miner of ['miner-solo', 'miner-censor', 'grinder']) assert.ok(result.mined.get(miner)! >= BLOCKS / 3, `${miner} mined a third of the blocks`);
-    assert.ok(result.paid > 0n);
-    assert.ok(honestWork >= 95, `honest work took ${honestWork.toFixed(2)}%`);
-    // Each honest contributor is paid a real share: admission reserves places for the least-played
-    // rated contributors, so one whose first shares scored ≤ 0 is played again (value.ts).
-    for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 1, `honest-${i} took ${share(`honest-${i}`).toFixed(2)}%`);
-    for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
-    const censorGain = (Number(result.censorship.censorGain) / Number(result.paid)) * 100;
-    assert.ok(censorGain <= 1, `the censor gained ${censorGain.toFixed(2)}% of what was paid by censoring`);
-    assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
-    attackedHeldOut = result.heldOutAfter;
   } finally {
     await chain.close();
   }
+}
+
+test(`${BLOCKS} blocks of every incentive attack at once: no attacker beyond 1 % of the pool, honest work paid`, { timeout: 3_600_000 }, async () => {
+  const started = Date.now();
+  const result = await runSuite('chain', true, (height, rewards) => {
+    if (height % 10 !== 0) return;
+    const line = [...rewards].map(([who, r]) => `${who} ${r}`).join(', ');
+    process.stdout.write(`# block ${height}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${line}\n`);
+  });
+  const share = (who: string): number => incentiveShare(result, who);
+  const honestMean = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) / 4;
+  const honestWork = [0, 1, 2, 3].reduce((sum, i) => sum + share(`honest-${i}`), 0) + share('miner-censor') + share('grinder');
+  const ofPaid = (units: bigint): string => `${((Number(units) / Number(result.paid)) * 100).toFixed(2)}% of paid`;
+  const summary = [...result.rewards.keys()].sort().map((who) => `${who} ${share(who).toFixed(2)}%`).join(', ');
+  process.stdout.write(
+    `# incentives, ${BLOCKS} blocks in ${((Date.now() - started) / 1000).toFixed(0)} s: paid ${result.paid}, burned ${result.burned}; ${summary}; ` +
+      `grinder: ${result.grind.blocks} blocks (${result.grind.scored} with its contribution), best-of-draws score gain ${result.grind.meanScoreGain.toExponential(2)}, reward gain ${ofPaid(result.grind.rewardGain)}; ` +
+      `censor: ${result.censorship.blocks} blocks, its gain ${ofPaid(result.censorship.censorGain)}, the most a kept contributor gained ${ofPaid(result.censorship.keptGain)}; ` +
+      `honest mean ${honestMean.toFixed(2)}%; ` +
+      `held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}\n`,
+  );
+
+  for (const miner of ['miner-solo', 'miner-censor', 'grinder']) assert.ok(result.mined.get(miner)! >= BLOCKS / 3, `${miner} mined a third of the blocks`);
+  assert.ok(result.paid > 0n);
+  assert.ok(honestWork >= 95, `honest work took ${honestWork.toFixed(2)}%`);
+  // Each honest contributor is paid a real share: admission reserves places for the least-played
+  // rated contributors, so one whose first shares scored ≤ 0 is played again (value.ts).
+  for (let i = 0; i < 4; i++) assert.ok(share(`honest-${i}`) > 1, `honest-${i} took ${share(`honest-${i}`).toFixed(2)}%`);
+  for (const who of ['miner-solo', 'sybil', 'spammer', 'thief']) assert.ok(share(who) <= 1, `${who} took ${share(who).toFixed(2)}%`);
+  const censorGain = (Number(result.censorship.censorGain) / Number(result.paid)) * 100;
+  assert.ok(censorGain <= 1, `the censor gained ${censorGain.toFixed(2)}% of what was paid by censoring`);
+  assert.ok(result.heldOutAfter < result.heldOutBefore - 0.5, 'the held-out loss falls');
+  attackedHeldOut = result.heldOutAfter;
 });
 
 test(`${BLOCKS} blocks without attacks: the attacked run's held-out loss is within 5 % of this one`, { timeout: 3_600_000 }, async () => {
   assert.ok(attackedHeldOut !== undefined, 'the attacked run finished');
-  const base = gauntletGenesis();
-  const g = gauntletGenesis({ gauntlet: { ...base.params.gauntlet, maxContributions: 12 } });
-  const dataset = await brownNetworkDataset(g);
-  await selectBackend('wasm');
-  const chain = await openTestChain(new BlockTree(g, dataset), join(root, 'reference'));
-  try {
-    const result = await simulateIncentives({
-      chain,
-      dataset,
-      blocks: BLOCKS,
-      training: { steps: 4, lr: 3e-3, batchSize: 8 },
-      sybils: 20,
-      spamPerBlock: 8,
-      grindDraws: 3,
-      attack: false,
-    });
-    const ratio = attackedHeldOut / result.heldOutAfter;
-    process.stdout.write(`# without attacks: held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}; attacked ÷ reference ${ratio.toFixed(4)}\n`);
-    assert.ok(ratio <= 1.05, `with every attack the held-out loss is ${ratio.toFixed(4)} × the run without attacks`);
-  } finally {
-    await chain.close();
-  }
+  const result = await runSuite('reference', false);
+  const ratio = attackedHeldOut / result.heldOutAfter;
+  process.stdout.write(`# without attacks: held-out loss ${result.heldOutBefore.toFixed(4)} -> ${result.heldOutAfter.toFixed(4)}; attacked ÷ reference ${ratio.toFixed(4)}\n`);
+  assert.ok(ratio <= 1.05, `with every attack the held-out loss is ${ratio.toFixed(4)} × the run without attacks`);
 });

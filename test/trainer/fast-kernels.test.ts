@@ -105,3 +105,51 @@ test('expNonPositive is within 1e-8 of Math.exp and underflows to 0', () => {
   assert.equal(expNonPositive(0), 1);
   assert.equal(expNonPositive(-1000), 0);
 });
+
+test("the causal softmax kernel computes each row's softmax over u ≤ t and zeroes the rest", () => {
+  for (const time of [4, 12, 64]) {
+    const scale = 0.25;
+    const plan = new ArenaPlan();
+    const [ip, ipack] = [plan.reserve(time * time), plan.reserve(8)];
+    const arena = new Arena(plan);
+    const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+    const p = arena.buf(ip);
+    filled(p.view, time);
+    const scores = Float64Array.from(p.view);
+    kernels.causalSoftmax(p.ptr, time, scale);
+    for (let t = 0; t < time; t++) {
+      const row = scores.subarray(t * time, t * time + t + 1);
+      const max = Math.max(...row);
+      const sum = row.reduce((s, v) => s + Math.exp((v - max) * scale), 0);
+      for (let u = 0; u < time; u++) {
+        const want = u <= t ? Math.exp((row[u]! - max) * scale) / sum : 0;
+        const got = p.view[t * time + u]!;
+        assert.ok(Math.abs(got - want) < 1e-6 * (1 + want), `T=${time} p[${t}][${u}] = ${got}, want ${want}`);
+      }
+    }
+  }
+});
+
+test("the softmax gradient kernel computes P ⊙ (dP − Σ P·dP)·scale row by row", () => {
+  const rows = 6;
+  const length = 12;
+  const scale = 0.5;
+  const plan = new ArenaPlan();
+  const [ip, idp, ipack] = [plan.reserve(rows * length), plan.reserve(rows * length), plan.reserve(8)];
+  const arena = new Arena(plan);
+  const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+  const [p, dp] = [arena.buf(ip), arena.buf(idp)];
+  filled(p.view, 3);
+  filled(dp.view, 4);
+  const dpBefore = Float64Array.from(dp.view);
+  kernels.softmaxBackwardRows(dp.ptr, p.ptr, rows, length, scale);
+  for (let r = 0; r < rows; r++) {
+    let weighted = 0;
+    for (let u = 0; u < length; u++) weighted += p.view[r * length + u]! * dpBefore[r * length + u]!;
+    for (let u = 0; u < length; u++) {
+      const want = p.view[r * length + u]! * (dpBefore[r * length + u]! - weighted) * scale;
+      const got = dp.view[r * length + u]!;
+      assert.ok(Math.abs(got - want) < 1e-5 * (1 + Math.abs(want)), `dS[${r}][${u}] = ${got}, want ${want}`);
+    }
+  }
+});

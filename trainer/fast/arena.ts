@@ -7,6 +7,7 @@
 import { wasmApi } from '../reference/wasm-builder.ts';
 import type { WasmMemory } from '../reference/wasm-builder.ts';
 import { EngineError } from '../engine/errors.ts';
+import { CONSTANTS_BYTES, CONSTANTS_PTR } from './kernel-constants.ts';
 
 /** A float32 array inside the arena: its byte address for the kernels and its view for JavaScript. */
 export interface Buf {
@@ -16,8 +17,11 @@ export interface Buf {
 }
 
 const PAGE_BYTES = 65536;
-/** Address 0 is never handed out, so a pointer of 0 can mean "none" to the kernels. */
-const RESERVED_BYTES = 64;
+/**
+ * Address 0 is never handed out, so a pointer of 0 can mean "none" to the kernels; the kernels'
+ * constant table (kernel-constants.ts) follows it.
+ */
+const RESERVED_BYTES = CONSTANTS_PTR + CONSTANTS_BYTES;
 
 export class ArenaPlan {
   private bytes = RESERVED_BYTES;

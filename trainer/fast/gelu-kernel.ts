@@ -10,7 +10,9 @@
  */
 import type { Code, WasmFunction } from '../reference/wasm-builder.ts';
 import { I32, V128, op } from '../reference/wasm-builder.ts';
-import { f32x4Const, simd32 } from './wasm-simd.ts';
+import type { ConstantTable } from './kernel-constants.ts';
+import { loadConstants } from './kernel-constants.ts';
+import { multiplyAdd, simd32 } from './wasm-simd.ts';
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 const CUBE = 0.044715;
@@ -22,7 +24,7 @@ const NUMERATOR = [
 const DENOMINATOR = [4.89352518554385e-3, 2.26843463243900e-3, 1.18534705686654e-4, 1.19825839466702e-6];
 
 const { localGet: get, localSet: set, localTee: tee } = op;
-const { f32x4Add: add, f32x4Mul: mul } = simd32;
+const { f32x4Add: add, f32x4Sub: sub, f32x4Mul: mul } = simd32;
 
 /** The float tanh approximation, for the tests. */
 export function rationalTanh(u: number): number {
@@ -34,13 +36,6 @@ export function rationalTanh(u: number): number {
   let q = DENOMINATOR[3]!;
   for (let i = 2; i >= 0; i--) q = f(f(q * x2) + f(DENOMINATOR[i]!));
   return f(f(p * x) / q);
-}
-
-/** Horner's rule on the value in `x2`, leaving the polynomial on the stack. */
-function horner(coefficients: readonly number[], x2: number): Code {
-  const code: number[] = [...f32x4Const(coefficients[coefficients.length - 1]!)];
-  for (let i = coefficients.length - 2; i >= 0; i--) code.push(...get(x2), ...mul, ...f32x4Const(coefficients[i]!), ...add);
-  return code;
 }
 
 /**
@@ -58,6 +53,11 @@ function vectorLoop(count: number, pointers: readonly number[], end: number, ste
   ];
 }
 
+/** The v128 locals, from `first` on, that hold the constants a kernel loads before its loop. */
+function constantLocals(first: number, names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.map((name, i) => [name, first + i]));
+}
+
 // geluForward(out, tanhOut, x, count)
 const F_OUT = 0;
 const F_T = 1;
@@ -68,25 +68,51 @@ const F_XV = 5;
 const F_U = 6;
 const F_U2 = 7;
 const F_TV = 8;
+const F_HALF_X = 9;
+const FORWARD_CONSTANTS = ['cube', 'scale', 'low', 'high', 'half', ...NUMERATOR.map((_, i) => `p${i}`), ...DENOMINATOR.map((_, i) => `q${i}`)];
+const FC = constantLocals(10, FORWARD_CONSTANTS);
 
-const forwardStep: Code = [
-  ...get(F_X), ...simd32.v128Load(0), ...tee(F_XV),
-  ...get(F_XV), ...mul, ...get(F_XV), ...mul, ...f32x4Const(CUBE), ...mul, ...get(F_XV), ...add,
-  ...f32x4Const(GELU_SCALE), ...mul,
-  ...f32x4Const(-CLAMP), ...simd32.f32x4Max, ...f32x4Const(CLAMP), ...simd32.f32x4Min, ...tee(F_U),
-  ...get(F_U), ...mul, ...set(F_U2),
-  ...horner(NUMERATOR, F_U2), ...get(F_U), ...mul,
-  ...horner(DENOMINATOR, F_U2), ...simd32.f32x4Div, ...set(F_TV),
-  ...get(F_T), ...get(F_TV), ...simd32.v128Store(0),
-  ...get(F_OUT), ...get(F_XV), ...f32x4Const(0.5), ...mul, ...get(F_TV), ...f32x4Const(1), ...add, ...mul, ...simd32.v128Store(0),
-];
+/** Horner's rule in u² for the coefficients held in locals `prefix`0, 1, …, leaving the value on the stack. */
+function horner(fused: boolean, count: number, prefix: string): Code {
+  const code: number[] = [...get(FC[`${prefix}${count - 1}`]!)];
+  for (let i = count - 2; i >= 0; i--) code.push(...multiplyAdd(fused, get(F_U2), get(FC[`${prefix}${i}`]!)));
+  return code;
+}
 
-export const geluForwardFunction: WasmFunction = {
-  name: 'geluForward',
-  params: [I32, I32, I32, I32],
-  locals: [[1, I32], [4, V128]],
-  body: vectorLoop(F_COUNT, [F_OUT, F_T, F_X], F_END, forwardStep),
-};
+function forwardStep(fused: boolean): Code {
+  return [
+    ...get(F_X), ...simd32.v128Load(0), ...tee(F_XV),
+    // u = √(2/π)·(x + c·x³), clamped to ±CLAMP
+    ...get(F_XV), ...mul, ...get(F_XV), ...mul, ...multiplyAdd(fused, get(FC['cube']!), get(F_XV)),
+    ...get(FC['scale']!), ...mul,
+    ...get(FC['low']!), ...simd32.f32x4Pmax, ...get(FC['high']!), ...simd32.f32x4Pmin, ...tee(F_U),
+    ...get(F_U), ...mul, ...set(F_U2),
+    ...horner(fused, NUMERATOR.length, 'p'), ...get(F_U), ...mul,
+    ...horner(fused, DENOMINATOR.length, 'q'), ...simd32.f32x4Div, ...set(F_TV),
+    ...get(F_T), ...get(F_TV), ...simd32.v128Store(0),
+    // y = 0.5·x·(1 + t) = 0.5·x·t + 0.5·x
+    ...get(F_OUT),
+    ...get(F_XV), ...get(FC['half']!), ...mul, ...tee(F_HALF_X), ...get(F_TV), ...mul, ...get(F_HALF_X), ...add,
+    ...simd32.v128Store(0),
+  ];
+}
+
+export function geluForwardFunction(fused: boolean, constants: ConstantTable): WasmFunction {
+  return {
+    name: 'geluForward',
+    params: [I32, I32, I32, I32],
+    locals: [[1, I32], [5 + FORWARD_CONSTANTS.length, V128]],
+    body: [
+      ...loadConstants([
+        [FC['cube']!, constants.f32(CUBE)], [FC['scale']!, constants.f32(GELU_SCALE)],
+        [FC['low']!, constants.f32(-CLAMP)], [FC['high']!, constants.f32(CLAMP)], [FC['half']!, constants.f32(0.5)],
+        ...NUMERATOR.map((c, i) => [FC[`p${i}`]!, constants.f32(c)] as const),
+        ...DENOMINATOR.map((c, i) => [FC[`q${i}`]!, constants.f32(c)] as const),
+      ]),
+      ...vectorLoop(F_COUNT, [F_OUT, F_T, F_X], F_END, forwardStep(fused)),
+    ],
+  };
+}
 
 // geluBackward(dx, x, t, dout, count)
 const B_DX = 0;
@@ -97,29 +123,38 @@ const B_COUNT = 4;
 const B_END = 5;
 const B_XV = 6;
 const B_TV = 7;
+const BC = constantLocals(8, ['half', 'one', 'slope', 'cube3']);
 
 const backwardStep: Code = [
   ...get(B_X), ...simd32.v128Load(0), ...set(B_XV),
   ...get(B_T), ...simd32.v128Load(0), ...set(B_TV),
   ...get(B_DX),
   // 0.5·(1 + t)
-  ...get(B_TV), ...f32x4Const(1), ...add, ...f32x4Const(0.5), ...mul,
+  ...get(B_TV), ...get(BC['one']!), ...add, ...get(BC['half']!), ...mul,
   // + 0.5·x·(1 − t²)·√(2/π)·(1 + 3c·x²)
-  ...get(B_XV), ...f32x4Const(0.5), ...mul,
-  ...f32x4Const(1), ...get(B_TV), ...get(B_TV), ...mul, ...simd32.f32x4Sub, ...mul,
-  ...get(B_XV), ...get(B_XV), ...mul, ...f32x4Const(3 * CUBE), ...mul, ...f32x4Const(1), ...add,
-  ...f32x4Const(GELU_SCALE), ...mul, ...mul,
+  ...get(B_XV), ...get(BC['half']!), ...mul,
+  ...get(BC['one']!), ...get(B_TV), ...get(B_TV), ...mul, ...sub, ...mul,
+  ...get(B_XV), ...get(B_XV), ...mul, ...get(BC['cube3']!), ...mul, ...get(BC['one']!), ...add,
+  ...get(BC['slope']!), ...mul, ...mul,
   ...add,
   ...get(B_DOUT), ...simd32.v128Load(0), ...mul,
   ...simd32.v128Store(0),
 ];
 
-export const geluBackwardFunction: WasmFunction = {
-  name: 'geluBackward',
-  params: [I32, I32, I32, I32, I32],
-  locals: [[1, I32], [2, V128]],
-  body: vectorLoop(B_COUNT, [B_DX, B_X, B_T, B_DOUT], B_END, backwardStep),
-};
+export function geluBackwardFunction(constants: ConstantTable): WasmFunction {
+  return {
+    name: 'geluBackward',
+    params: [I32, I32, I32, I32, I32],
+    locals: [[1, I32], [6, V128]],
+    body: [
+      ...loadConstants([
+        [BC['half']!, constants.f32(0.5)], [BC['one']!, constants.f32(1)],
+        [BC['slope']!, constants.f32(GELU_SCALE)], [BC['cube3']!, constants.f32(3 * CUBE)],
+      ]),
+      ...vectorLoop(B_COUNT, [B_DX, B_X, B_T, B_DOUT], B_END, backwardStep),
+    ],
+  };
+}
 
 export type GeluForward = (out: number, tanhOut: number, x: number, count: number) => void;
 export type GeluBackward = (dx: number, x: number, t: number, dout: number, count: number) => void;

@@ -1,7 +1,8 @@
 /**
  * Compiles the fast engine's WebAssembly kernels once per process and binds them to a memory.
  * The fused build (relaxed-SIMD multiply-add) is tried first; an engine without relaxed SIMD
- * rejects it at compile time and gets the build with a separate multiply and add.
+ * rejects it at compile time and gets the build with a separate multiply and add. Binding writes
+ * the kernels' constant table into the memory first (kernel-constants.ts).
  */
 import type { WasmFunction, WasmMemory } from '../reference/wasm-builder.ts';
 import { buildModule, wasmApi } from '../reference/wasm-builder.ts';
@@ -22,6 +23,7 @@ import type { GeluBackward, GeluForward } from './gelu-kernel.ts';
 import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
 import type { MatmulTiles } from './matmul-kernel.ts';
 import { matmulTilesFunction } from './matmul-kernel.ts';
+import { CONSTANTS_BYTES, CONSTANTS_PTR, ConstantTable } from './kernel-constants.ts';
 
 export interface Kernels {
   readonly matmulTiles: MatmulTiles;
@@ -48,17 +50,21 @@ export interface Kernels {
 interface Compiled {
   readonly module: object;
   readonly fused: boolean;
+  /** The constant table the module's code reads (kernel-constants.ts). */
+  readonly constants: Uint8Array;
 }
 
 let compiled: Compiled | undefined;
 
-/** Every kernel of the module, the matrix product fused or not. */
-function kernelFunctions(fused: boolean): WasmFunction[] {
-  return [
-    matmulTilesFunction(fused), geluForwardFunction, geluBackwardFunction, expShiftedFunction, adamwUpdateFunction,
-    sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
-    softmaxBackwardRowsFunction, causalSoftmaxFunction,
+/** Every kernel of the module, multiply-adds fused or not, and the constants they read. */
+function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants: Uint8Array } {
+  const constants = new ConstantTable();
+  const functions = [
+    matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
+    adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
+    softmaxBackwardRowsFunction, causalSoftmaxFunction(fused, constants),
   ];
+  return { functions, constants: constants.contents };
 }
 
 function compile(): Compiled {
@@ -67,7 +73,8 @@ function compile(): Compiled {
   let failure = '';
   for (const fused of [true, false]) {
     try {
-      compiled = { module: new wasmApi.Module(buildModule(kernelFunctions(fused))), fused };
+      const { functions, constants } = kernelFunctions(fused);
+      compiled = { module: new wasmApi.Module(buildModule(functions)), fused, constants };
       return compiled;
     } catch (err) {
       // Without relaxed SIMD the fused build does not validate; try the plain one.
@@ -87,7 +94,8 @@ interface Scratch {
  * transposes a strided A into `transposed` where it fits.
  */
 export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed: Scratch = { ptr: 0, length: 0 }): Kernels {
-  const { module, fused } = compile();
+  const { module, fused, constants } = compile();
+  new Uint8Array(memory.buffer, CONSTANTS_PTR, CONSTANTS_BYTES).set(constants);
   const instance = new wasmApi!.Instance(module, { env: { memory } });
   return {
     matmulTiles: instance.exports['matmulTiles'] as MatmulTiles,

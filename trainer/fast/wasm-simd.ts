@@ -5,6 +5,7 @@
  * which the engine rounds once or twice as the CPU does; where an engine lacks relaxed SIMD the
  * kernels are built again with a separate multiply and add.
  */
+import type { Code } from '../reference/wasm-builder.ts';
 import { uleb128 } from '../reference/wasm-builder.ts';
 
 const SIMD_PREFIX = 0xfd;
@@ -49,9 +50,39 @@ export const simd32 = {
   f32x4Sqrt: simd(0xe3),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
+  /** b < a ? b : a, one instruction on x86-64 (f32x4.min's NaN and −0 rules take several). */
+  f32x4Pmin: simd(0xea),
+  /** a < b ? b : a, likewise. */
+  f32x4Pmax: simd(0xeb),
   /** a·b + c, fused or not as the CPU chooses (relaxed SIMD). Stack: a, b, c. */
   f32x4RelaxedMadd: simd(0x105),
 } as const;
+
+/**
+ * a·b + c with a on the stack: fused (relaxed SIMD, one rounding where the CPU has FMA) or a
+ * multiply and an add.
+ */
+export function multiplyAdd(fused: boolean, b: Code, c: Code): Code {
+  return fused ? [...b, ...c, ...simd32.f32x4RelaxedMadd] : [...b, ...simd32.f32x4Mul, ...c, ...simd32.f32x4Add];
+}
+
+/** i8x16.shuffle of two vectors on the stack, taking the float32 lanes `lanes` (0–3 first, 4–7 second). */
+export function f32x4Shuffle(lanes: readonly [number, number, number, number]): number[] {
+  return simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
+}
+
+/**
+ * Reduces the vector in local `v` across its lanes with `combine` (f32x4 add, pmax, …), leaving
+ * the result in all four lanes: two shuffles instead of four lane extractions.
+ */
+export function acrossLanes(v: number, combine: Code): Code {
+  const get = (local: number): number[] => [0x20, ...uleb128(local)];
+  const set = (local: number): number[] => [0x21, ...uleb128(local)];
+  return [
+    ...get(v), ...get(v), ...get(v), ...f32x4Shuffle([2, 3, 0, 1]), ...combine, ...set(v),
+    ...get(v), ...get(v), ...get(v), ...f32x4Shuffle([1, 0, 3, 2]), ...combine,
+  ];
+}
 
 /** v128.const with the same float32 in all four lanes. */
 export function f32x4Const(value: number): number[] {

@@ -5,18 +5,21 @@ import { expNonPositive } from '../../trainer/fast/exp.ts';
 import { rationalTanh } from '../../trainer/fast/gelu-kernel.ts';
 import { instantiateKernels } from '../../trainer/fast/kernels-module.ts';
 import { matmul } from '../../trainer/fast/matmul.ts';
+import { transpose } from '../../trainer/fast/transpose.ts';
 
 function filled(view: Float32Array, seed: number): void {
   for (let i = 0; i < view.length; i++) view[i] = Math.sin(seed + i * 0.37) * (1 + (i % 5));
 }
 
 test('the matrix kernel computes x·W + b, xᵀ·dy and accumulation on shapes on and off its 4 × 8 tiles', () => {
-  for (const [rows, inner, cols] of [[8, 16, 16], [7, 5, 13], [4, 1, 8], [13, 33, 30], [3, 4, 5]] as const) {
+  // 136 × 72: xᵀ·dy walks 136 rows of x 288 B apart, past the L1 cache, so x is transposed first.
+  for (const [rows, inner, cols] of [[8, 16, 16], [7, 5, 13], [4, 1, 8], [13, 33, 30], [3, 4, 5], [136, 72, 16], [130, 70, 12]] as const) {
     const plan = new ArenaPlan();
     const ids = [plan.reserve(rows * inner), plan.reserve(inner * cols), plan.reserve(cols), plan.reserve(rows * cols), plan.reserve(inner * cols)];
     const pack = plan.reserve(8 * Math.max(rows, inner));
+    const transposed = plan.reserve(rows * inner);
     const arena = new Arena(plan);
-    const kernels = instantiateKernels(arena.memory, arena.buf(pack));
+    const kernels = instantiateKernels(arena.memory, arena.buf(pack), arena.buf(transposed));
     const [x, w, b, y, dw] = ids.map((i) => arena.buf(i)) as [ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>, ReturnType<Arena['buf']>];
     filled(x.view, 1);
     filled(w.view, 2);
@@ -150,6 +153,25 @@ test("the softmax gradient kernel computes P ⊙ (dP − Σ P·dP)·scale row by
       const want = p.view[r * length + u]! * (dpBefore[r * length + u]! - weighted) * scale;
       const got = dp.view[r * length + u]!;
       assert.ok(Math.abs(got - want) < 1e-5 * (1 + Math.abs(want)), `dS[${r}][${u}] = ${got}, want ${want}`);
+    }
+  }
+});
+
+test('the transpose writes inᵀ for whole 4 × 4 blocks and the rest, on strided sub-matrices too', () => {
+  for (const [rows, cols, inStride, outStride] of [[4, 4, 4, 4], [16, 8, 8, 16], [37, 13, 20, 40], [64, 16, 192, 64], [3, 2, 2, 3]] as const) {
+    const plan = new ArenaPlan();
+    const [iin, iout, ipack] = [plan.reserve(rows * inStride), plan.reserve(cols * outStride), plan.reserve(8)];
+    const arena = new Arena(plan);
+    const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+    const [input, out] = [arena.buf(iin), arena.buf(iout)];
+    filled(input.view, rows);
+    out.view.fill(-7);
+    transpose(kernels, arena.f32, { out: out.ptr, outStride, in: input.ptr, inStride, rows, cols });
+    for (let c = 0; c < cols; c++) {
+      for (let r = 0; r < outStride; r++) {
+        const want = r < rows ? input.view[r * inStride + c]! : -7;
+        assert.equal(out.view[c * outStride + r], want, `${rows}×${cols}: out[${c}][${r}]`);
+      }
     }
   }
 });

@@ -16,14 +16,12 @@ import type { Buf } from './arena.ts';
 import type { BatchRows } from './batch-rows.ts';
 import { exponentiate } from './softmax-exp.ts';
 import { matmul } from './matmul.ts';
+import { transpose } from './transpose.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Writes rows [start, start + time) of qkv's columns col … col + hd − 1 as a [hd, time] matrix. */
-function transposeHead(to: Float32Array, qkv: Float32Array, start: number, time: number, col: number, hd: number, stride: number): void {
-  for (let t = 0; t < time; t++) {
-    const o = (start + t) * stride + col;
-    for (let j = 0; j < hd; j++) to[j * time + t] = qkv[o + j]!;
-  }
+function transposeHead(ws: Workspace, to: Buf, qkv: Buf, start: number, time: number, col: number, hd: number, stride: number): void {
+  transpose(ws.kernels, ws.arena.f32, { out: to.ptr, outStride: time, in: qkv.ptr + (start * stride + col) * 4, inStride: stride, rows: time, cols: hd });
 }
 
 /**
@@ -56,7 +54,7 @@ export function attentionForward(ws: Workspace, y: Buf, probs: Buf, qkv: Buf, ro
     for (let h = 0; h < heads; h++) {
       const base = probBase + h * time * time;
       const pPtr = probs.ptr + base * 4;
-      transposeHead(kt.view, qkv.view, start, time, d + h * hd, hd, stride);
+      transposeHead(ws, kt, qkv, start, time, d + h * hd, hd, stride);
       matmul(ws.kernels, f32, {
         out: pPtr, outStride: time, a: qkv.ptr + (start * stride + h * hd) * 4, aRow: stride, aCol: 1,
         b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
@@ -109,7 +107,7 @@ export function attentionBackward(ws: Workspace, dqkv: Buf, dy: Buf, qkv: Buf, p
       const dk = dq + d * 4;
       const dv = dk + d * 4;
       const dyHead = dy.ptr + (start * d + h * hd) * 4;
-      transposeHead(vt.view, qkv.view, start, time, 2 * d + h * hd, hd, stride);
+      transposeHead(ws, vt, qkv, start, time, 2 * d + h * hd, hd, stride);
       matmul(ws.kernels, f32, {
         out: ds.ptr, outStride: time, a: dyHead, aRow: d, aCol: 1, b: vt.ptr, bStride: time,
         bias: 0, rows: time, inner: hd, cols: time, accumulate: false,

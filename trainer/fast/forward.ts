@@ -10,6 +10,7 @@ import type { BatchRows } from './batch-rows.ts';
 import { embedForward } from './embedding.ts';
 import { layerNormForward } from './layernorm.ts';
 import { linearForward } from './linear.ts';
+import { transpose } from './transpose.ts';
 import type { LayerActivations, Workspace } from './workspace.ts';
 
 function copyRows(to: Buf, from: Buf, floats: number): void {
@@ -35,11 +36,7 @@ function layerForward(ws: Workspace, l: number, a: LayerActivations, next: Buf, 
 /** Writes wteᵀ ([d, vocab]) into the workspace's scratch for the tied head. */
 function transposedEmbedding(ws: Workspace): Buf {
   const { width: d, vocabSize: vocab } = ws.spec;
-  const wte = ws.param('wte').view;
-  const t = ws.weightT.view;
-  for (let v = 0; v < vocab; v++) {
-    for (let i = 0; i < d; i++) t[i * vocab + v] = wte[v * d + i]!;
-  }
+  transpose(ws.kernels, ws.arena.f32, { out: ws.weightT.ptr, outStride: vocab, in: ws.param('wte').ptr, inStride: d, rows: vocab, cols: d });
   return ws.weightT;
 }
 

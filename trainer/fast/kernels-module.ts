@@ -24,6 +24,8 @@ import { geluBackwardFunction, geluForwardFunction } from './gelu-kernel.ts';
 import type { MatmulTiles } from './matmul-kernel.ts';
 import { matmulTilesFunction } from './matmul-kernel.ts';
 import { CONSTANTS_BYTES, CONSTANTS_PTR, ConstantTable } from './kernel-constants.ts';
+import type { Transpose } from './transpose-kernel.ts';
+import { transposeFunction } from './transpose-kernel.ts';
 
 export interface Kernels {
   readonly matmulTiles: MatmulTiles;
@@ -37,6 +39,7 @@ export interface Kernels {
   readonly layerNormBackward: LayerNormBackwardKernel;
   readonly softmaxBackwardRows: SoftmaxBackwardRows;
   readonly causalSoftmax: CausalSoftmax;
+  readonly transpose: Transpose;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -62,7 +65,7 @@ function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants
   const functions = [
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
     adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
-    softmaxBackwardRowsFunction, causalSoftmaxFunction(fused, constants),
+    softmaxBackwardRowsFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
   ];
   return { functions, constants: constants.contents };
 }
@@ -109,6 +112,7 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     layerNormBackward: instance.exports['layerNormBackward'] as LayerNormBackwardKernel,
     softmaxBackwardRows: instance.exports['softmaxBackwardRows'] as SoftmaxBackwardRows,
     causalSoftmax: instance.exports['causalSoftmax'] as CausalSoftmax,
+    transpose: instance.exports['transpose'] as Transpose,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

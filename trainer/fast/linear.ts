@@ -4,10 +4,11 @@
  *
  *   forward      y (+)= x·W + b
  *   weight grad  dW += xᵀ·dy      (x read by columns: no transpose)
- *   input grad   dx (+)= dy·Wᵀ    (W transposed once into scratch, a small copy)
+ *   input grad   dx (+)= dy·Wᵀ    (W transposed into scratch first, a small copy)
  */
 import type { Buf } from './arena.ts';
 import { matmul } from './matmul.ts';
+import { transpose } from './transpose.ts';
 import type { Workspace } from './workspace.ts';
 
 export function linearForward(
@@ -31,11 +32,7 @@ export function weightGrad(ws: Workspace, dw: Buf, x: Buf, dy: Buf, rows: number
 export function inputGrad(
   ws: Workspace, dx: Buf, dy: Buf, w: Buf, rows: number, inputs: number, outputs: number, accumulate = false,
 ): void {
-  const wt = ws.weightT.view;
-  const src = w.view;
-  for (let i = 0; i < inputs; i++) {
-    for (let o = 0; o < outputs; o++) wt[o * inputs + i] = src[i * outputs + o]!;
-  }
+  transpose(ws.kernels, ws.arena.f32, { out: ws.weightT.ptr, outStride: inputs, in: w.ptr, inStride: outputs, rows: inputs, cols: outputs });
   matmul(ws.kernels, ws.arena.f32, {
     out: dx.ptr, outStride: inputs, a: dy.ptr, aRow: outputs, aCol: 1, b: ws.weightT.ptr, bStride: inputs,
     bias: 0, rows, inner: outputs, cols: inputs, accumulate,

@@ -6,6 +6,7 @@
  */
 import type { Kernels } from './kernels-module.ts';
 import { TILE_COLS, TILE_ROWS } from './matmul-kernel.ts';
+import { transpose } from './transpose.ts';
 
 export interface Product {
   /** Byte address of out and its row stride in floats. */
@@ -35,26 +36,33 @@ export interface Product {
 const A_BLOCK_BYTES = 128 * 1024;
 
 /**
- * A read by columns with rows of A this far apart (in floats) or more is transposed first: the
- * kernel's four reads per step then come from one cache line instead of lines 2 KiB or more apart,
- * which share a few cache sets and evict each other (the 6-layer width-256 model's weight
- * gradients ran at 23 to 34 GFLOP/s, 31 to 42 after the transpose, its cost included).
+ * A read by columns is transposed first (into row-major order) when a tile's walk down its
+ * columns spans more than the L1 data cache: the walk reads one line every aCol floats, and lines
+ * a power of two apart share a few cache sets, so past 32 KiB they evict each other and every read
+ * goes to L2. The 6-layer width-256 model's weight gradients ran at 23 to 34 GFLOP/s before, 31 to
+ * 42 after, the transpose included; the default model's at 27 to 33 before, 38 to 42 after. The
+ * attention's products by columns (64 × 64, 16 KiB) stay in place: there the transpose cost more
+ * than it saved.
  */
-const TRANSPOSE_FROM_STRIDE = 512;
+const L1_BYTES = 32 * 1024;
 
 /** Writes A (rows × inner, read by columns) row-major to the scratch and returns the product on it. */
 function transposedA(kernels: Kernels, f32: Float32Array, p: Product): Product {
-  const to = kernels.transposed / 4;
-  const from = p.a / 4;
-  for (let i = 0; i < p.inner; i++) {
-    const source = from + i * p.aCol;
-    for (let r = 0; r < p.rows; r++) f32[to + r * p.inner + i] = f32[source + r * p.aRow]!;
+  const to = kernels.transposed;
+  if (p.aRow === 1) {
+    // A is stored as an [inner, rows] matrix with row stride aCol.
+    transpose(kernels, f32, { out: to, outStride: p.inner, in: p.a, inStride: p.aCol, rows: p.inner, cols: p.rows });
+  } else {
+    for (let i = 0; i < p.inner; i++) {
+      const source = p.a / 4 + i * p.aCol;
+      for (let r = 0; r < p.rows; r++) f32[to / 4 + r * p.inner + i] = f32[source + r * p.aRow]!;
+    }
   }
-  return { ...p, a: kernels.transposed, aRow: p.inner, aCol: 1 };
+  return { ...p, a: to, aRow: p.inner, aCol: 1 };
 }
 
 export function matmul(kernels: Kernels, f32: Float32Array, product: Product): void {
-  const byColumns = product.aCol >= TRANSPOSE_FROM_STRIDE && product.rows * product.inner <= kernels.transposedFloats;
+  const byColumns = product.aCol > 1 && product.inner * product.aCol * 4 > L1_BYTES && product.rows * product.inner <= kernels.transposedFloats;
   const p = byColumns ? transposedA(kernels, f32, product) : product;
   if (p.inner * TILE_COLS > kernels.packFloats) {
     throw new Error(`matmul: inner dimension ${p.inner} needs a packing panel of ${p.inner * TILE_COLS} floats, the kernels have ${kernels.packFloats}`);

@@ -16,6 +16,7 @@ const memarg = (alignLog2: number, offset: number): number[] => [alignLog2, ...u
 export const simd32 = {
   i32Sub: [0x6b],
   i32Ne: [0x47],
+  i32GtU: [0x4b],
   i32Eqz: [0x45],
   i32And: [0x71],
   f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],

@@ -5,6 +5,7 @@ import { expNonPositive } from '../../trainer/fast/exp.ts';
 import { rationalTanh } from '../../trainer/fast/gelu-kernel.ts';
 import { instantiateKernels } from '../../trainer/fast/kernels-module.ts';
 import { matmul } from '../../trainer/fast/matmul.ts';
+import { Causal } from '../../trainer/fast/matmul-kernel.ts';
 import { transpose } from '../../trainer/fast/transpose.ts';
 
 function filled(view: Float32Array, seed: number): void {
@@ -41,6 +42,61 @@ test('the matrix kernel computes x·W + b, xᵀ·dy and accumulation on shapes o
         for (let r = 0; r < rows; r++) sum += x.view[r * inner + i]! * y.view[r * cols + c]!;
         assert.ok(Math.abs(dw.view[i * cols + c]! - sum) < 1e-4 * (1 + Math.abs(sum)), `${rows}×${inner}×${cols} dw[${i}][${c}]`);
       }
+    }
+  }
+});
+
+test("the matrix kernel's causal modes agree with the full product where it is read, on the triangles attention has", () => {
+  for (const [time, width] of [[8, 16], [12, 8], [20, 16], [13, 9], [64, 16]] as const) {
+    const plan = new ArenaPlan();
+    const size = time * Math.max(time, width);
+    const [ia, ib, iout, ipack] = [plan.reserve(size), plan.reserve(size), plan.reserve(size), plan.reserve(8 * Math.max(time, width))];
+    const arena = new Arena(plan);
+    const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+    const [a, b, out] = [arena.buf(ia), arena.buf(ib), arena.buf(iout)];
+    filled(b.view, 5);
+    const check = (causal: Causal, lowerA: boolean | null, rows: number, inner: number, cols: number, read: (r: number, c: number) => boolean): void => {
+      filled(a.view, 6);
+      if (lowerA !== null) {
+        for (let r = 0; r < rows; r++) for (let i = 0; i < inner; i++) if (lowerA ? i > r : i < r) a.view[r * inner + i] = 0;
+      }
+      out.view.fill(Number.NaN);
+      matmul(kernels, arena.f32, { out: out.ptr, outStride: cols, a: a.ptr, aRow: inner, aCol: 1, b: b.ptr, bStride: cols, bias: 0, rows, inner, cols, accumulate: false, causal });
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          if (!read(r, c)) continue;
+          let sum = 0;
+          for (let i = 0; i < inner; i++) sum += a.view[r * inner + i]! * b.view[i * cols + c]!;
+          assert.ok(Math.abs(out.view[r * cols + c]! - sum) < 1e-5 * (1 + Math.abs(sum)), `causal ${causal}, T=${time}: out[${r}][${c}] = ${out.view[r * cols + c]}, want ${sum}`);
+        }
+      }
+    };
+    // S = Q·Kᵀ: T × width by width × T, only u ≤ t read.
+    check(Causal.OUT_LOWER, null, time, width, time, (r, c) => c <= r);
+    // Y = P·V and dQ = dS·K: P zero above the diagonal.
+    check(Causal.A_LOWER, true, time, time, width, () => true);
+    // dV = Pᵀ·dY and dK = dSᵀ·Q: Pᵀ zero below the diagonal.
+    check(Causal.A_UPPER, false, time, time, width, () => true);
+  }
+});
+
+test("the causal modes count rows from the block's first row", () => {
+  const [time, width] = [16, 8];
+  const plan = new ArenaPlan();
+  const [ia, ib, iout, ipack] = [plan.reserve(time * time), plan.reserve(time * width), plan.reserve(time * width), plan.reserve(8 * Math.max(time, width))];
+  const arena = new Arena(plan);
+  const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+  const [a, b, out] = [arena.buf(ia), arena.buf(ib), arena.buf(iout)];
+  filled(a.view, 7);
+  filled(b.view, 8);
+  for (let r = 0; r < time; r++) a.view.fill(0, r * time + r + 1, (r + 1) * time);
+  // Rows 8 … 15 alone, as matmul.ts passes a block: A_LOWER must sum up to row 8 + r.
+  kernels.matmulTiles(out.ptr + 8 * width * 4, width * 4, a.ptr + 8 * time * 4, time * 4, 4, b.ptr, width * 4, 0, 8, time, width, 0, kernels.pack, Causal.A_LOWER, 8);
+  for (let r = 8; r < time; r++) {
+    for (let c = 0; c < width; c++) {
+      let sum = 0;
+      for (let i = 0; i < time; i++) sum += a.view[r * time + i]! * b.view[i * width + c]!;
+      assert.ok(Math.abs(out.view[r * width + c]! - sum) < 1e-5 * (1 + Math.abs(sum)), `out[${r}][${c}]`);
     }
   }
 });
@@ -133,26 +189,30 @@ test("the causal softmax kernel computes each row's softmax over u ≤ t and zer
   }
 });
 
-test("the softmax gradient kernel computes P ⊙ (dP − Σ P·dP)·scale row by row", () => {
-  const rows = 6;
-  const length = 12;
+test("the causal softmax gradient kernel computes P ⊙ (dP − Σ P·dP)·scale over u ≤ t, zero after, and reads no dP past the diagonal's vector", () => {
+  const time = 12;
   const scale = 0.5;
   const plan = new ArenaPlan();
-  const [ip, idp, ipack] = [plan.reserve(rows * length), plan.reserve(rows * length), plan.reserve(8)];
+  const [ip, idp, ipack] = [plan.reserve(time * time), plan.reserve(time * time), plan.reserve(8)];
   const arena = new Arena(plan);
   const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
   const [p, dp] = [arena.buf(ip), arena.buf(idp)];
   filled(p.view, 3);
   filled(dp.view, 4);
+  for (let t = 0; t < time; t++) {
+    p.view.fill(0, t * time + t + 1, (t + 1) * time);
+    // What the product may leave unwritten past the vector holding t.
+    dp.view.fill(Number.NaN, t * time + (t & ~3) + 4, (t + 1) * time);
+  }
   const dpBefore = Float64Array.from(dp.view);
-  kernels.softmaxBackwardRows(dp.ptr, p.ptr, rows, length, scale);
-  for (let r = 0; r < rows; r++) {
+  kernels.causalSoftmaxBackward(dp.ptr, p.ptr, time, scale);
+  for (let t = 0; t < time; t++) {
     let weighted = 0;
-    for (let u = 0; u < length; u++) weighted += p.view[r * length + u]! * dpBefore[r * length + u]!;
-    for (let u = 0; u < length; u++) {
-      const want = p.view[r * length + u]! * (dpBefore[r * length + u]! - weighted) * scale;
-      const got = dp.view[r * length + u]!;
-      assert.ok(Math.abs(got - want) < 1e-5 * (1 + Math.abs(want)), `dS[${r}][${u}] = ${got}, want ${want}`);
+    for (let u = 0; u <= t; u++) weighted += p.view[t * time + u]! * dpBefore[t * time + u]!;
+    for (let u = 0; u < time; u++) {
+      const want = u <= t ? p.view[t * time + u]! * (dpBefore[t * time + u]! - weighted) * scale : 0;
+      const got = dp.view[t * time + u]!;
+      assert.ok(Math.abs(got - want) < 1e-5 * (1 + Math.abs(want)), `dS[${t}][${u}] = ${got}, want ${want}`);
     }
   }
 });

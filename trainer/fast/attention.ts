@@ -6,16 +6,18 @@
  *   s_u = q_t·k_u / √hd (u ≤ t),  p = softmax(s),  y_t = Σ_u p_u·v_u
  *
  * Per sequence and head the products are whole matrix products on the SIMD kernel, S = Q·Kᵀ and
- * Y = P·V forward, dP = dY·Vᵀ, dV = Pᵀ·dY, dQ = dS·K, dK = dSᵀ·Q backward, with P zero above the
- * diagonal; computing the masked half costs less than leaving the kernel. Only the softmax and its
- * gradient, dS = P ⊙ (dP − Σ_u P·dP) / √hd, run outside it (the gradient on a SIMD kernel of its
- * own where T is a multiple of 4). P is kept (sequence by sequence, head by head, [t][u] with row
- * length T) for the backward pass.
+ * Y = P·V forward, dP = dY·Vᵀ, dV = Pᵀ·dY, dQ = dS·K, dK = dSᵀ·Q backward, with P and dS zero
+ * above the diagonal: the kernel skips the tiles of S and dP above it (nothing reads them) and the
+ * zeros of P and dS in the sums (matmul-kernel.ts, Causal), about half of each product. Only the
+ * softmax and its gradient, dS = P ⊙ (dP − Σ_u P·dP) / √hd, run outside it (on SIMD kernels of
+ * their own where T is a multiple of 4). P is kept (sequence by sequence, head by head, [t][u] with
+ * row length T) for the backward pass.
  */
 import type { Buf } from './arena.ts';
 import type { BatchRows } from './batch-rows.ts';
 import { exponentiate } from './softmax-exp.ts';
 import { matmul } from './matmul.ts';
+import { Causal } from './matmul-kernel.ts';
 import { transpose } from './transpose.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -57,13 +59,14 @@ export function attentionForward(ws: Workspace, y: Buf, probs: Buf, qkv: Buf, ro
       transposeHead(ws, kt, qkv, start, time, d + h * hd, hd, stride);
       matmul(ws.kernels, f32, {
         out: pPtr, outStride: time, a: qkv.ptr + (start * stride + h * hd) * 4, aRow: stride, aCol: 1,
-        b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
+        b: kt.ptr, bStride: time, bias: 0, rows: time, inner: hd, cols: time, accumulate: false, causal: Causal.OUT_LOWER,
       });
       if (time % 4 === 0) ws.kernels.causalSoftmax(pPtr, time, scale);
       else causalSoftmax(ws, probs.ptr / 4 + base, time, scale);
       matmul(ws.kernels, f32, {
         out: y.ptr + (start * d + h * hd) * 4, outStride: d, a: pPtr, aRow: time, aCol: 1,
         b: qkv.ptr + (start * stride + 2 * d + h * hd) * 4, bStride: stride, bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
+        causal: Causal.A_LOWER,
       });
     }
     probBase += heads * time * time;
@@ -110,21 +113,21 @@ export function attentionBackward(ws: Workspace, dqkv: Buf, dy: Buf, qkv: Buf, p
       transposeHead(ws, vt, qkv, start, time, 2 * d + h * hd, hd, stride);
       matmul(ws.kernels, f32, {
         out: ds.ptr, outStride: time, a: dyHead, aRow: d, aCol: 1, b: vt.ptr, bStride: time,
-        bias: 0, rows: time, inner: hd, cols: time, accumulate: false,
+        bias: 0, rows: time, inner: hd, cols: time, accumulate: false, causal: Causal.OUT_LOWER,
       });
       matmul(ws.kernels, f32, {
         out: dv, outStride: stride, a: pPtr, aRow: 1, aCol: time, b: dyHead, bStride: d,
-        bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
+        bias: 0, rows: time, inner: time, cols: hd, accumulate: false, causal: Causal.A_UPPER,
       });
-      if (time % 4 === 0) ws.kernels.softmaxBackwardRows(ds.ptr, pPtr, time, time, scale);
+      if (time % 4 === 0) ws.kernels.causalSoftmaxBackward(ds.ptr, pPtr, time, scale);
       else softmaxBackward(ds.view, probs.view, base, time, scale);
       matmul(ws.kernels, f32, {
         out: dq, outStride: stride, a: ds.ptr, aRow: time, aCol: 1, b: k, bStride: stride,
-        bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
+        bias: 0, rows: time, inner: time, cols: hd, accumulate: false, causal: Causal.A_LOWER,
       });
       matmul(ws.kernels, f32, {
         out: dk, outStride: stride, a: ds.ptr, aRow: 1, aCol: time, b: q, bStride: stride,
-        bias: 0, rows: time, inner: time, cols: hd, accumulate: false,
+        bias: 0, rows: time, inner: time, cols: hd, accumulate: false, causal: Causal.A_UPPER,
       });
     }
     probBase += heads * time * time;

@@ -14,8 +14,8 @@ import { columnSumsFunction } from './column-sum-kernel.ts';
 import type { CausalSoftmax } from './causal-softmax-kernel.ts';
 import { causalSoftmaxFunction } from './causal-softmax-kernel.ts';
 import type { ExpShifted } from './exp-kernel.ts';
-import type { SoftmaxBackwardRows } from './softmax-grad-kernel.ts';
-import { softmaxBackwardRowsFunction } from './softmax-grad-kernel.ts';
+import type { CausalSoftmaxBackward } from './softmax-grad-kernel.ts';
+import { causalSoftmaxBackwardFunction } from './softmax-grad-kernel.ts';
 import type { LayerNormBackwardKernel, LayerNormForwardKernel } from './layernorm-kernel.ts';
 import { layerNormBackwardFunction, layerNormForwardFunction } from './layernorm-kernel.ts';
 import { expShiftedFunction } from './exp-kernel.ts';
@@ -37,7 +37,7 @@ export interface Kernels {
   readonly columnSums: ColumnSums;
   readonly layerNormForward: LayerNormForwardKernel;
   readonly layerNormBackward: LayerNormBackwardKernel;
-  readonly softmaxBackwardRows: SoftmaxBackwardRows;
+  readonly causalSoftmaxBackward: CausalSoftmaxBackward;
   readonly causalSoftmax: CausalSoftmax;
   readonly transpose: Transpose;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
@@ -65,7 +65,7 @@ function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants
   const functions = [
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
     adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
-    softmaxBackwardRowsFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
+    causalSoftmaxBackwardFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
   ];
   return { functions, constants: constants.contents };
 }
@@ -110,7 +110,7 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     columnSums: instance.exports['columnSums'] as ColumnSums,
     layerNormForward: instance.exports['layerNormForward'] as LayerNormForwardKernel,
     layerNormBackward: instance.exports['layerNormBackward'] as LayerNormBackwardKernel,
-    softmaxBackwardRows: instance.exports['softmaxBackwardRows'] as SoftmaxBackwardRows,
+    causalSoftmaxBackward: instance.exports['causalSoftmaxBackward'] as CausalSoftmaxBackward,
     causalSoftmax: instance.exports['causalSoftmax'] as CausalSoftmax,
     transpose: instance.exports['transpose'] as Transpose,
     pack: pack.ptr,

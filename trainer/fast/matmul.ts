@@ -5,7 +5,7 @@
  * which lets callers pass x for x·W and x read by columns for xᵀ·dy.
  */
 import type { Kernels } from './kernels-module.ts';
-import { TILE_COLS, TILE_ROWS } from './matmul-kernel.ts';
+import { Causal, TILE_COLS, TILE_ROWS } from './matmul-kernel.ts';
 import { transpose } from './transpose.ts';
 
 export interface Product {
@@ -26,6 +26,8 @@ export interface Product {
   readonly cols: number;
   /** Add to out instead of overwriting it. */
   readonly accumulate: boolean;
+  /** The triangle attention's products may skip (matmul-kernel.ts); none when left out. */
+  readonly causal?: Causal;
 }
 
 /**
@@ -74,7 +76,7 @@ export function matmul(kernels: Kernels, f32: Float32Array, product: Product): v
     for (let r = 0; r < tileRows; r += block) {
       kernels.matmulTiles(
         p.out + r * p.outStride * 4, p.outStride * 4, p.a + r * p.aRow * 4, p.aRow * 4, p.aCol * 4, p.b, p.bStride * 4,
-        p.bias, Math.min(block, tileRows - r), p.inner, tileCols, p.accumulate ? 1 : 0, kernels.pack,
+        p.bias, Math.min(block, tileRows - r), p.inner, tileCols, p.accumulate ? 1 : 0, kernels.pack, p.causal ?? Causal.NONE, r,
       );
     }
   }

@@ -17,6 +17,11 @@ export const simd32 = {
   i32Sub: [0x6b],
   i32Ne: [0x47],
   i32GtU: [0x4b],
+  i32GtS: [0x4a],
+  i32Eq: [0x46],
+  i32LtS: [0x48],
+  /** Of a, b and a condition on the stack: a where the condition is nonzero, else b. */
+  select: [0x1b],
   i32Eqz: [0x45],
   i32And: [0x71],
   f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],

@@ -235,3 +235,27 @@ test('the transpose writes inᵀ for whole 4 × 4 blocks and the rest, on stride
     }
   }
 });
+
+test("the cross-entropy kernel leaves each row's softmax times the scale, and the row's max and sum", () => {
+  const [rows, length, scale] = [5, 12, 0.2];
+  const plan = new ArenaPlan();
+  const [ix, istats, ipack] = [plan.reserve(rows * length), plan.reserve(2 * rows), plan.reserve(8)];
+  const arena = new Arena(plan);
+  const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+  const [x, stats] = [arena.buf(ix), arena.buf(istats)];
+  filled(x.view, 9);
+  x.view[length + 3] = 60; // one row with a large logit: the max must be subtracted
+  const before = Float64Array.from(x.view);
+  kernels.crossEntropyRows(x.ptr, rows, length, scale, stats.ptr);
+  for (let r = 0; r < rows; r++) {
+    const row = before.subarray(r * length, (r + 1) * length);
+    const max = Math.max(...row);
+    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+    assert.equal(stats.view[2 * r], Math.fround(max), `row ${r}'s max`);
+    assert.ok(Math.abs(stats.view[2 * r + 1]! - sum) < 1e-6 * sum, `row ${r}'s sum ${stats.view[2 * r + 1]}, want ${sum}`);
+    for (let i = 0; i < length; i++) {
+      const want = (Math.exp(row[i]! - max) * scale) / sum;
+      assert.ok(Math.abs(x.view[r * length + i]! - want) < 1e-6 * (want + 1e-30) + 1e-12, `x[${r}][${i}] = ${x.view[r * length + i]}, want ${want}`);
+    }
+  }
+});

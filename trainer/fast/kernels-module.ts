@@ -25,6 +25,8 @@ import type { MatmulTiles } from './matmul-kernel.ts';
 import { matmulTilesFunction } from './matmul-kernel.ts';
 import { CONSTANTS_BYTES, CONSTANTS_PTR, ConstantTable } from './kernel-constants.ts';
 import type { Transpose } from './transpose-kernel.ts';
+import type { CrossEntropyRows } from './cross-entropy-kernel.ts';
+import { crossEntropyRowsFunction } from './cross-entropy-kernel.ts';
 import { transposeFunction } from './transpose-kernel.ts';
 
 export interface Kernels {
@@ -40,6 +42,7 @@ export interface Kernels {
   readonly causalSoftmaxBackward: CausalSoftmaxBackward;
   readonly causalSoftmax: CausalSoftmax;
   readonly transpose: Transpose;
+  readonly crossEntropyRows: CrossEntropyRows;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -66,6 +69,7 @@ function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
     adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
     causalSoftmaxBackwardFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
+    crossEntropyRowsFunction(fused, constants),
   ];
   return { functions, constants: constants.contents };
 }
@@ -113,6 +117,7 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     causalSoftmaxBackward: instance.exports['causalSoftmaxBackward'] as CausalSoftmaxBackward,
     causalSoftmax: instance.exports['causalSoftmax'] as CausalSoftmax,
     transpose: instance.exports['transpose'] as Transpose,
+    crossEntropyRows: instance.exports['crossEntropyRows'] as CrossEntropyRows,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -72,6 +72,9 @@ export class Workspace {
   readonly attentionGrad: Buf;
   /** Where the exponential kernel leaves its sum. */
   readonly sumOut: Buf;
+  /** Per row of logits: the cross-entropy kernel's max and sum, [rows, 2]; the target's logit, [rows]. */
+  readonly logitStats: Buf;
+  readonly targetLogits: Buf;
 
   constructor(layout: ParamLayout, capacity: Capacity) {
     this.layout = layout;
@@ -103,6 +106,8 @@ export class Workspace {
     const attentionT = plan.reserve((d / heads) * layout.spec.contextLength);
     const attentionGrad = plan.reserve(layout.spec.contextLength * layout.spec.contextLength);
     const sumOut = plan.reserve(4);
+    const logitStats = plan.reserve(2 * n);
+    const targetLogits = plan.reserve(n);
     // The longest inner dimension of any product: 4d, the rows (weight gradients), the vocabulary.
     const pack = plan.reserve(8 * Math.max(4 * d, n, vocab, layout.spec.contextLength));
     // A weight gradient's A transposed: [in, rows] for the widest input (4d, or the vocabulary).
@@ -128,6 +133,8 @@ export class Workspace {
     this.attentionT = buf(attentionT);
     this.attentionGrad = buf(attentionGrad);
     this.sumOut = buf(sumOut);
+    this.logitStats = buf(logitStats);
+    this.targetLogits = buf(targetLogits);
     const slices = (base: Buf): Map<string, Buf> => new Map(layout.tensors.map((slot) => [slot.name, {
       ptr: base.ptr + slot.offset * 4, length: slot.size, view: base.view.subarray(slot.offset, slot.offset + slot.size),
     }]));

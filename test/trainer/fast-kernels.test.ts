@@ -217,8 +217,8 @@ test("the causal softmax gradient kernel computes P ⊙ (dP − Σ P·dP)·scale
   }
 });
 
-test('the transpose writes inᵀ for whole 4 × 4 blocks and the rest, on strided sub-matrices too', () => {
-  for (const [rows, cols, inStride, outStride] of [[4, 4, 4, 4], [16, 8, 8, 16], [37, 13, 20, 40], [64, 16, 192, 64], [3, 2, 2, 3]] as const) {
+test('the transpose writes or adds inᵀ for whole 4 × 4 blocks and the rest, on strided sub-matrices too', () => {
+  for (const [rows, cols, inStride, outStride, accumulate] of [[4, 4, 4, 4, false], [16, 8, 8, 16, false], [37, 13, 20, 40, false], [64, 16, 192, 64, false], [3, 2, 2, 3, false], [37, 13, 20, 40, true], [20, 16, 16, 20, true]] as const) {
     const plan = new ArenaPlan();
     const [iin, iout, ipack] = [plan.reserve(rows * inStride), plan.reserve(cols * outStride), plan.reserve(8)];
     const arena = new Arena(plan);
@@ -226,10 +226,10 @@ test('the transpose writes inᵀ for whole 4 × 4 blocks and the rest, on stride
     const [input, out] = [arena.buf(iin), arena.buf(iout)];
     filled(input.view, rows);
     out.view.fill(-7);
-    transpose(kernels, arena.f32, { out: out.ptr, outStride, in: input.ptr, inStride, rows, cols });
+    transpose(kernels, arena.f32, { out: out.ptr, outStride, in: input.ptr, inStride, rows, cols, accumulate });
     for (let c = 0; c < cols; c++) {
       for (let r = 0; r < outStride; r++) {
-        const want = r < rows ? input.view[r * inStride + c]! : -7;
+        const want = r < rows ? Math.fround((accumulate ? -7 : 0) + input.view[r * inStride + c]!) : -7;
         assert.equal(out.view[c * outStride + r], want, `${rows}×${cols}: out[${c}][${r}]`);
       }
     }

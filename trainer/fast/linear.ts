@@ -3,7 +3,7 @@
  * gradient, on the matrix kernel (llm.c's matmul_forward/matmul_backward):
  *
  *   forward      y (+)= x·W + b
- *   weight grad  dW += xᵀ·dy      (x read by columns: no transpose)
+ *   weight grad  dW += xᵀ·dy      (x read by columns, or dWᵀ = dyᵀ·x where x is the wider)
  *   input grad   dx (+)= dy·Wᵀ    (W transposed into scratch first, a small copy)
  */
 import type { Buf } from './arena.ts';
@@ -20,12 +20,26 @@ export function linearForward(
   });
 }
 
-/** dW += xᵀ·dy over the first `rows` rows. */
+/**
+ * dW += xᵀ·dy over the first `rows` rows. The product reads its left factor by columns, which
+ * the matrix kernel transposes first (matmul.ts); where x is wider than dy (the MLP's projection,
+ * the tied head's wte), dWᵀ = dyᵀ·x is computed instead and added to dW transposed, so that the
+ * narrower matrix is the one transposed (rows × 64 floats, not rows × 256), and dWᵀ (small) after.
+ */
 export function weightGrad(ws: Workspace, dw: Buf, x: Buf, dy: Buf, rows: number, inputs: number, outputs: number): void {
+  if (inputs <= outputs) {
+    matmul(ws.kernels, ws.arena.f32, {
+      out: dw.ptr, outStride: outputs, a: x.ptr, aRow: 1, aCol: inputs, b: dy.ptr, bStride: outputs,
+      bias: 0, rows: inputs, inner: rows, cols: outputs, accumulate: true,
+    });
+    return;
+  }
+  const dwT = ws.weightT;
   matmul(ws.kernels, ws.arena.f32, {
-    out: dw.ptr, outStride: outputs, a: x.ptr, aRow: 1, aCol: inputs, b: dy.ptr, bStride: outputs,
-    bias: 0, rows: inputs, inner: rows, cols: outputs, accumulate: true,
+    out: dwT.ptr, outStride: inputs, a: dy.ptr, aRow: 1, aCol: outputs, b: x.ptr, bStride: inputs,
+    bias: 0, rows: outputs, inner: rows, cols: inputs, accumulate: false,
   });
+  transpose(ws.kernels, ws.arena.f32, { out: dw.ptr, outStride: outputs, in: dwT.ptr, inStride: inputs, rows: outputs, cols: inputs, accumulate: true });
 }
 
 /** dx (+)= dy·Wᵀ. */

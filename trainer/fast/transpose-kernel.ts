@@ -1,7 +1,7 @@
 /**
  * A matrix transposed as a WebAssembly SIMD kernel, 4 × 4 blocks at a time:
  *
- *   out[c][r] = in[r][c]   for r < rows, c < cols (both multiples of 4)
+ *   out[c][r] (+)= in[r][c]   for r < rows, c < cols (both multiples of 4)
  *
  * with both row strides given, so a block of columns of a wider matrix (one head of q, k or v)
  * transposes as well as a whole one. Each block is four loads, eight shuffles (unpack low and high
@@ -15,25 +15,33 @@ import { f32x4Shuffle, simd32 } from './wasm-simd.ts';
 
 const { localGet: get, localSet: set, localTee: tee, i32Const: int } = op;
 
-// transpose(out, outStride, in, inStride, rows, cols): strides in bytes
+// transpose(out, outStride, in, inStride, rows, cols, accumulate): strides in bytes
 const OUT = 0;
 const OUT_STRIDE = 1;
 const IN = 2;
 const IN_STRIDE = 3;
 const ROWS = 4;
 const COLS = 5;
-const BAND = 6;
-const BAND_END = 7;
-const R = 8;
-const C = 9;
-const SRC = 10;
-const DST = 11;
-const ROW = [12, 13, 14, 15] as const;
-const LOW01 = 16;
-const HIGH01 = 17;
-const LOW23 = 18;
-const HIGH23 = 19;
+const ACCUMULATE = 6; // 0: out = inᵀ, 1: out += inᵀ
+const BAND = 7;
+const BAND_END = 8;
+const R = 9;
+const C = 10;
+const SRC = 11;
+const DST = 12;
+const ROW = [13, 14, 15, 16] as const;
+const LOW01 = 17;
+const HIGH01 = 18;
+const LOW23 = 19;
+const HIGH23 = 20;
 const BAND_ROWS = 16;
+
+/** Stores the vector on the stack at DST, added to what is there when ACCUMULATE is set. */
+const store: Code = [
+  ...set(ROW[0]),
+  ...get(ACCUMULATE), ...op.if, ...get(ROW[0]), ...get(DST), ...simd32.v128Load(0), ...simd32.f32x4Add, ...set(ROW[0]), ...op.end,
+  ...get(DST), ...get(ROW[0]), ...simd32.v128Store(0),
+];
 
 /** The 4 × 4 block at SRC (rows IN_STRIDE apart) transposed to DST (rows OUT_STRIDE apart). */
 const block: Code = [
@@ -42,10 +50,10 @@ const block: Code = [
   ...get(ROW[0]), ...get(ROW[1]), ...f32x4Shuffle([2, 6, 3, 7]), ...set(HIGH01),
   ...get(ROW[2]), ...get(ROW[3]), ...f32x4Shuffle([0, 4, 1, 5]), ...set(LOW23),
   ...get(ROW[2]), ...get(ROW[3]), ...f32x4Shuffle([2, 6, 3, 7]), ...set(HIGH23),
-  ...get(DST), ...get(LOW01), ...get(LOW23), ...f32x4Shuffle([0, 1, 4, 5]), ...simd32.v128Store(0),
-  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...tee(DST), ...get(LOW01), ...get(LOW23), ...f32x4Shuffle([2, 3, 6, 7]), ...simd32.v128Store(0),
-  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...tee(DST), ...get(HIGH01), ...get(HIGH23), ...f32x4Shuffle([0, 1, 4, 5]), ...simd32.v128Store(0),
-  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...get(HIGH01), ...get(HIGH23), ...f32x4Shuffle([2, 3, 6, 7]), ...simd32.v128Store(0),
+  ...get(LOW01), ...get(LOW23), ...f32x4Shuffle([0, 1, 4, 5]), ...store,
+  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...set(DST), ...get(LOW01), ...get(LOW23), ...f32x4Shuffle([2, 3, 6, 7]), ...store,
+  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...set(DST), ...get(HIGH01), ...get(HIGH23), ...f32x4Shuffle([0, 1, 4, 5]), ...store,
+  ...get(DST), ...get(OUT_STRIDE), ...op.i32Add, ...set(DST), ...get(HIGH01), ...get(HIGH23), ...f32x4Shuffle([2, 3, 6, 7]), ...store,
 ];
 
 /**
@@ -56,7 +64,7 @@ const block: Code = [
  */
 export const transposeFunction: WasmFunction = {
   name: 'transpose',
-  params: [I32, I32, I32, I32, I32, I32],
+  params: [I32, I32, I32, I32, I32, I32, I32],
   locals: [[6, I32], [8, V128]],
   body: [
     ...int(0), ...set(BAND),
@@ -84,4 +92,4 @@ export const transposeFunction: WasmFunction = {
   ],
 };
 
-export type Transpose = (out: number, outStride: number, input: number, inStride: number, rows: number, cols: number) => void;
+export type Transpose = (out: number, outStride: number, input: number, inStride: number, rows: number, cols: number, accumulate: number) => void;

@@ -259,3 +259,21 @@ test("the cross-entropy kernel leaves each row's softmax times the scale, and th
     }
   }
 });
+
+test('the column-sum kernel adds each column of dy to db, sixteen and four columns at a time', () => {
+  for (const [rows, cols] of [[1, 4], [7, 20], [33, 64], [5, 36]] as const) {
+    const plan = new ArenaPlan();
+    const [idy, idb, ipack] = [plan.reserve(rows * cols), plan.reserve(cols), plan.reserve(8)];
+    const arena = new Arena(plan);
+    const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+    const [dy, db] = [arena.buf(idy), arena.buf(idb)];
+    filled(dy.view, cols);
+    db.view.fill(0.5);
+    kernels.columnSums(db.ptr, dy.ptr, rows, cols);
+    for (let j = 0; j < cols; j++) {
+      let want = 0.5;
+      for (let r = 0; r < rows; r++) want += dy.view[r * cols + j]!;
+      assert.ok(Math.abs(db.view[j]! - want) < 1e-5 * (1 + Math.abs(want)), `${rows}×${cols}: db[${j}] = ${db.view[j]}, want ${want}`);
+    }
+  }
+});

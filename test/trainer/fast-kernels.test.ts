@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Buf } from '../../trainer/fast/arena.ts';
 import { Arena, ArenaPlan } from '../../trainer/fast/arena.ts';
 import { expNonPositive } from '../../trainer/fast/exp.ts';
 import { rationalTanh } from '../../trainer/fast/gelu-kernel.ts';
@@ -276,4 +277,43 @@ test('the column-sum kernel adds each column of dy to db, sixteen and four colum
       assert.ok(Math.abs(db.view[j]! - want) < 1e-5 * (1 + Math.abs(want)), `${rows}×${cols}: db[${j}] = ${db.view[j]}, want ${want}`);
     }
   }
+});
+
+test('the embedding kernels add token and position rows, and add each row of dx back to both tables', () => {
+  const [vocab, context, width, rows] = [7, 5, 12, 9];
+  const plan = new ArenaPlan();
+  const [iwte, iwpe, ix, idwte, idwpe, itok, ipos, ipack] = [
+    plan.reserve(vocab * width), plan.reserve(context * width), plan.reserve(rows * width), plan.reserve(vocab * width),
+    plan.reserve(context * width), plan.reserve(rows), plan.reserve(rows), plan.reserve(8),
+  ];
+  const arena = new Arena(plan);
+  const kernels = instantiateKernels(arena.memory, arena.buf(ipack));
+  const [wte, wpe, x, dwte, dwpe] = [iwte, iwpe, ix, idwte, idwpe].map((i) => arena.buf(i)) as [Buf, Buf, Buf, Buf, Buf];
+  const tokens = new Int32Array(arena.memory.buffer, arena.buf(itok).ptr, rows);
+  const positions = new Int32Array(arena.memory.buffer, arena.buf(ipos).ptr, rows);
+  for (let r = 0; r < rows; r++) {
+    tokens[r] = (r * 3) % vocab;
+    positions[r] = r % context;
+  }
+  filled(wte.view, 1);
+  filled(wpe.view, 2);
+  kernels.embedForward(x.ptr, wte.ptr, wpe.ptr, arena.buf(itok).ptr, arena.buf(ipos).ptr, rows, width);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < width; i++) {
+      assert.equal(x.view[r * width + i], Math.fround(wte.view[tokens[r]! * width + i]! + wpe.view[positions[r]! * width + i]!), `x[${r}][${i}]`);
+    }
+  }
+  dwte.view.fill(0.25);
+  dwpe.view.fill(0.5);
+  kernels.embedBackward(x.ptr, dwte.ptr, dwpe.ptr, arena.buf(itok).ptr, arena.buf(ipos).ptr, rows, width);
+  const wantTe = new Float32Array(vocab * width).fill(0.25);
+  const wantPe = new Float32Array(context * width).fill(0.5);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < width; i++) {
+      wantTe[tokens[r]! * width + i] = wantTe[tokens[r]! * width + i]! + x.view[r * width + i]!;
+      wantPe[positions[r]! * width + i] = wantPe[positions[r]! * width + i]! + x.view[r * width + i]!;
+    }
+  }
+  assert.deepEqual(dwte.view, wantTe);
+  assert.deepEqual(dwpe.view, wantPe);
 });

@@ -55,5 +55,5 @@ function layerBackward(ws: Workspace, l: number, a: LayerActivations, rows: Batc
 export function backward(ws: Workspace, rows: BatchRows): void {
   headBackward(ws, rows);
   for (let l = ws.layers.length - 1; l >= 0; l--) layerBackward(ws, l, ws.layers[l]!, rows);
-  embedBackward(ws.grad('wte').view, ws.grad('wpe').view, ws.dres.view, rows, ws.spec.width);
+  embedBackward(ws, ws.grad('wte'), ws.grad('wpe'), ws.dres, rows, ws.spec.width);
 }

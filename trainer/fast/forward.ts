@@ -43,7 +43,7 @@ function transposedEmbedding(ws: Workspace): Buf {
 export function forward(ws: Workspace, rows: BatchRows): Buf {
   const { width: d, vocabSize: vocab } = ws.spec;
   const first = ws.layers[0]?.x ?? ws.xFinal;
-  embedForward(first.view, ws.param('wte').view, ws.param('wpe').view, rows, d);
+  embedForward(ws, first, ws.param('wte'), ws.param('wpe'), rows, d);
   ws.layers.forEach((a, l) => layerForward(ws, l, a, ws.layers[l + 1]?.x ?? ws.xFinal, rows));
   layerNormForward(ws, ws.lnf, ws.lnfMean, ws.lnfRstd, ws.xFinal, ws.param('lnf.g'), ws.param('lnf.b'), rows.count, d);
   const head = ws.spec.tiedEmbeddings ? transposedEmbedding(ws) : ws.param('lm_head');

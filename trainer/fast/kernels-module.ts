@@ -27,6 +27,8 @@ import { CONSTANTS_BYTES, CONSTANTS_PTR, ConstantTable } from './kernel-constant
 import type { Transpose } from './transpose-kernel.ts';
 import type { CrossEntropyRows } from './cross-entropy-kernel.ts';
 import { crossEntropyRowsFunction } from './cross-entropy-kernel.ts';
+import type { EmbedBackward, EmbedForward } from './embedding-kernel.ts';
+import { embedBackwardFunction, embedForwardFunction } from './embedding-kernel.ts';
 import { transposeFunction } from './transpose-kernel.ts';
 
 export interface Kernels {
@@ -43,6 +45,8 @@ export interface Kernels {
   readonly causalSoftmax: CausalSoftmax;
   readonly transpose: Transpose;
   readonly crossEntropyRows: CrossEntropyRows;
+  readonly embedForward: EmbedForward;
+  readonly embedBackward: EmbedBackward;
   /** Byte address and size (floats) of the matrix kernel's packing panel. */
   readonly pack: number;
   readonly packFloats: number;
@@ -69,7 +73,7 @@ function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
     adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
     causalSoftmaxBackwardFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
-    crossEntropyRowsFunction(fused, constants),
+    crossEntropyRowsFunction(fused, constants), embedForwardFunction, embedBackwardFunction,
   ];
   return { functions, constants: constants.contents };
 }
@@ -118,6 +122,8 @@ export function instantiateKernels(memory: WasmMemory, pack: Scratch, transposed
     causalSoftmax: instance.exports['causalSoftmax'] as CausalSoftmax,
     transpose: instance.exports['transpose'] as Transpose,
     crossEntropyRows: instance.exports['crossEntropyRows'] as CrossEntropyRows,
+    embedForward: instance.exports['embedForward'] as EmbedForward,
+    embedBackward: instance.exports['embedBackward'] as EmbedBackward,
     pack: pack.ptr,
     packFloats: pack.length,
     transposed: transposed.ptr,

@@ -75,6 +75,9 @@ export class Workspace {
   /** Per row of logits: the cross-entropy kernel's max and sum, [rows, 2]; the target's logit, [rows]. */
   readonly logitStats: Buf;
   readonly targetLogits: Buf;
+  /** Each row's token and position, int32, for the embedding kernels (pointers and views). */
+  readonly rowTokens: { readonly ptr: number; readonly view: Int32Array };
+  readonly rowPositions: { readonly ptr: number; readonly view: Int32Array };
 
   constructor(layout: ParamLayout, capacity: Capacity) {
     this.layout = layout;
@@ -108,6 +111,8 @@ export class Workspace {
     const sumOut = plan.reserve(4);
     const logitStats = plan.reserve(2 * n);
     const targetLogits = plan.reserve(n);
+    const rowTokens = plan.reserve(n);
+    const rowPositions = plan.reserve(n);
     // The longest inner dimension of any product: 4d, the rows (weight gradients), the vocabulary.
     const pack = plan.reserve(8 * Math.max(4 * d, n, vocab, layout.spec.contextLength));
     // A weight gradient's A transposed: [in, rows] for the widest input (4d, or the vocabulary).
@@ -135,6 +140,9 @@ export class Workspace {
     this.sumOut = buf(sumOut);
     this.logitStats = buf(logitStats);
     this.targetLogits = buf(targetLogits);
+    const int32s = (i: number): { ptr: number; view: Int32Array } => ({ ptr: buf(i).ptr, view: new Int32Array(this.arena.memory.buffer, buf(i).ptr, n) });
+    this.rowTokens = int32s(rowTokens);
+    this.rowPositions = int32s(rowPositions);
     const slices = (base: Buf): Map<string, Buf> => new Map(layout.tensors.map((slot) => [slot.name, {
       ptr: base.ptr + slot.offset * 4, length: slot.size, view: base.view.subarray(slot.offset, slot.offset + slot.size),
     }]));

@@ -71,7 +71,7 @@ function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants
   const constants = new ConstantTable();
   const functions = [
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
-    adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction, layerNormBackwardFunction,
+    adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction(constants), layerNormBackwardFunction,
     causalSoftmaxBackwardFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
     crossEntropyRowsFunction(fused, constants), embedForwardFunction, embedBackwardFunction,
   ];

@@ -132,25 +132,33 @@ const ifCausal = (mode: Causal): Code => [...get(CAUSAL), ...int(mode), ...simd3
 /** min(a, b) of two signed i32 codes. */
 const min = (a: Code, b: Code): Code => [...a, ...b, ...a, ...b, ...simd32.i32LtS, ...simd32.select];
 
+/** The causal tile's range of i: [K_START, K_START + K), narrowed by A_LOWER and A_UPPER to where A is not zero. */
+const causalRange: Code = [
+  ...get(R), ...get(FIRST_ROW), ...op.i32Add, ...set(DIAGONAL),
+  ...min(get(DIAGONAL), get(INNER)), ...int(0), ...ifCausal(Causal.A_UPPER), ...simd32.select, ...set(K_START),
+  ...min([...get(DIAGONAL), ...int(TILE_ROWS), ...op.i32Add], get(INNER)), ...get(INNER), ...ifCausal(Causal.A_LOWER), ...simd32.select,
+  ...get(K_START), ...simd32.i32Sub, ...set(K),
+];
+
+/** OUT_LOWER's test: 1 where the tile lies wholly above the diagonal. */
+const aboveDiagonal: Code = [...get(J), ...get(DIAGONAL), ...int(TILE_ROWS), ...op.i32Add, ...op.i32GeU, ...ifCausal(Causal.OUT_LOWER), ...op.i32And];
+
 /**
- * The tile at rows R … R+3, columns J … J+7: skipped when CAUSAL is OUT_LOWER and it lies above
- * the diagonal; otherwise its sum runs over i in [K_START, K_START + K), which A_LOWER and A_UPPER
- * narrow to the part of A that is not zero.
+ * The tile at rows R … R+3, columns J … J+7, its sum over i in [K_START, K_START + K). Without
+ * CAUSAL that is every i; with it, causalRange narrows it and tiles above the diagonal are
+ * skipped under OUT_LOWER (a separate copy of the loop, so the products of the linear layers pay
+ * nothing for it).
  */
-function tile(fused: boolean): Code {
-  return [
-    ...get(R), ...get(FIRST_ROW), ...op.i32Add, ...set(DIAGONAL),
-    ...get(J), ...get(DIAGONAL), ...int(TILE_ROWS), ...op.i32Add, ...op.i32GeU, ...ifCausal(Causal.OUT_LOWER), ...op.i32And,
-    ...op.i32Eqz, ...op.if,
-    ...min(get(DIAGONAL), get(INNER)), ...int(0), ...ifCausal(Causal.A_UPPER), ...simd32.select, ...set(K_START),
-    ...min([...get(DIAGONAL), ...int(TILE_ROWS), ...op.i32Add], get(INNER)), ...get(INNER), ...ifCausal(Causal.A_LOWER), ...simd32.select,
-    ...get(K_START), ...simd32.i32Sub, ...set(K),
+function tile(fused: boolean, causal: boolean): Code {
+  const steps: Code = [
     ...startTile,
-    ...get(A), ...get(R), ...get(A_ROW), ...op.i32Mul, ...op.i32Add, ...get(K_START), ...get(A_COL), ...op.i32Mul, ...op.i32Add, ...tee(AP[0]),
+    ...get(A), ...get(R), ...get(A_ROW), ...op.i32Mul, ...op.i32Add,
+    ...(causal ? [...get(K_START), ...get(A_COL), ...op.i32Mul, ...op.i32Add] : []), ...tee(AP[0]),
     ...get(A_ROW), ...op.i32Add, ...tee(AP[1]),
     ...get(A_ROW), ...op.i32Add, ...tee(AP[2]),
     ...get(A_ROW), ...op.i32Add, ...set(AP[3]),
-    ...get(PACK), ...get(K_START), ...int(5), ...op.i32Shl, ...op.i32Add, ...set(BP),
+    ...get(PACK), ...(causal ? [...get(K_START), ...int(5), ...op.i32Shl, ...op.i32Add] : []), ...set(BP),
+    ...(causal ? [] : [...get(INNER), ...set(K)]),
     ...get(K), ...int(0), ...simd32.i32GtS, ...op.if,
     ...op.loop, // for i in K_START … K_START + K − 1
     ...get(BP), ...simd32.v128Load(0), ...set(B0),
@@ -163,7 +171,20 @@ function tile(fused: boolean): Code {
     ...get(OUT), ...get(R), ...get(OUT_STRIDE), ...op.i32Mul, ...op.i32Add,
     ...get(J), ...int(2), ...op.i32Shl, ...op.i32Add, ...set(PTR),
     ...ROWS_OF_TILE.flatMap(storeRow),
-    ...op.end,
+  ];
+  return causal ? [...causalRange, ...aboveDiagonal, ...op.i32Eqz, ...op.if, ...steps, ...op.end] : steps;
+}
+
+/** Every tile of the strip at J, from its packed panel. */
+function strip(fused: boolean, causal: boolean): Code {
+  return [
+    ...int(0), ...set(R),
+    ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
+    ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
+    ...tile(fused, causal),
+    ...get(R), ...int(4), ...op.i32Add, ...set(R),
+    ...op.br(0),
+    ...op.end, ...op.end,
   ];
 }
 
@@ -173,13 +194,7 @@ function body(fused: boolean): Code {
     ...op.block, ...op.loop, // for j in 0, 8, … < COLS
     ...get(J), ...get(COLS), ...op.i32GeU, ...op.brIf(1),
     ...packStrip,
-    ...int(0), ...set(R),
-    ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
-    ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
-    ...tile(fused),
-    ...get(R), ...int(4), ...op.i32Add, ...set(R),
-    ...op.br(0),
-    ...op.end, ...op.end,
+    ...get(CAUSAL), ...op.if, ...strip(fused, true), ...op.else, ...strip(fused, false), ...op.end,
     ...get(J), ...int(8), ...op.i32Add, ...set(J),
     ...op.br(0),
     ...op.end, ...op.end,

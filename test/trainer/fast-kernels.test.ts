@@ -4,7 +4,8 @@ import type { Buf } from '../../trainer/fast/arena.ts';
 import { Arena, ArenaPlan } from '../../trainer/fast/arena.ts';
 import { expNonPositive } from '../../trainer/fast/exp.ts';
 import { rationalTanh } from '../../trainer/fast/gelu-kernel.ts';
-import { instantiateKernels } from '../../trainer/fast/kernels-module.ts';
+import { instantiateKernels, kernelModule } from '../../trainer/fast/kernels-module.ts';
+import { wasmApi } from '../../trainer/reference/wasm-builder.ts';
 import { matmul } from '../../trainer/fast/matmul.ts';
 import { Causal } from '../../trainer/fast/matmul-kernel.ts';
 import { transpose } from '../../trainer/fast/transpose.ts';
@@ -316,4 +317,13 @@ test('the embedding kernels add token and position rows, and add each row of dx 
   }
   assert.deepEqual(dwte.view, wantTe);
   assert.deepEqual(dwpe.view, wantPe);
+});
+
+test('the build for engines without relaxed SIMD validates and uses no relaxed instruction', () => {
+  const plain = kernelModule(false).bytes;
+  assert.doesNotThrow(() => new wasmApi!.Module(plain));
+  const relaxedMadd = [0xfd, 0x85, 0x02]; // f32x4.relaxed_madd, the only relaxed instruction the fused build uses
+  const contains = (bytes: Uint8Array, pattern: number[]): boolean => bytes.some((_, i) => pattern.every((b, j) => bytes[i + j] === b));
+  assert.ok(contains(kernelModule(true).bytes, relaxedMadd));
+  assert.ok(!contains(plain, relaxedMadd));
 });

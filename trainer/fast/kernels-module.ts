@@ -66,16 +66,16 @@ interface Compiled {
 
 let compiled: Compiled | undefined;
 
-/** Every kernel of the module, multiply-adds fused or not, and the constants they read. */
-function kernelFunctions(fused: boolean): { functions: WasmFunction[]; constants: Uint8Array } {
+/** The module's bytes, multiply-adds fused or not, and the constants its code reads. */
+export function kernelModule(fused: boolean): { bytes: Uint8Array; constants: Uint8Array } {
   const constants = new ConstantTable();
-  const functions = [
+  const functions: WasmFunction[] = [
     matmulTilesFunction(fused), geluForwardFunction(fused, constants), geluBackwardFunction(constants), expShiftedFunction(fused, constants),
     adamwUpdateFunction, sumSquaresFunction, columnSumsFunction, layerNormForwardFunction(constants), layerNormBackwardFunction,
     causalSoftmaxBackwardFunction, causalSoftmaxFunction(fused, constants), transposeFunction,
     crossEntropyRowsFunction(fused, constants), embedForwardFunction, embedBackwardFunction,
   ];
-  return { functions, constants: constants.contents };
+  return { bytes: buildModule(functions), constants: constants.contents };
 }
 
 function compile(): Compiled {
@@ -84,8 +84,8 @@ function compile(): Compiled {
   let failure = '';
   for (const fused of [true, false]) {
     try {
-      const { functions, constants } = kernelFunctions(fused);
-      compiled = { module: new wasmApi.Module(buildModule(functions)), fused, constants };
+      const { bytes, constants } = kernelModule(fused);
+      compiled = { module: new wasmApi.Module(bytes), fused, constants };
       return compiled;
     } catch (err) {
       // Without relaxed SIMD the fused build does not validate; try the plain one.

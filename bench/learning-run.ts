@@ -32,7 +32,7 @@ import { trainingBatch } from '../trainer/windows.ts';
 import { stateAfter } from '../test/util/gauntlet-fixtures.ts';
 import { toHex } from '../consensus/hash.ts';
 import { earnedRewards, maturingHeight } from '../consensus/maturity.ts';
-import type { Block } from '../consensus/types.ts';
+import type { Block, ReportEntry } from '../consensus/types.ts';
 
 export interface LearningOptions {
   readonly genesis: GenesisParams;
@@ -41,8 +41,12 @@ export interface LearningOptions {
   readonly checkpoints: readonly number[];
   /** Also run the AdamW baselines (default true). */
   readonly baselines?: boolean;
+  /** Which contributors (their keys, so their pages): 0, the default, is the benchmark's own set. */
+  readonly keySet?: number;
   /** Called with each chain checkpoint as it is reached (a long run reports as it goes). */
   readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
+  /** Called with each block's report as the block is made (the scores behind the shares). */
+  readonly onBlock?: (height: number, report: readonly ReportEntry[]) => void;
 }
 
 export interface Checkpoint {
@@ -139,7 +143,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
   const layout = paramLayout(params.model);
   const heldOut = new HeldOutLoss(layout, dataset);
   const loss = (model: Float32Array): number => heldOut.lossOf(model, toHex(modelHash(model)));
-  const keys = Array.from({ length: opts.contributors }, (_, i) => keyPairFromSecret(new Uint8Array(32).fill(0x40 + i)));
+  const keys = Array.from({ length: opts.contributors }, (_, i) => keyPairFromSecret(new Uint8Array(32).fill(0x40 + i + 16 * (opts.keySet ?? 0))));
   const feedback = keys.map(() => new ErrorFeedback(g.model.length));
   const { innerSteps, learningRate, batchSize } = params.training;
   const tokensPerBlock = opts.contributors * innerSteps * batchSize * params.model.contextLength;
@@ -188,6 +192,7 @@ export async function runLearning(opts: LearningOptions): Promise<LearningResult
       const maturing = earnedAt === null ? null : earnedRewards(params, blocks[earnedAt]!);
       const { block, state } = buildGauntletBlock(params, dataset, { ...parent, maturing }, { header, txs: [], contributions });
       blocks.push(block);
+      opts.onBlock?.(height, state.report);
       aggregated += state.report.filter((e) => e.aggregated).length;
       indicated += state.report.filter((e) => e.indicator > 0).length;
       if (state.model !== parent.model) changed++;

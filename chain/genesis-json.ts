@@ -73,6 +73,8 @@ function parseGauntlet(o: Json): GauntletParams {
     evalStepSize: num(o, 'evalStepSize', p, 0, 100),
     outerStepSize: num(o, 'outerStepSize', p, 0, 100),
     maxDeltaNorm: positive(o, 'maxDeltaNorm', p, 1e6),
+    ...(o['aggregationTolerance'] === undefined ? {} : { aggregationTolerance: num(o, 'aggregationTolerance', p, 0, 1) }),
+    ...(o['minOwnGain'] === undefined ? {} : { minOwnGain: num(o, 'minOwnGain', p, 0, 1) }),
     pagesPerContributor: int(o, 'pagesPerContributor', p, 1, 1024),
     randomEvalPages: int(o, 'randomEvalPages', p, 1, 1024),
     windowsPerPage: int(o, 'windowsPerPage', p, 1, 1024),

@@ -57,6 +57,16 @@ export interface GauntletParams {
   readonly outerStepSize: number;
   /** Bound on a contribution's ‖Δ‖ (L2, decoded): a larger Δ is scored but never aggregated. */
   readonly maxDeltaNorm: number;
+  /**
+   * τ ≥ 0: a candidate whose contributor has a record in the parent state is aggregated while its
+   * score is above −τ, not only above 0 (aggregate.ts). Default 0.
+   */
+  readonly aggregationTolerance?: number;
+  /**
+   * φ: a candidate is aggregated only if its share gains at least φ on its own pages, whatever its
+   * score (aggregate.ts): noise and copies gain nothing there. Absent: no such condition.
+   */
+  readonly minOwnGain?: number;
   readonly pagesPerContributor: number;
   readonly randomEvalPages: number;
   /** Evenly spaced windows of each random evaluation page. */

@@ -1,7 +1,10 @@
 /**
  * Aggregation and the outer step. A contribution can only be aggregated if its Δ lies within the
  * genesis' norm bound, ‖Δ‖ ≤ maxDeltaNorm (a candidate); of the candidates whose share improved
- * the block's aggregate (score > 0, see evaluate.ts), the best topK by score (ties to the lower
+ * the block's aggregate (score > 0, see evaluate.ts), or, under the genesis' aggregationTolerance
+ * τ, whose share is within τ of 0 while its contributor has a record in the parent state (a score
+ * that small is the noise of 16 windows), and, under minOwnGain φ, whose share gains at least φ on
+ * its own pages (noise and copies gain nothing there), the best topK by score (ties to the lower
  * address, i.e. the earlier contribution) are aggregated, and the model takes one step along their
  * mean:
  *
@@ -22,6 +25,8 @@
  */
 import type { DecodedGradient } from '../../trainer/codec.ts';
 import { payloadNormSquared } from '../../trainer/codec.ts';
+import type { Rating } from './state.ts';
+import { finalScore } from './state.ts';
 
 export function l2Norm(gradient: DecodedGradient): number {
   return Math.sqrt(payloadNormSquared(gradient));
@@ -32,17 +37,50 @@ export function withinNormBound(gradient: DecodedGradient, maxDeltaNorm: number)
   return l2Norm(gradient) <= maxDeltaNorm;
 }
 
+/** A contribution as aggregation sees it: its scores, whether it is a candidate, and its contributor's record. */
+export interface AggregationEntry {
+  readonly score: number;
+  /** The relative gain its share makes on its own pages (evaluate.ts: what the indicator compares with the score). */
+  readonly ownGain: number;
+  /** Within the norm bound (withinNormBound). */
+  readonly candidate: boolean;
+  /** The contributor's rating in the parent state has a track record (hasTrackRecord). */
+  readonly trackRecord: boolean;
+}
+
 /**
- * Indices (in block order) of the contributions to aggregate: candidates with score > 0, the best
- * topK by score.
+ * A record that has earned the tolerance: a final score above 0 in the parent state, i.e. it has
+ * beaten the baseline (ordinal > 0) and trained on its own pages more often than not
+ * (binaryMA > 0). Read from the parent state, so nothing in the block can change it.
  */
-export function selectForAggregation(scores: readonly number[], candidates: readonly boolean[], topK: number): number[] {
-  if (candidates.length !== scores.length) throw new RangeError(`${scores.length} scores but ${candidates.length} candidate flags`);
-  return scores
+export function hasTrackRecord(rating: Pick<Rating, 'mu' | 'sigma' | 'binaryMA'>): boolean {
+  return finalScore(rating) > 0;
+}
+
+/** The genesis' aggregation settings: τ (aggregationTolerance, default 0) and φ (minOwnGain, absent: none). */
+export interface AggregationRule {
+  readonly topK: number;
+  readonly tolerance: number;
+  readonly minOwnGain: number | undefined;
+}
+
+/**
+ * Indices (in block order) of the contributions to aggregate: candidates whose share gains at
+ * least φ on their own pages (when φ is set) and whose score is > 0, or > −τ when their
+ * contributor has a track record; of those the best topK by score.
+ */
+export function selectForAggregation(entries: readonly AggregationEntry[], rule: AggregationRule): number[] {
+  const eligible = (e: AggregationEntry): boolean =>
+    e.candidate && (rule.minOwnGain === undefined || e.ownGain >= rule.minOwnGain) && (e.score > 0 || (e.trackRecord && e.score > -rule.tolerance));
+  return entries
     .map((_, i) => i)
-    .filter((i) => candidates[i]! && scores[i]! > 0)
-    .sort((a, b) => (scores[a]! > scores[b]! ? -1 : scores[a]! < scores[b]! ? 1 : a - b))
-    .slice(0, topK)
+    .filter((i) => eligible(entries[i]!))
+    .sort((a, b) => {
+      const sa = entries[a]!.score;
+      const sb = entries[b]!.score;
+      return sa > sb ? -1 : sa < sb ? 1 : a - b;
+    })
+    .slice(0, rule.topK)
     .sort((a, b) => a - b);
 }
 

@@ -16,12 +16,12 @@ import type { Dataset } from '../../trainer/pages.ts';
 import type { LossBatch } from '../../trainer/reference/loss-batch.ts';
 import { sequentialLossBatch } from '../../trainer/reference/loss-batch.ts';
 import { ownEvalWindows, randomEvalWindows } from './assignment.ts';
-import { evaluateContributions } from './evaluate.ts';
+import { evaluateContributions, relativeGain } from './evaluate.ts';
 import { reportedEvaluations } from './trusted.ts';
 import { updateRatings } from './ratings.ts';
 import { contributorWeights, dividePool } from './rewards.ts';
 import { NETWORK_RECORD_KEY, networkRecordAsRating, networkRecordOf } from './network-record.ts';
-import { outerStep, selectForAggregation } from './aggregate.ts';
+import { hasTrackRecord, outerStep, selectForAggregation } from './aggregate.ts';
 import { contributorAddress } from './filters.ts';
 import type { Rating, RatingMap } from './state.ts';
 import { NEW_RATING, finalScore } from './state.ts';
@@ -83,7 +83,6 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
         gradients.map((gradient, i) => ({ gradient, ownWindows: ownEvalWindows(settings, dataset, parentHash, addresses[i]!) })),
         input.lossBatch ?? sequentialLossBatch,
       );
-  const scores = evaluations.map((e) => e.score);
   const keys = addresses.map(toHexKey);
   const rated = updateRatings(
     gauntlet.alpha,
@@ -106,9 +105,13 @@ export function runGauntlet(input: GauntletInput): GauntletResult {
   const weights = weighing.weights;
   const division = dividePool(input.pool, weights);
   const chosen = selectForAggregation(
-    scores,
-    evaluations.map((e) => e.candidate),
-    gauntlet.topK,
+    evaluations.map((e, i) => ({
+      score: e.score,
+      ownGain: relativeGain(e.lossOwnBefore, e.lossOwnAfter),
+      candidate: e.candidate,
+      trackRecord: hasTrackRecord(input.ratings.get(keys[i]!) ?? NEW_RATING),
+    })),
+    { topK: gauntlet.topK, tolerance: gauntlet.aggregationTolerance ?? 0, minOwnGain: gauntlet.minOwnGain },
   );
   const step = outerStep(
     model,

@@ -166,3 +166,22 @@ export function dividePool(pool: bigint, weights: readonly number[]): PoolDivisi
   const paid = rewards.reduce((a, b) => a + b, 0n);
   return { rewards, paid, burned: pool - paid };
 }
+
+/**
+ * The most any block on this parent can pay a contributor, whatever else the block holds and
+ * whatever its random pages: ⌊pool · ⌊min(1, final_before^p / max(F_{t−1}, floor^p))·2^32⌋ / 2^32⌋
+ * for a matured rating (w_i = min(before, after)^p / N_t, and N_t ≥ max(F_{t−1}, floor^p)), and
+ * 0 for an immature one after the cold start. Every term comes from the parent state, so a block
+ * producer that redraws its block (the random pages follow the contributions root) can at most
+ * turn an unpaid draw into this. Null in the cold start, where pay follows the block's scores.
+ */
+export function payCeiling(params: RewardParams, record: NetworkRecord, finalBefore: number, gamesBefore: number, pool: bigint): bigint | null {
+  const matured = isMatured(params, gamesBefore);
+  if (!matured) return inColdStart(record) ? null : 0n;
+  const p = params.weightPower;
+  const floor = weightPower(params.normaliserFloor, p);
+  const bound = record.normaliser > floor ? record.normaliser : floor;
+  const powered = weightPower(finalBefore, p);
+  const w = bound > 0 ? powered / bound : 1;
+  return (pool * weightUnits(w < 1 ? w : 1)) / BigInt(WEIGHT_UNITS);
+}

@@ -102,3 +102,18 @@ test('training.judgedBatchShare is optional, between 0 and ½, and named when ou
   namesField(() => parseGenesis(withShare(0.51)), 'training.judgedBatchShare');
   namesField(() => parseGenesis(withShare(-0.1)), 'training.judgedBatchShare');
 });
+
+for (const field of ['aggregationTolerance', 'minOwnGain'] as const) {
+  test(`gauntlet.${field} is optional (absent keeps the chain id), between 0 and 1, and named when out of range`, async () => {
+    const json = await defaultJson();
+    const gauntlet = json['gauntlet'] as Record<string, unknown>;
+    const withValue = (value: unknown): unknown => ({ ...json, gauntlet: { ...gauntlet, [field]: value } });
+    const without = { ...json, gauntlet: Object.fromEntries(Object.entries(gauntlet).filter(([k]) => k !== field)) };
+    assert.equal(parseGenesis(without).gauntlet[field], undefined);
+    assert.equal(parseGenesis(withValue(0)).gauntlet[field], 0);
+    assert.equal(parseGenesis(withValue(1)).gauntlet[field], 1);
+    assert.notEqual(makeGenesis(parseGenesis(withValue(0.002))).hash.join(), makeGenesis(parseGenesis(without)).hash.join());
+    namesField(() => parseGenesis(withValue(1.01)), `gauntlet.${field}`);
+    namesField(() => parseGenesis(withValue(-0.001)), `gauntlet.${field}`);
+  });
+}

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { l2Norm, outerStep, selectForAggregation, withinNormBound } from '../../consensus/gauntlet/aggregate.ts';
+import { hasTrackRecord, l2Norm, outerStep, selectForAggregation, withinNormBound, type AggregationEntry, type AggregationRule } from '../../consensus/gauntlet/aggregate.ts';
+import { NEW_RATING } from '../../consensus/gauntlet/state.ts';
 import { modelHash } from '../../trainer/model-hash.ts';
 import { toHex } from '../../consensus/hash.ts';
 import { decodePseudoGradient, encodePseudoGradient, type DecodedGradient } from '../../trainer/codec.ts';
@@ -17,16 +18,50 @@ function sparse(total: number, entries: readonly (readonly [number, number])[]):
   };
 }
 
-test('selection: only candidates with positive scores, best topK by score, ties to the earlier contribution, in block order', () => {
-  const all = (n: number): boolean[] => Array.from({ length: n }, () => true);
-  assert.deepEqual(selectForAggregation([0.1, -0.2, 0.3, 0, 0.2], all(5), 8), [0, 2, 4]);
-  assert.deepEqual(selectForAggregation([0.1, -0.2, 0.3, 0, 0.2], all(5), 2), [2, 4]);
-  assert.deepEqual(selectForAggregation([0.2, 0.1, 0.2, 0.2], all(4), 2), [0, 2]);
-  assert.deepEqual(selectForAggregation([0, -1, -0], all(3), 8), []);
-  assert.deepEqual(selectForAggregation([], [], 8), []);
+/** Entries with the given scores: candidates with an own-pages gain of 0.01 and a track record unless told otherwise. */
+function entries(scores: readonly number[], overrides: Partial<Omit<AggregationEntry, 'score'>>[] = []): AggregationEntry[] {
+  return scores.map((score, i) => ({ score, ownGain: 0.01, candidate: true, trackRecord: true, ...overrides[i] }));
+}
+
+const rule = (topK: number, tolerance = 0, minOwnGain?: number): AggregationRule => ({ topK, tolerance, minOwnGain });
+
+test('selection without tolerance: only candidates with positive scores, best topK by score, ties to the earlier contribution, in block order', () => {
+  assert.deepEqual(selectForAggregation(entries([0.1, -0.2, 0.3, 0, 0.2]), rule(8)), [0, 2, 4]);
+  assert.deepEqual(selectForAggregation(entries([0.1, -0.2, 0.3, 0, 0.2]), rule(2)), [2, 4]);
+  assert.deepEqual(selectForAggregation(entries([0.2, 0.1, 0.2, 0.2]), rule(2)), [0, 2]);
+  assert.deepEqual(selectForAggregation(entries([0, -1, -0]), rule(8)), []);
+  assert.deepEqual(selectForAggregation([], rule(8)), []);
   // Beyond the norm bound: never aggregated, however well it scored.
-  assert.deepEqual(selectForAggregation([0.1, 0.9, 0.3], [true, false, true], 8), [0, 2]);
-  assert.throws(() => selectForAggregation([0.1], [], 8), RangeError);
+  assert.deepEqual(selectForAggregation(entries([0.1, 0.9, 0.3], [{}, { candidate: false }, {}]), rule(8)), [0, 2]);
+  // Without minOwnGain the own pages do not matter.
+  assert.deepEqual(selectForAggregation(entries([0.1], [{ ownGain: -1 }]), rule(8)), [0]);
+});
+
+test('tolerance: a score above −τ is aggregated for a contributor with a track record; at −τ, or without a record, it is not', () => {
+  const tau = 0.003;
+  assert.deepEqual(selectForAggregation(entries([-0.0029, -0.003, -0.0031]), rule(8, tau)), [0]);
+  assert.deepEqual(selectForAggregation(entries([-0.001, -0.001], [{}, { trackRecord: false }]), rule(8, tau)), [0]);
+  // A positive score needs no record: the tolerance only widens the rule.
+  assert.deepEqual(selectForAggregation(entries([0.001], [{ trackRecord: false }]), rule(8, tau)), [0]);
+  // Still never beyond the norm bound, and still the best topK (the tolerated rank below the positive).
+  assert.deepEqual(selectForAggregation(entries([-0.001, 0.002], [{ candidate: false }, {}]), rule(8, tau)), [1]);
+  assert.deepEqual(selectForAggregation(entries([-0.001, 0.002, -0.0005]), rule(2, tau)), [1, 2]);
+});
+
+test('minOwnGain: no share that gains less than φ on its own pages is aggregated, whatever its score; at φ it is', () => {
+  const phi = 0.001;
+  assert.deepEqual(selectForAggregation(entries([0.5, 0.5, 0.5], [{ ownGain: 0.001 }, { ownGain: 0.000999 }, { ownGain: -0.2 }]), rule(8, 0, phi)), [0]);
+  assert.deepEqual(selectForAggregation(entries([-0.001, -0.001], [{ ownGain: 0.001 }, { ownGain: 0.0009 }]), rule(8, 0.005, phi)), [0]);
+});
+
+test('track record: a final above 0 in the parent state (ordinal > 0 and binaryMA > 0), each at its limit', () => {
+  const rated = { mu: 25, sigma: 5, binaryMA: 0.05 }; // ordinal 10
+  assert.equal(hasTrackRecord(rated), true);
+  assert.equal(hasTrackRecord({ ...rated, binaryMA: 0 }), false);
+  assert.equal(hasTrackRecord({ ...rated, binaryMA: -0.05 }), false);
+  assert.equal(hasTrackRecord({ ...rated, mu: 15 }), false); // ordinal exactly 0
+  assert.equal(hasTrackRecord({ ...rated, mu: 15.001 }), true);
+  assert.equal(hasTrackRecord(NEW_RATING), false);
 });
 
 test('the outer step: θ′ = fround(θ − η·mean Δ), exact for hand-computed values', () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGauntletBlock, connectBlockState, type ConnectedState, type ParentState } from '../../consensus/connect.ts';
+import { runGauntlet } from '../../consensus/gauntlet/gauntlet.ts';
+import { contributorAddress as contributorAddressOf } from '../../consensus/gauntlet/filters.ts';
 import { randomEvalWindows, ownEvalWindows } from '../../consensus/gauntlet/assignment.ts';
 import { aggregateParams, shareShifted } from '../../consensus/gauntlet/evaluate.ts';
 import { sumGradients } from '../../consensus/gauntlet/aggregate.ts';
@@ -266,4 +268,40 @@ test('with rated contributors the pool follows final^p of the paid ones (golden)
   assert.equal(s.changedRatings.get(toHexKey(keys[0]!.address))!.contributions, 21);
   assert.equal(toHex(b.block.header.reportRoot), 'dcd7ce1d321a533faa890307219abfbe025d4e2ce3a1795076d1248f990e6eec');
   assert.equal(toHex(b.block.header.stateRoot), 'b7df559215d012a94700cb409385e0e6bf14960454c52ed6ed64a16c238ef754');
+});
+
+test('aggregation rule: a share within τ of 0 is aggregated for a contributor with a record in the parent state, and only if it gains φ on its own pages', () => {
+  // Scores as a report states them (the assume-valid path), so that one share sits where the rule
+  // decides: contributor 2 scores −0.001 on the random pages and gains `ownGain` on its own.
+  const gradients = contributions.map((c) => decodePseudoGradient(c.payload, { total: layout.total, chunkSize: params.gauntlet.codecChunkSize, topK: params.gauntlet.codecTopK, maxBytes: params.gauntlet.maxPayloadBytes }));
+  const index = contributions.findIndex((c) => compareBytes(contributorAddressOf(c), keys[2]!.address) === 0);
+  const record = (binaryMA: number): Map<string, Rating> => new Map([[toHexKey(keys[2]!.address), { mu: 40, sigma: 2, binaryMA, contributions: 50, rewards: 0n }]]);
+  const aggregated = (ownGain: number, ratings: Map<string, Rating>, tolerance = 0.005, score = -0.001): boolean => {
+    const report = block.report.map((e, i) => (i === index ? { ...e, score, indicator: 1, lossOwnBefore: 2, lossOwnAfter: 2 - 2 * ownGain } : e));
+    const result = runGauntlet({
+      gauntlet: { ...params.gauntlet, aggregationTolerance: tolerance, minOwnGain: 0.001 },
+      layout,
+      dataset,
+      parentHash: g.hash,
+      contributionsRoot: block.header.contributionsRoot,
+      model: g.model,
+      ratings,
+      contributions,
+      gradients,
+      pool: 1000n,
+      trustedReport: report,
+    });
+    return result.report[index]!.aggregated;
+  };
+  assert.equal(aggregated(0.01, record(0.9)), true);
+  // Without a record (binaryMA 0, or a new address), or without a tolerance: left out.
+  assert.equal(aggregated(0.01, record(0)), false);
+  assert.equal(aggregated(0.01, new Map()), false);
+  assert.equal(aggregated(0.01, record(0.9), 0), false);
+  // At −τ itself: left out.
+  assert.equal(aggregated(0.01, record(0.9), 0.001), false);
+  // An own-pages gain below φ keeps out even a positive score; a new address with a positive score and the gain is in.
+  assert.equal(aggregated(0.0009, record(0.9)), false);
+  assert.equal(aggregated(0.0009, new Map(), 0.005, 0.01), false);
+  assert.equal(aggregated(0.01, new Map(), 0.005, 0.01), true);
 });

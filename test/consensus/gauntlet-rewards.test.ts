@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { WEIGHT_UNITS, contributorWeights, dividePool, nextFinalSum, weightPower, weightUnits, type RatedContribution, type RewardParams } from '../../consensus/gauntlet/rewards.ts';
+import { WEIGHT_UNITS, contributorWeights, dividePool, nextFinalSum, payCeiling, weightPower, weightUnits, type RatedContribution, type RewardParams } from '../../consensus/gauntlet/rewards.ts';
 import {
   INITIAL_NETWORK_RECORD,
   NETWORK_RECORD_KEY,
@@ -218,4 +218,21 @@ test('the network record is a reserved ratings leaf: round trip, absent means th
   assert.ok(inColdStart(INITIAL_NETWORK_RECORD) && !inColdStart(record));
   assert.ok(isNetworkRecordKey('00'.repeat(20)) && !isNetworkRecordKey('00'.repeat(19) + '01'));
   assert.equal(networkRecordAsRating(record).sigma, 0);
+});
+
+test('pay ceiling: no block on the parent pays a contributor more; a rising rating that scored > 0 meets it exactly', () => {
+  const pool = 1_000_000n;
+  const ceiling = payCeiling(P, RUNNING, 3, 10, pool);
+  assert.equal(ceiling, (pool * weightUnits(9 / 100)) / BigInt(WEIGHT_UNITS));
+  const paid = (e: RatedContribution, others: RatedContribution[] = []): bigint => dividePool(pool, contributorWeights(P, RUNNING, [e, ...others]).weights).rewards[0]!;
+  // At the limit: final before 3, a won game (after 4), score > 0, whoever else is in the block.
+  assert.equal(paid(entry(4, 0.1, 10, 1, -1, 3)), ceiling);
+  assert.equal(paid(entry(4, 0.1, 10, 1, -1, 3), [entry(9, 0.5), entry(1, 0.2)]), ceiling);
+  // Below it: a lost game (after 2), or a score ≤ 0.
+  assert.ok(paid(entry(2, 0.1, 10, 1, -1, 3)) < ceiling!);
+  assert.equal(paid(entry(4, -0.1, 10, 1, -1, 3)), 0n);
+  // Immature after the cold start: 0; the floor bounds it when F is below floor^p; in the cold start there is none.
+  assert.equal(payCeiling(P, RUNNING, 3, 2, pool), 0n);
+  assert.equal(payCeiling(P, { ...RUNNING, normaliser: 0.5 }, 0.5, 10, pool), (pool * weightUnits(0.25)) / BigInt(WEIGHT_UNITS));
+  assert.equal(payCeiling(P, INITIAL_NETWORK_RECORD, 0, 0, pool), null);
 });

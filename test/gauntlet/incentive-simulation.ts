@@ -9,6 +9,8 @@
 import type { Block, Contribution } from '../../consensus/types.ts';
 import { toHexKey } from '../../consensus/bytes.ts';
 import { NEW_RATING, finalScore } from '../../consensus/gauntlet/state.ts';
+import { networkRecordOf } from '../../consensus/gauntlet/network-record.ts';
+import { payCeiling } from '../../consensus/gauntlet/rewards.ts';
 import { addressHash } from '../../consensus/address.ts';
 import type { Chain } from '../../chain/chain.ts';
 import { ContributionPool } from '../../src/gauntlet/contribution-pool.ts';
@@ -52,7 +54,16 @@ export interface IncentiveResult {
    * Over the grinder's blocks: those in which its own contribution was scored, its best draw's
    * score minus its first draw's (mean over those), and its reward gain.
    */
-  readonly grind: { readonly blocks: number; readonly scored: number; readonly meanScoreGain: number; readonly rewardGain: bigint };
+  readonly grind: {
+    readonly blocks: number;
+    readonly scored: number;
+    readonly meanScoreGain: number;
+    readonly rewardGain: bigint;
+    /** Σ over its blocks after the cold start of the most any draw could pay it (payCeiling). */
+    readonly ceiling: bigint;
+    /** Draws that paid it more than that: the bound says none. */
+    readonly overCeiling: number;
+  };
   /**
    * Over the censor's blocks, against the block it would have built without censoring: what the
    * censor gained, and the most any contributor it kept gained (both base units, summed).
@@ -92,6 +103,8 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
   let grindScoreGain = 0;
   let grindScored = 0;
   let grindRewardGain = 0n;
+  let grindCeiling = 0n;
+  let grindOverCeiling = 0;
   let censorBlocks = 0;
   let censorGain = 0n;
   let keptGain = 0n;
@@ -166,6 +179,15 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
         });
         const best = drawn.reduce((a, d) => (d.reward > a.reward || (d.reward === a.reward && d.score > a.score) ? d : a));
         grindBlocks++;
+        // The bound: no draw pays it more than its parent state fixes (rewards.ts, payCeiling).
+        const record = networkRecordOf(ratings);
+        const rating = ratings.get(toHexKey(grinder.key.address)) ?? NEW_RATING;
+        const pool = drawn[0]!.t.state.paid + drawn[0]!.t.state.burned;
+        const ceiling = payCeiling(params.gauntlet, record, finalScore(rating), rating.contributions, pool);
+        if (ceiling !== null) {
+          grindCeiling += ceiling;
+          for (const d of drawn) if (d.reward > ceiling) grindOverCeiling++;
+        }
         // Its contribution may not be in its own block (admission is the pool's and template's order).
         if (Number.isFinite(best.score) && Number.isFinite(drawn[0]!.score)) {
           grindScored++;
@@ -196,7 +218,7 @@ export async function simulateIncentives(opts: IncentiveOptions): Promise<Incent
     paid,
     burned,
     mined,
-    grind: { blocks: grindBlocks, scored: grindScored, meanScoreGain: grindScored === 0 ? 0 : grindScoreGain / grindScored, rewardGain: grindRewardGain },
+    grind: { blocks: grindBlocks, scored: grindScored, meanScoreGain: grindScored === 0 ? 0 : grindScoreGain / grindScored, rewardGain: grindRewardGain, ceiling: grindCeiling, overCeiling: grindOverCeiling },
     censorship: { blocks: censorBlocks, censorGain, keptGain },
     heldOutBefore,
     heldOutAfter: referenceLoss(layout, chain.model(), heldOut),

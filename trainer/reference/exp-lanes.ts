@@ -173,45 +173,30 @@ function expParts(l: ExpLocals, constants: ConstantLocals): ExpParts {
   };
 }
 
-/** Statements of a and b alternately, the rest of the longer list after. */
-export function interleave(a: readonly Code[], b: readonly Code[]): Code {
+/** The statements of several lists in turn (the first of each, then the second, …). */
+export function interleave(lists: readonly (readonly Code[])[]): Code {
   const out: number[] = [];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (i < a.length) out.push(...a[i]!);
-    if (i < b.length) out.push(...b[i]!);
+  const length = Math.max(0, ...lists.map((list) => list.length));
+  for (let i = 0; i < length; i++) {
+    for (const list of lists) if (i < list.length) out.push(...list[i]!);
   }
   return out;
 }
 
 /**
- * exp of both lanes of local x into local y; its constants come from `constants`. When both lanes
- * are ordinary arguments, a branch skips the rare cases (see FAST_LOW); the full sequence gives
- * the same bits for ordinary lanes (B = 1 and no special case applies), so the branch only saves
- * time.
+ * exp of both lanes of local x into local y, for each locals set of `group` at once, their
+ * statements interleaved: one exp is a long chain of dependent operations, and the processor's
+ * out-of-order window holds about one, so independent chains side by side keep more of it busy
+ * than one after the other. Constants come from `constants`. Each lane's operations are unchanged.
+ * When every lane of the group is an ordinary argument, a branch skips the rare cases (see
+ * FAST_LOW); otherwise all take the full sequence, which gives ordinary lanes the same bits
+ * (B = 1 and no special case applies), so the branch only saves time.
  */
-export function expLanes(l: ExpLocals, constants: ConstantLocals): Code {
-  const parts = expParts(l, constants);
+export function expLanes(group: readonly ExpLocals[], constants: ConstantLocals): Code {
+  const parts = group.map((l) => expParts(l, constants));
   return [
-    ...parts.steps.flat(),
-    ...parts.ordinary, ...op.i64x2AllTrue,
-    ...op.if, ...parts.fast.flat(), ...op.else, ...parts.full.flat(), ...op.end,
-  ];
-}
-
-/**
- * expLanes of two registers at once, a.x into a.y and b.x into b.y, their statements
- * interleaved: one exp is a long chain of dependent operations, and two independent chains side
- * by side keep more of the processor busy than one after the other (the out-of-order window holds
- * about one exp). Each lane's operations are unchanged; the fast branch is taken when all four
- * lanes are ordinary, else all four take the full sequence, which gives ordinary lanes the same
- * bits.
- */
-export function expPairLanes(a: ExpLocals, b: ExpLocals, constants: ConstantLocals): Code {
-  const pa = expParts(a, constants);
-  const pb = expParts(b, constants);
-  return [
-    ...interleave(pa.steps, pb.steps),
-    ...pa.ordinary, ...pb.ordinary, ...op.v128And, ...op.i64x2AllTrue,
-    ...op.if, ...interleave(pa.fast, pb.fast), ...op.else, ...interleave(pa.full, pb.full), ...op.end,
+    ...interleave(parts.map((p) => p.steps)),
+    ...parts.flatMap((p, i) => (i === 0 ? p.ordinary : [...p.ordinary, ...op.v128And])), ...op.i64x2AllTrue,
+    ...op.if, ...interleave(parts.map((p) => p.fast)), ...op.else, ...interleave(parts.map((p) => p.full)), ...op.end,
   ];
 }

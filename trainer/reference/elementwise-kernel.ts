@@ -26,7 +26,8 @@ const { localGet: get, localSet: set, i32Const: int } = op;
  * 6.5 ns two, 4.5-5 ns four.
  */
 const GROUP = 4;
-const GROUP_SIZES = [GROUP >> 1, GROUP >> 2].filter((size) => size >= 1);
+/** GROUP/2, GROUP/4, …, 1. */
+const GROUP_SIZES = Array.from({ length: Math.log2(GROUP) }, (_, i) => GROUP >> (i + 1));
 
 /**
  * The code of one function's loops: `group(n)` handles n registers (2n values) at PTR and

@@ -109,3 +109,28 @@ test('arrays outside the kernel memory, and the scalar backing, take the scalar 
     assertSameBits(copy, expected, kind);
   }
 });
+
+test('the kernels give the scalar bits with each edge value at every place among ordinary ones', () => {
+  // The kernels take eight values at a time and branch on whether all eight are ordinary, then
+  // four, two and one: every edge goes through each place of each, next to ordinary values.
+  const backing = createBacking(15, 1, 'auto');
+  const values = backing.alloc(15);
+  for (const edge of EDGES) {
+    for (let place = 0; place < 15; place++) {
+      const inputs = Array.from({ length: 15 }, (_, i) => (i === place ? edge : 0.37 * i - 1.6));
+      for (const count of [15, 14, 12, place + 1]) {
+        values.set(inputs);
+        const expected = Float64Array.from(inputs);
+        const want = expShiftedScalar(expected, 0, count, 0.125, true);
+        const got = backing.expShifted(values, 0, count, 0.125, true);
+        assert.ok(same(got, want), `sum with ${edge} at ${place} of ${count}: kernel ${got}, scalar ${want}`);
+        assertSameBits(values, expected, `exp with ${edge} at ${place} of ${count}`);
+        values.set(inputs);
+        expected.set(inputs);
+        geluInPlace(expected, count);
+        backing.gelu(values, count);
+        assertSameBits(values, expected, `gelu with ${edge} at ${place} of ${count}`);
+      }
+    }
+  }
+});

@@ -24,7 +24,7 @@
  * When both lanes are ordinary arguments, a branch skips the rare cases (see FAST_LOW).
  */
 import type { Code } from './wasm-builder.ts';
-import { V128, op } from './wasm-builder.ts';
+import { op } from './wasm-builder.ts';
 import { EXP_CONSTANTS as E } from './math.ts';
 
 /** The v128 locals the sequence uses: the argument, then scratch (its values are overwritten). */
@@ -53,7 +53,7 @@ export function expLocals(first: number): ExpLocals {
   return { x, ax, positive, k, hi, lo, r, t, c, big, small, y };
 }
 
-const { localGet: get, localSet: set, localTee: tee } = op;
+const { localGet: get, localSet: set } = op;
 
 /**
  * Where both lanes lie in (FAST_LOW, FAST_HIGH) and neither is below 2^−28 in magnitude, k is in
@@ -93,62 +93,110 @@ export class ConstantLocals {
   }
 }
 
-/** exp of both lanes of local x, left on the stack; its constants come from `constants`. */
-export function expLanes(l: ExpLocals, constants: ConstantLocals): Code {
+/**
+ * exp of both lanes of local x as its parts, each a statement that leaves the stack as it found
+ * it, so that two sequences can be interleaved (expPairLanes):
+ * - steps: k, hi, lo, r, t, c and y = 1 − ((lo − (r·c)/(2 − c)) − hi), into their locals;
+ * - ordinary: pushes a mask, all ones in the lanes where y·2^k alone is the result (FAST_LOW);
+ * - fast: y = y·2^k, for lanes that are ordinary;
+ * - full: y = the result for any lane (scaling by A·B, then the special arguments).
+ */
+interface ExpParts {
+  readonly steps: readonly Code[];
+  readonly ordinary: Code;
+  readonly fast: readonly Code[];
+  readonly full: readonly Code[];
+}
+
+function expParts(l: ExpLocals, constants: ConstantLocals): ExpParts {
   const splat = (value: number): Code => constants.get(value);
+  return {
+    steps: [
+      [...get(l.x), ...op.f64x2Abs, ...set(l.ax)],
+      [...get(l.x), ...splat(0), ...op.f64x2Gt, ...set(l.positive)],
+      // k: ±1 below 1.5·ln2, trunc(INV_LN2·x ± 0.5) above, 0 below ln2/2.
+      [
+        ...splat(1), ...splat(-1), ...get(l.positive), ...op.v128Bitselect,
+        ...splat(E.INV_LN2), ...get(l.x), ...op.f64x2Mul,
+        ...splat(0.5), ...splat(-0.5), ...get(l.positive), ...op.v128Bitselect,
+        ...op.f64x2Add, ...op.f64x2Trunc,
+        ...get(l.ax), ...splat(E.THREE_HALVES_LN2_BOUND), ...op.f64x2Lt,
+        ...op.v128Bitselect,
+        ...get(l.ax), ...splat(E.HALF_LN2_BOUND), ...op.f64x2Ge,
+        ...op.v128And, ...set(l.k),
+      ],
+      // hi = x − k·LN2_HI, lo = k·LN2_LO, r = hi − lo, t = r².
+      [...get(l.x), ...get(l.k), ...splat(E.LN2_HI), ...op.f64x2Mul, ...op.f64x2Sub, ...set(l.hi)],
+      [...get(l.k), ...splat(E.LN2_LO), ...op.f64x2Mul, ...set(l.lo)],
+      [...get(l.hi), ...get(l.lo), ...op.f64x2Sub, ...set(l.r)],
+      [...get(l.r), ...get(l.r), ...op.f64x2Mul, ...set(l.t)],
+      // c = r − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5)))), Horner from the inside out.
+      [...splat(E.P4), ...get(l.t), ...splat(E.P5), ...op.f64x2Mul, ...op.f64x2Add, ...set(l.c)],
+      [...splat(E.P3), ...get(l.t), ...get(l.c), ...op.f64x2Mul, ...op.f64x2Add, ...set(l.c)],
+      [...splat(E.P2), ...get(l.t), ...get(l.c), ...op.f64x2Mul, ...op.f64x2Add, ...set(l.c)],
+      [...splat(E.P1), ...get(l.t), ...get(l.c), ...op.f64x2Mul, ...op.f64x2Add, ...set(l.c)],
+      [...get(l.r), ...get(l.t), ...get(l.c), ...op.f64x2Mul, ...op.f64x2Sub, ...set(l.c)],
+      // y = 1 − ((lo − (r·c)/(2 − c)) − hi)
+      [
+        ...splat(1),
+        ...get(l.lo), ...get(l.r), ...get(l.c), ...op.f64x2Mul, ...splat(2), ...get(l.c), ...op.f64x2Sub, ...op.f64x2Div, ...op.f64x2Sub,
+        ...get(l.hi), ...op.f64x2Sub,
+        ...op.f64x2Sub, ...set(l.y),
+      ],
+    ],
+    ordinary: [
+      ...get(l.x), ...splat(FAST_LOW), ...op.f64x2Gt, ...get(l.x), ...splat(FAST_HIGH), ...op.f64x2Lt, ...op.v128And,
+      ...get(l.ax), ...splat(E.TWO_M28), ...op.f64x2Ge, ...op.v128And,
+    ],
+    fast: [[...get(l.y), ...get(l.k), ...splat(2 ** 52 + 1023), ...op.f64x2Add, ...op.i32Const(52), ...op.i64x2Shl, ...op.f64x2Mul, ...set(l.y)]],
+    full: [
+      [...get(l.k), ...splat(1023), ...op.f64x2Gt, ...set(l.big)],
+      [...get(l.k), ...splat(-1021), ...op.f64x2Lt, ...set(l.small)],
+      [
+        ...get(l.y),
+        // ·A·B, with k' = k − (1023 if k > 1023, −1000 if k < −1021, else 0).
+        ...get(l.k),
+        ...splat(1023), ...splat(-1000), ...splat(0), ...get(l.small), ...op.v128Bitselect, ...get(l.big), ...op.v128Bitselect,
+        ...op.f64x2Sub,
+        ...splat(2 ** 52 + 1023), ...op.f64x2Add, ...op.i32Const(52), ...op.i64x2Shl,
+        ...op.f64x2Mul,
+        ...splat(2 ** 1023), ...splat(2 ** -1000), ...splat(1), ...get(l.small), ...op.v128Bitselect, ...get(l.big), ...op.v128Bitselect,
+        ...op.f64x2Mul, ...set(l.y),
+      ],
+      // The special arguments, each replacing its own lanes.
+      [
+        ...splat(Infinity), ...get(l.y), ...get(l.x), ...splat(E.O_THRESHOLD), ...op.f64x2Gt, ...op.v128Bitselect,
+        ...get(l.x), ...splat(E.U_THRESHOLD), ...op.f64x2Lt, ...op.v128AndNot, ...set(l.y),
+      ],
+      [...splat(1), ...get(l.x), ...op.f64x2Add, ...get(l.y), ...get(l.ax), ...splat(E.TWO_M28), ...op.f64x2Lt, ...op.v128Bitselect, ...set(l.y)],
+    ],
+  };
+}
+
+/** The statements of several lists in turn (the first of each, then the second, …). */
+export function interleave(lists: readonly (readonly Code[])[]): Code {
+  const out: number[] = [];
+  const length = Math.max(0, ...lists.map((list) => list.length));
+  for (let i = 0; i < length; i++) {
+    for (const list of lists) if (i < list.length) out.push(...list[i]!);
+  }
+  return out;
+}
+
+/**
+ * exp of both lanes of local x into local y, for each locals set of `group` at once, their
+ * statements interleaved: one exp is a long chain of dependent operations, and the processor's
+ * out-of-order window holds about one, so independent chains side by side keep more of it busy
+ * than one after the other. Constants come from `constants`. Each lane's operations are unchanged.
+ * When every lane of the group is an ordinary argument, a branch skips the rare cases (see
+ * FAST_LOW); otherwise all take the full sequence, which gives ordinary lanes the same bits
+ * (B = 1 and no special case applies), so the branch only saves time.
+ */
+export function expLanes(group: readonly ExpLocals[], constants: ConstantLocals): Code {
+  const parts = group.map((l) => expParts(l, constants));
   return [
-    ...get(l.x), ...op.f64x2Abs, ...set(l.ax),
-    ...get(l.x), ...splat(0), ...op.f64x2Gt, ...set(l.positive),
-    // k: ±1 below 1.5·ln2, trunc(INV_LN2·x ± 0.5) above, 0 below ln2/2.
-    ...splat(1), ...splat(-1), ...get(l.positive), ...op.v128Bitselect,
-    ...splat(E.INV_LN2), ...get(l.x), ...op.f64x2Mul,
-    ...splat(0.5), ...splat(-0.5), ...get(l.positive), ...op.v128Bitselect,
-    ...op.f64x2Add, ...op.f64x2Trunc,
-    ...get(l.ax), ...splat(E.THREE_HALVES_LN2_BOUND), ...op.f64x2Lt,
-    ...op.v128Bitselect,
-    ...get(l.ax), ...splat(E.HALF_LN2_BOUND), ...op.f64x2Ge,
-    ...op.v128And, ...set(l.k),
-    // hi = x − k·LN2_HI, lo = k·LN2_LO, r = hi − lo, t = r².
-    ...get(l.x), ...get(l.k), ...splat(E.LN2_HI), ...op.f64x2Mul, ...op.f64x2Sub, ...tee(l.hi),
-    ...get(l.k), ...splat(E.LN2_LO), ...op.f64x2Mul, ...tee(l.lo),
-    ...op.f64x2Sub, ...tee(l.r),
-    ...get(l.r), ...op.f64x2Mul, ...set(l.t),
-    // c = r − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5))))
-    ...get(l.r),
-    ...get(l.t),
-    ...splat(E.P1), ...get(l.t), ...splat(E.P2), ...get(l.t), ...splat(E.P3), ...get(l.t), ...splat(E.P4),
-    ...get(l.t), ...splat(E.P5), ...op.f64x2Mul, ...op.f64x2Add,
-    ...op.f64x2Mul, ...op.f64x2Add,
-    ...op.f64x2Mul, ...op.f64x2Add,
-    ...op.f64x2Mul, ...op.f64x2Add,
-    ...op.f64x2Mul,
-    ...op.f64x2Sub, ...set(l.c),
-    // y = 1 − ((lo − (r·c)/(2 − c)) − hi)
-    ...splat(1),
-    ...get(l.lo), ...get(l.r), ...get(l.c), ...op.f64x2Mul, ...splat(2), ...get(l.c), ...op.f64x2Sub, ...op.f64x2Div, ...op.f64x2Sub,
-    ...get(l.hi), ...op.f64x2Sub,
-    ...op.f64x2Sub, ...set(l.y),
-    // Both lanes ordinary: y·2^k.
-    ...get(l.x), ...splat(FAST_LOW), ...op.f64x2Gt, ...get(l.x), ...splat(FAST_HIGH), ...op.f64x2Lt, ...op.v128And,
-    ...get(l.ax), ...splat(E.TWO_M28), ...op.f64x2Ge, ...op.v128And, ...op.i64x2AllTrue,
-    ...op.ifResult(V128),
-    ...get(l.y), ...get(l.k), ...splat(2 ** 52 + 1023), ...op.f64x2Add, ...op.i32Const(52), ...op.i64x2Shl, ...op.f64x2Mul,
-    ...op.else,
-    ...get(l.y),
-    // ·A·B, with k' = k − (1023 if k > 1023, −1000 if k < −1021, else 0).
-    ...get(l.k), ...splat(1023), ...op.f64x2Gt, ...set(l.big),
-    ...get(l.k), ...splat(-1021), ...op.f64x2Lt, ...set(l.small),
-    ...get(l.k),
-    ...splat(1023), ...splat(-1000), ...splat(0), ...get(l.small), ...op.v128Bitselect, ...get(l.big), ...op.v128Bitselect,
-    ...op.f64x2Sub,
-    ...splat(2 ** 52 + 1023), ...op.f64x2Add, ...op.i32Const(52), ...op.i64x2Shl,
-    ...op.f64x2Mul,
-    ...splat(2 ** 1023), ...splat(2 ** -1000), ...splat(1), ...get(l.small), ...op.v128Bitselect, ...get(l.big), ...op.v128Bitselect,
-    ...op.f64x2Mul, ...set(l.y),
-    // The special arguments, each replacing its own lanes.
-    ...splat(Infinity), ...get(l.y), ...get(l.x), ...splat(E.O_THRESHOLD), ...op.f64x2Gt, ...op.v128Bitselect,
-    ...get(l.x), ...splat(E.U_THRESHOLD), ...op.f64x2Lt, ...op.v128AndNot, ...set(l.y),
-    ...splat(1), ...get(l.x), ...op.f64x2Add, ...get(l.y), ...get(l.ax), ...splat(E.TWO_M28), ...op.f64x2Lt, ...op.v128Bitselect,
-    ...op.end,
+    ...interleave(parts.map((p) => p.steps)),
+    ...parts.flatMap((p, i) => (i === 0 ? p.ordinary : [...p.ordinary, ...op.v128And])), ...op.i64x2AllTrue,
+    ...op.if, ...interleave(parts.map((p) => p.fast)), ...op.else, ...interleave(parts.map((p) => p.full)), ...op.end,
   ];
 }

@@ -2,7 +2,9 @@
  * The matrix product of linear.ts as a WebAssembly SIMD kernel, about six times faster than the
  * best scalar JavaScript. It computes 4 × 4 tiles of the output: four rows of x against four
  * columns of W, the columns two to a 128-bit register (one f64 per lane), so each step of the
- * inner loop loads four x values and four weights and does sixteen multiply-adds.
+ * inner loop loads four x values and four weights and does sixteen multiply-adds. The loop takes
+ * two inputs per turn, so the four x pointers move once for both (a few per cent faster: the loop
+ * is bound by how many instructions the processor can issue, not by its multipliers).
  *
  * Each lane holds exactly one output's running sum, started at its bias and added to in input
  * order i = 0, 1, …, with a separate multiply and add (WebAssembly has no implicit FMA). So the
@@ -47,12 +49,22 @@ const multiplyAdd = (acc: number, x: number, w: number): Code => [
   ...get(acc), ...get(x), ...get(w), ...op.f64x2Mul, ...op.f64x2Add, ...set(acc),
 ];
 
-const tileRow = (k: 0 | 1 | 2 | 3): Code => [
-  ...get(XP[k]), ...op.v128Load64Splat(0), ...set(XS),
+/** Row k of the tile takes x[r+k][i] from XP[k] + offset (the pointer itself is advanced apart). */
+const tileRow = (k: 0 | 1 | 2 | 3, offset: number): Code => [
+  ...get(XP[k]), ...op.v128Load64Splat(offset), ...set(XS),
   ...multiplyAdd(LEFT[k], XS, W_LEFT),
   ...multiplyAdd(RIGHT[k], XS, W_RIGHT),
-  ...get(XP[k]), ...int(8), ...op.i32Add, ...set(XP[k]),
 ];
+
+/** One input i: the weights W[i][j … j+3] at WP, then WP moves to row i + 1. */
+const step = (offset: number): Code => [
+  ...get(WP), ...op.v128Load(0), ...set(W_LEFT),
+  ...get(WP), ...op.v128Load(16), ...set(W_RIGHT),
+  ...tileRow(0, offset), ...tileRow(1, offset), ...tileRow(2, offset), ...tileRow(3, offset),
+  ...get(WP), ...get(ROW_BYTES_W), ...op.i32Add, ...set(WP),
+];
+
+const advanceX = (bytes: number): Code => XP.flatMap((p) => [...get(p), ...int(bytes), ...op.i32Add, ...set(p)]);
 
 const storeRow = (k: 0 | 1 | 2 | 3): Code => [
   ...get(ACCUMULATE), ...op.if,
@@ -78,7 +90,8 @@ const body: Code = [
   ...op.block, ...op.loop, // for r in 0, 4, … < ROWS
   ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
   ...get(X), ...get(R), ...get(ROW_BYTES_X), ...op.i32Mul, ...op.i32Add, ...set(XR),
-  ...get(XR), ...get(ROW_BYTES_X), ...op.i32Add, ...set(XEND),
+  // XEND: where the pairs of inputs end, x[r][N rounded down to even].
+  ...get(XR), ...get(N), ...int(-2), ...op.i32And, ...int(3), ...op.i32Shl, ...op.i32Add, ...set(XEND),
   // Every sum starts at its column's bias.
   ...get(BIAS), ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),
   ...get(PTR), ...op.v128Load(0), ...tee(LEFT[0]), ...tee(LEFT[1]), ...tee(LEFT[2]), ...set(LEFT[3]),
@@ -88,12 +101,16 @@ const body: Code = [
   ...get(ROW_BYTES_X), ...op.i32Add, ...tee(XP[2]),
   ...get(ROW_BYTES_X), ...op.i32Add, ...set(XP[3]),
   ...get(W), ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(WP),
-  ...op.loop, // for i in 0 … N−1 (N ≥ 1)
-  ...get(WP), ...op.v128Load(0), ...set(W_LEFT),
-  ...get(WP), ...op.v128Load(16), ...set(W_RIGHT),
-  ...tileRow(0), ...tileRow(1), ...tileRow(2), ...tileRow(3),
-  ...get(WP), ...get(ROW_BYTES_W), ...op.i32Add, ...set(WP),
+  // for i in 0 … N−1, two inputs a step (the x pointers move once for both), then an odd last
+  // one: the same operations on each sum in the same order, with less pointer arithmetic.
+  ...get(XP[0]), ...get(XEND), ...op.i32LtU, ...op.if,
+  ...op.loop,
+  ...step(0), ...step(8), ...advanceX(16),
   ...get(XP[0]), ...get(XEND), ...op.i32LtU, ...op.brIf(0),
+  ...op.end,
+  ...op.end,
+  ...get(N), ...int(1), ...op.i32And, ...op.if,
+  ...step(0), ...advanceX(8),
   ...op.end,
   ...get(OUT), ...get(R), ...get(ROW_BYTES_OUT), ...op.i32Mul, ...op.i32Add,
   ...get(J), ...int(3), ...op.i32Shl, ...op.i32Add, ...set(PTR),

@@ -4,17 +4,12 @@
  *
  *   [KEY_SET=n] node bench/learning-log.ts '<JSON overrides of genesis sections>' <checkpoints>
  */
-import { loadGenesis } from '../chain/genesis.ts';
-import type { GenesisParams } from '../consensus/params.ts';
 import { relativeGain } from '../consensus/gauntlet/evaluate.ts';
-import { runLearning } from './learning-run.ts';
+import { genesisWithOverrides, runLearning } from './learning-run.ts';
 
 const [overridesJson = '{}', checkpointList = '10'] = process.argv.slice(2);
 const overrides = JSON.parse(overridesJson) as Record<string, Record<string, unknown>>;
-const base = (await loadGenesis()).params;
-const genesis = Object.fromEntries(
-  Object.entries(base).map(([k, v]) => [k, overrides[k] !== undefined ? { ...(v as object), ...overrides[k] } : v]),
-) as unknown as GenesisParams;
+const genesis = await genesisWithOverrides(overrides);
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 await runLearning({
   genesis,

@@ -16,7 +16,7 @@ import { HEADER_VERSION, type GenesisParams } from '../consensus/params.ts';
 import { compareBytes } from '../consensus/state-root.ts';
 import { decodeContributionPayload } from '../consensus/gauntlet/filters.ts';
 import { l2Norm } from '../consensus/gauntlet/aggregate.ts';
-import { genesisAccounts, makeGenesis } from '../chain/genesis.ts';
+import { genesisAccounts, loadGenesis, makeGenesis } from '../chain/genesis.ts';
 import { keyPairFromSecret } from '../chain/keys.ts';
 import { contribute } from '../src/contributor/honest.ts';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, GRAD_CLIP } from '../src/contributor/local-training.ts';
@@ -33,6 +33,14 @@ import { stateAfter } from '../test/util/gauntlet-fixtures.ts';
 import { toHex } from '../consensus/hash.ts';
 import { earnedRewards, maturingHeight } from '../consensus/maturity.ts';
 import type { Block, ReportEntry } from '../consensus/types.ts';
+
+/** genesis.json with some of its sections' fields replaced (the sweep's and the log's command line). */
+export async function genesisWithOverrides(overrides: Readonly<Record<string, Readonly<Record<string, unknown>>>>): Promise<GenesisParams> {
+  const base = (await loadGenesis()).params;
+  return Object.fromEntries(
+    Object.entries(base).map(([k, v]) => [k, overrides[k] !== undefined ? { ...(v as object), ...overrides[k] } : v]),
+  ) as unknown as GenesisParams;
+}
 
 export interface LearningOptions {
   readonly genesis: GenesisParams;

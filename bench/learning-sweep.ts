@@ -10,16 +10,11 @@
  *
  * Prints one JSON line: the overrides and the result.
  */
-import { loadGenesis } from '../chain/genesis.ts';
-import type { GenesisParams } from '../consensus/params.ts';
-import { runBaselines, runLearning } from './learning-run.ts';
+import { genesisWithOverrides, runBaselines, runLearning } from './learning-run.ts';
 
 const [overridesJson = '{}', checkpointList = '10', baselines = 'no'] = process.argv.slice(2);
 const overrides = JSON.parse(overridesJson) as Record<string, Record<string, unknown>>;
-const base = (await loadGenesis()).params;
-const genesis = Object.fromEntries(
-  Object.entries(base).map(([k, v]) => [k, overrides[k] !== undefined ? { ...(v as object), ...overrides[k] } : v]),
-) as unknown as GenesisParams;
+const genesis = await genesisWithOverrides(overrides);
 const contributors = Number(process.env['CONTRIBUTORS'] ?? 4);
 const checkpoints = checkpointList.split(',').map(Number);
 if (baselines === 'only-baselines') {

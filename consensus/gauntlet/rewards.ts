@@ -179,8 +179,7 @@ export function payCeiling(params: RewardParams, record: NetworkRecord, finalBef
   const matured = isMatured(params, gamesBefore);
   if (!matured) return inColdStart(record) ? null : 0n;
   const p = params.weightPower;
-  const floor = weightPower(params.normaliserFloor, p);
-  const bound = record.normaliser > floor ? record.normaliser : floor;
+  const bound = blockNormaliser(record.normaliser, weightPower(params.normaliserFloor, p), 0);
   const powered = weightPower(finalBefore, p);
   const w = bound > 0 ? powered / bound : 1;
   return (pool * weightUnits(w < 1 ? w : 1)) / BigInt(WEIGHT_UNITS);

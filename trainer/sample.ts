@@ -51,7 +51,7 @@ function checkOptions(opts: SampleOptions, vocab: number): void {
  * token whose running sum of w exceeds u·total (the last kept token if rounding leaves none).
  */
 export function chooseToken(
-  logits: Float64Array,
+  logits: Float32Array | Float64Array,
   offset: number,
   vocab: number,
   temperature: number,

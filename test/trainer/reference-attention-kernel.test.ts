@@ -6,7 +6,7 @@ import { weightedValuesScalar } from '../../trainer/reference/weighted-values.ts
 
 const value = fc.oneof(
   { weight: 20, arbitrary: fc.double({ min: -4, max: 4, noNaN: true }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, -0, Infinity, -Infinity, NaN, 1e300, -1e300, 5e-324) },
+  { weight: 1, arbitrary: fc.constantFrom(0, -0, Infinity, -Infinity, NaN, 3e38, -3e38, 1e-45) },
 );
 
 test("attention's weighted values: the SIMD kernel gives the scalar definition, bit for bit", () => {
@@ -20,14 +20,14 @@ test("attention's weighted values: the SIMD kernel gives the scalar definition, 
       (keys, hd, extraStride, vCol, pool) => {
         const stride = hd + vCol + extraStride;
         const backing = createBacking(keys * stride + keys + 2 * (hd + 3), 4, 'auto');
-        const fill = (a: Float64Array, salt: number): Float64Array => {
+        const fill = (a: Float32Array, salt: number): Float32Array => {
           for (let i = 0; i < a.length; i++) a[i] = pool[(i * 7 + salt) % pool.length]!;
           return a;
         };
         const qkv = fill(backing.alloc(keys * stride), 1);
         const p = fill(backing.alloc(keys), 2);
         const out = fill(backing.alloc(hd + 3), 3);
-        const expected = Float64Array.from(out);
+        const expected = Float32Array.from(out);
         weightedValuesScalar(expected, 3, p, qkv, vCol, keys, hd, stride);
         backing.weightedValues(out, 3, p, qkv, vCol, keys, hd, stride);
         for (let i = 0; i < out.length; i++) {

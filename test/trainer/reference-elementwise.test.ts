@@ -2,58 +2,60 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createBacking } from '../../trainer/reference/backing.ts';
-import { exp } from '../../trainer/reference/math.ts';
+import { exp32 } from '../../trainer/reference/exp32.ts';
 import { geluInPlace } from '../../trainer/reference/mlp.ts';
 import { expShiftedScalar } from '../../trainer/reference/softmax.ts';
 import { xoshiro128StarStar } from '../../trainer/prng.ts';
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
-function assertSameBits(actual: Float64Array, expected: Float64Array, what: string): void {
+function assertSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
   for (let i = 0; i < expected.length; i++) {
     if (!same(actual[i]!, expected[i]!)) assert.fail(`${what}, element ${i} of ${expected[i]}: kernel ${actual[i]}, scalar ${expected[i]}`);
   }
 }
 
-/** Arguments at every boundary of exp's paths (math.ts), from both sides, and the special values. */
+/**
+ * float32 arguments at every boundary of exp32 (its range ends, where k changes, k's ends, the
+ * subnormal results), from both sides, and the special values.
+ */
 const EDGES = ((): number[] => {
   const near = (x: number): number[] => {
-    const view = new DataView(new ArrayBuffer(8));
-    view.setFloat64(0, x);
-    const bits = view.getBigUint64(0);
-    return [-2n, -1n, 0n, 1n, 2n].map((d) => {
-      view.setBigUint64(0, bits + d);
-      return view.getFloat64(0);
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, x);
+    const bits = view.getUint32(0);
+    return [-2, -1, 0, 1, 2].map((d) => {
+      view.setUint32(0, bits + d);
+      return view.getFloat32(0);
     });
   };
   const bounds = [
-    2 ** -28, 0.34657359027997264, 0.3465735912322998, 1.0397207708399179, 1.0397207498550415, 709.782712893384, 745.1332191019411,
-    707, 709, 708.3964185322641, 708.39641853226408, 709.0895657128241, 709.08956571282405, 707.7032713517042, 1 / 1.4426950408889634 * 1021.5,
-    ...Array.from({ length: 9 }, (_, i) => (1019.5 + i) * Math.LN2),
+    88, 87, 2 ** -24, 2 ** -126, 0.5 * Math.LN2, 1.5 * Math.LN2, 2.5 * Math.LN2, 125.5 * Math.LN2, 126.5 * Math.LN2,
+    86.5, 87.3365, 88.7228,
   ];
   const values = bounds.flatMap((b) => [...near(b), ...near(-b)]);
-  return [...values, 0, -0, Infinity, -Infinity, NaN, 1e300, -1e300, 5e-324, -5e-324, 2.2e-308, -2.2e-308, 1e-20, -1e-20, 710, -746, -1e6, 1e6];
+  return [...values, 0, -0, Infinity, -Infinity, NaN, 3e38, -3e38, 1e-45, -1e-45, 1e-20, -1e-20, 89, -88, -1e6, 1e6];
 })();
 
 test('the WebAssembly exp kernel gives the scalar exp and its sum, bit for bit, at every edge', () => {
   const backing = createBacking(EDGES.length + 2, 1, 'auto');
   assert.equal(backing.kind, 'wasm-simd');
-  for (const shift of [0, 0.5, -3, 1e-300]) {
+  for (const shift of [0, 0.5, -3, Math.fround(1e-30)]) {
     for (const store of [true, false]) {
       const values = backing.alloc(EDGES.length);
       values.set(EDGES);
-      const expected = Float64Array.from(EDGES);
+      const expected = Float32Array.from(EDGES);
       const want = expShiftedScalar(expected, 0, expected.length, shift, store);
       const got = backing.expShifted(values, 0, values.length, shift, store);
       assert.ok(same(got, want), `sum with shift ${shift}: kernel ${got}, scalar ${want}`);
-      assertSameBits(values, store ? expected : Float64Array.from(EDGES), `exp with shift ${shift}`);
+      assertSameBits(values, store ? expected : Float32Array.from(EDGES), `exp with shift ${shift}`);
     }
   }
   for (const x of EDGES) {
     const one = backing.alloc(1);
     one[0] = x;
     backing.expShifted(one, 0, 1, 0, true);
-    assert.ok(same(one[0]!, exp(x)), `exp(${x}): kernel ${one[0]}, scalar ${exp(x)}`);
+    assert.ok(same(one[0]!, exp32(Math.fround(x))), `exp32(${x}): kernel ${one[0]}, scalar ${exp32(Math.fround(x))}`);
   }
 });
 
@@ -63,7 +65,7 @@ test('the WebAssembly GELU kernel gives mlp.ts, bit for bit, at every edge', () 
   // GELU's exp argument is −2·c·(x + 0.044715·x³); these x put it on exp's edges and beyond.
   const inputs = EDGES.flatMap((e) => [e, -e / 1.6, Math.cbrt(e) * 3.3]).slice(0, EDGES.length);
   values.set(inputs);
-  const expected = Float64Array.from(inputs);
+  const expected = Float32Array.from(inputs);
   geluInPlace(expected, expected.length);
   backing.gelu(values, values.length);
   assertSameBits(values, expected, 'gelu');
@@ -77,19 +79,20 @@ test('the WebAssembly exp and GELU kernels give the scalar bits on random arrays
       fc.integer({ min: 0, max: 3 }),
       fc.constantFrom(1e-12, 0.3, 1, 3, 30, 800),
       fc.double({ min: -5, max: 5, noNaN: true }),
-      (count, start, scale, shift) => {
+      (count, start, scale, shift64) => {
+        const shift = Math.fround(shift64);
         const backing = createBacking(2 * (count + start) + 4, 2, 'auto');
         const values = backing.alloc(count + start);
         for (let i = 0; i < values.length; i++) values[i] = (2 * prng.nextFloat() - 1) * scale;
-        const before = Float64Array.from(values);
-        const expected = Float64Array.from(values);
+        const before = Float32Array.from(values);
+        const expected = Float32Array.from(values);
         const want = expShiftedScalar(expected, start, count, shift, true);
         const got = backing.expShifted(values, start, count, shift, true);
         assert.ok(same(got, want), `sum: kernel ${got}, scalar ${want}`);
         assertSameBits(values, expected, 'exp');
         const hidden = backing.alloc(count + start);
         hidden.set(before);
-        const geluExpected = Float64Array.from(before);
+        const geluExpected = Float32Array.from(before);
         geluInPlace(geluExpected, count);
         backing.gelu(hidden, count);
         assertSameBits(hidden, geluExpected, 'gelu');
@@ -100,27 +103,27 @@ test('the WebAssembly exp and GELU kernels give the scalar bits on random arrays
 });
 
 test('arrays outside the kernel memory, and the scalar backing, take the scalar code', () => {
-  const values = Float64Array.of(0.5, -1, 2);
-  const expected = Float64Array.from(values);
+  const values = Float32Array.of(0.5, -1, 2);
+  const expected = Float32Array.from(values);
   const want = expShiftedScalar(expected, 0, 3, 0.25, true);
   for (const kind of ['auto', 'scalar'] as const) {
-    const copy = Float64Array.from(values);
+    const copy = Float32Array.from(values);
     assert.ok(same(createBacking(8, 1, kind).expShifted(copy, 0, 3, 0.25, true), want));
     assertSameBits(copy, expected, kind);
   }
 });
 
 test('the kernels give the scalar bits with each edge value at every place among ordinary ones', () => {
-  // The kernels take eight values at a time and branch on whether all eight are ordinary, then
-  // four, two and one: every edge goes through each place of each, next to ordinary values.
-  const backing = createBacking(15, 1, 'auto');
-  const values = backing.alloc(15);
+  // The kernels take sixteen values a turn, then eight, four and one at a time: every edge goes
+  // through each place of each, next to ordinary values.
+  const backing = createBacking(23, 1, 'auto');
+  const values = backing.alloc(23);
   for (const edge of EDGES) {
-    for (let place = 0; place < 15; place++) {
-      const inputs = Array.from({ length: 15 }, (_, i) => (i === place ? edge : 0.37 * i - 1.6));
-      for (const count of [15, 14, 12, place + 1]) {
+    for (let place = 0; place < 23; place++) {
+      const inputs = Array.from({ length: 23 }, (_, i) => (i === place ? edge : 0.37 * i - 1.6));
+      for (const count of [23, 22, 20, 16, place + 1]) {
         values.set(inputs);
-        const expected = Float64Array.from(inputs);
+        const expected = Float32Array.from(inputs);
         const want = expShiftedScalar(expected, 0, count, 0.125, true);
         const got = backing.expShifted(values, 0, count, 0.125, true);
         assert.ok(same(got, want), `sum with ${edge} at ${place} of ${count}: kernel ${got}, scalar ${want}`);

@@ -29,7 +29,7 @@ const SEQUENCES = [
 /**
  * The architecture written out plainly, from the description alone: nested arrays, the engine's
  * Math functions, GELU through tanh. An independent check that the fast evaluator computes the
- * model it claims to (to rounding, not to the bit).
+ * model it claims to (to float32 rounding, not to the bit).
  */
 function naiveLogits(lay: ParamLayout, p: Float32Array, tokens: Uint8Array): number[][] {
   const { width: d, heads, vocabSize: V } = lay.spec;
@@ -96,8 +96,7 @@ function scrambled(spec: ModelSpec, seed: string): { lay: ParamLayout; p: Float3
 
 test('golden: loss of the seeded default model on three fixed sequences', () => {
   const loss = referenceLoss(layout, params, SEQUENCES);
-  assert.equal(bitsHex(loss), '40162d608fa428cf');
-  assert.equal(loss, 5.544313663858886);
+  assert.equal(bitsHex(loss), '40162d608fc1f947');
 });
 
 test('a fresh model knows nothing: its loss is close to ln 256', () => {
@@ -122,12 +121,18 @@ test('the fast evaluator computes the described architecture (against a plain im
     const seqs = [utf8('Hello, world! Hello, world! 0123456789').subarray(0, spec.contextLength + 1), Uint8Array.of(7, 250, 3)];
     const fast = referenceLoss(lay, p, seqs);
     const plain = naiveLoss(lay, p, seqs);
-    assert.ok(Math.abs(fast - plain) <= 1e-11 * Math.abs(plain), `${JSON.stringify(spec)}: ${fast} vs ${plain}`);
+    // float32 activations: each value carries a relative rounding of 2⁻²⁴ ≈ 6e-8 per operation.
+    assert.ok(Math.abs(fast - plain) <= 2e-6 * Math.abs(plain), `${JSON.stringify(spec)}: ${fast} vs ${plain}`);
     const input = seqs[0]!.subarray(0, spec.contextLength);
     const logits = referenceLogits(lay, p, input);
     const plainLogits = naiveLogits(lay, p, input).flat();
     assert.equal(logits.length, plainLogits.length);
-    for (let i = 0; i < logits.length; i++) assert.ok(Math.abs(logits[i]! - plainLogits[i]!) < 1e-10, `logit ${i}`);
+    // Rounding scales with the largest values a logit is summed from, not with the logit itself;
+    // these scrambled weights make activations and attention scores large, which amplifies it.
+    const scale = 1 + Math.max(...plainLogits.map(Math.abs));
+    for (let i = 0; i < logits.length; i++) {
+      assert.ok(Math.abs(logits[i]! - plainLogits[i]!) < 1e-4 * scale, `logit ${i}: ${logits[i]} vs ${plainLogits[i]} (scale ${scale})`);
+    }
   }
 });
 

@@ -21,11 +21,11 @@ export type KernelKind = 'wasm-simd' | 'scalar';
 
 export interface Backing {
   readonly kind: KernelKind;
-  /** A zeroed float64 array; in WebAssembly memory, 16-byte aligned. */
-  alloc(length: number): Float64Array;
+  /** A zeroed float32 array; in WebAssembly memory, 16-byte aligned. */
+  alloc(length: number): Float32Array;
   readonly linear: LinearFn;
   /** values[i] = gelu(values[i]) for i < count: mlp.ts's geluInPlace. */
-  readonly gelu: (values: Float64Array, count: number) => void;
+  readonly gelu: (values: Float32Array, count: number) => void;
   /** softmax.ts's shifted exponentials. */
   readonly expShifted: ExpShiftedFn;
   /** weighted-values.ts's attention sums. */
@@ -37,18 +37,18 @@ const PAGE_BYTES = 65536;
 const MAX_WASM_BYTES = 2 ** 31;
 
 function scalarBacking(): Backing {
-  return { kind: 'scalar', alloc: (length) => new Float64Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
+  return { kind: 'scalar', alloc: (length) => new Float32Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
     weightedValues: weightedValuesScalar,
   };
 }
 
 /**
- * A backing for at most `doubles` float64 values in at most `allocations` arrays. 'auto' takes
+ * A backing for at most `floats` float32 values in at most `allocations` arrays. 'auto' takes
  * WebAssembly SIMD where it can and falls back silently.
  */
-export function createBacking(doubles: number, allocations: number, want: 'auto' | KernelKind): Backing {
+export function createBacking(floats: number, allocations: number, want: 'auto' | KernelKind): Backing {
   if (want === 'scalar') return scalarBacking();
-  const bytes = (doubles + allocations) * 8; // each array may lose one double to alignment
+  const bytes = floats * 4 + allocations * 16; // each array may lose up to 12 bytes to alignment
   if (bytes > MAX_WASM_BYTES || !wasmApi) return scalarBacking();
   let memory: WasmMemory;
   try {
@@ -62,11 +62,11 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
   if (tiles === null || elementwise === null || weighted === null) return scalarBacking();
   const buffer = memory.buffer;
   let next = 0;
-  const alloc = (length: number): Float64Array => {
+  const alloc = (length: number): Float32Array => {
     next = (next + 15) & ~15;
-    if (next + length * 8 > buffer.byteLength) throw new Error('reference evaluator: arena sized too small');
-    const view = new Float64Array(buffer, next, length);
-    next += length * 8;
+    if (next + length * 4 > buffer.byteLength) throw new Error('reference evaluator: arena sized too small');
+    const view = new Float32Array(buffer, next, length);
+    next += length * 4;
     return view;
   };
   const linear: LinearFn = (out, x, rows, w, bias, accumulate) => {
@@ -74,7 +74,7 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     // The kernel addresses its memory by offset, so it may only see arrays that live in it.
     const inMemory = out.buffer === buffer && x.buffer === buffer && w.values.buffer === buffer && bias.buffer === buffer;
     if (n === 0 || !inMemory) return linearScalar(out, x, rows, w, bias, accumulate);
-    const cols = m & ~3;
+    const cols = m & ~7;
     // The kernel works on blocks of 4 rows. Where the buffers have room, the last block is run
     // in full, over rows past the end whose results nobody reads (rows are independent).
     const padded = (rows + 3) & ~3;
@@ -87,20 +87,20 @@ export function createBacking(doubles: number, allocations: number, want: 'auto'
     if (kernelRows < rows) linearRegion(out, x, w, bias, accumulate, kernelRows, rows, 0, cols);
     if (cols < m) linearRegion(out, x, w, bias, accumulate, 0, rows, cols, m);
   };
-  const gelu = (values: Float64Array, count: number): void => {
+  const gelu = (values: Float32Array, count: number): void => {
     if (values.buffer !== buffer) return geluInPlace(values, count);
     elementwise.gelu(values.byteOffset, count);
   };
   const expShifted: ExpShiftedFn = (values, start, count, shift, store) => {
     if (values.buffer !== buffer) return expShiftedScalar(values, start, count, shift, store);
-    return elementwise.expShifted(values.byteOffset + 8 * start, count, shift, store ? 1 : 0);
+    return elementwise.expShifted(values.byteOffset + 4 * start, count, shift, store ? 1 : 0);
   };
   const weightedValues: WeightedValuesFn = (out, o, p, qkv, vCol, keys, hd, stride) => {
     const blocks = hd >> 3;
     if (blocks === 0 || out.buffer !== buffer || p.buffer !== buffer || qkv.buffer !== buffer) {
       return weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride);
     }
-    weighted(out.byteOffset + 8 * o, p.byteOffset, qkv.byteOffset + 8 * vCol, keys, 8 * stride, blocks);
+    weighted(out.byteOffset + 4 * o, p.byteOffset, qkv.byteOffset + 4 * vCol, keys, 4 * stride, blocks);
     if (8 * blocks < hd) weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride, 8 * blocks);
   };
   return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, weightedValues };

@@ -6,6 +6,9 @@
  *   rstd = 1 / sqrt(var + ε)
  *   y_i  = ((x_i − mean) · rstd) · g_i + b_i
  *
+ * The inputs, gains and biases are float32; mean, var, rstd and each y_i are computed in float64
+ * as written (the two sums from 0, i ascending) and y_i is rounded to float32 once, when stored.
+ *
  * Each sum is one chain of dependent adds, so a row waits on the adder's latency; rows are taken
  * two at a time, their chains interleaved in one loop, which lets the two run side by side. Each
  * row's own operations and their order are unchanged.
@@ -13,12 +16,12 @@
 export const LAYER_NORM_EPS = 1e-5;
 
 export function layerNorm(
-  out: Float64Array,
-  x: Float64Array,
+  out: Float32Array,
+  x: Float32Array,
   rows: number,
   d: number,
-  gain: Float64Array,
-  bias: Float64Array,
+  gain: Float32Array,
+  bias: Float32Array,
 ): void {
   let r = 0;
   for (; r + 2 <= rows; r += 2) {
@@ -51,7 +54,7 @@ export function layerNorm(
 }
 
 /** One row, starting at o: the definition above as written. */
-function layerNormRow(out: Float64Array, x: Float64Array, o: number, d: number, gain: Float64Array, bias: Float64Array): void {
+function layerNormRow(out: Float32Array, x: Float32Array, o: number, d: number, gain: Float32Array, bias: Float32Array): void {
   let sum = 0;
   for (let i = 0; i < d; i++) sum += x[o + i]!;
   const mean = sum / d;

@@ -1,10 +1,10 @@
 /**
  * The output head and the loss of one position.
  *
- *   z_v = Σ_i h_i · head[i][v]                         (from 0, i ascending; head = wteᵀ when tied)
- *   loss = log(Σ_v exp(z_v − max z)) − (z_y − max z)    (the sum over v ascending, from 0)
+ *   z_v = Σ_i h_i · head[i][v]          (linear.ts's float32 sum; head = wteᵀ when tied)
+ *   loss = log(Z) − (z_y − max z)        (float64; Z is softmax.ts's sum of exp32(z_v − max z))
  *
- * which is −log softmax(z)_y, with the maximum subtracted so that no exp overflows.
+ * which is −log softmax(z)_y, with the maximum subtracted so that no exponential overflows.
  */
 import type { PreparedModel } from './model.ts';
 import { log } from './math.ts';
@@ -22,7 +22,7 @@ export function headLogits(model: PreparedModel, first: number, count: number): 
  * Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1];
  * expShifted is the model's (softmax.ts), called without storing.
  */
-export function crossEntropy(logits: Float64Array, offset: number, vocab: number, target: number, expShifted: ExpShiftedFn): number {
+export function crossEntropy(logits: Float32Array, offset: number, vocab: number, target: number, expShifted: ExpShiftedFn): number {
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) {
     const z = logits[offset + v]!;

@@ -41,7 +41,7 @@ export function referenceLoss(layout: ParamLayout, params: Float32Array, sequenc
 }
 
 /** Logits at every position of tokens (1 … context length bytes): [tokens.length, vocab], row-major. */
-export function preparedLogits(model: PreparedModel, tokens: Uint8Array): Float64Array {
+export function preparedLogits(model: PreparedModel, tokens: Uint8Array): Float32Array {
   const { contextLength, vocabSize } = model.spec;
   if (tokens.length < 1 || tokens.length > contextLength) {
     throw new EvaluatorError('sequence-length', `input has ${tokens.length} bytes, needs 1 to ${contextLength}`);
@@ -51,6 +51,6 @@ export function preparedLogits(model: PreparedModel, tokens: Uint8Array): Float6
   return model.workspace.logits.slice(0, tokens.length * vocabSize);
 }
 
-export function referenceLogits(layout: ParamLayout, params: Float32Array, tokens: Uint8Array): Float64Array {
+export function referenceLogits(layout: ParamLayout, params: Float32Array, tokens: Uint8Array): Float32Array {
   return preparedLogits(prepareModel(layout, params), tokens);
 }

@@ -75,11 +75,6 @@ const P3 = fromWords(0x3f11566a, 0xaf25de2c); // 6.61375632143793436117e-05
 const P4 = fromWords(0xbebbbd41, 0xc5d26bf1); // -1.65339022054652515390e-06
 const P5 = fromWords(0x3e663769, 0x72bea4d0); // 4.13813679705723846039e-08
 
-/** exp's constants, for its two-lane WebAssembly transcription (exp-lanes.ts). */
-export const EXP_CONSTANTS = {
-  LN2_HI, LN2_LO, INV_LN2, O_THRESHOLD, U_THRESHOLD, HALF_LN2_BOUND, THREE_HALVES_LN2_BOUND, TWO_M28,
-  P1, P2, P3, P4, P5,
-} as const;
 
 /** e^x, correctly rounded in all but rare cases (error < 1 ulp). */
 export function exp(x: number): number {

@@ -5,22 +5,26 @@
  *
  * evaluated through the identity (1 + tanh(u))/2 = 1/(1 + e^(−2u)) as
  *
- *   gelu(x) = x / (1 + exp(−2·u)),   u = SQRT_2_OVER_PI · (x + ((0.044715 · x) · x) · x)
+ *   gelu(x) = x / (1 + exp32(−2·u)),   u = SQRT_2_OVER_PI · (x + ((GELU_CUBIC · x) · x) · x)
  *
- * The same function, but one exp instead of tanh's expm1 and a division (a fifth faster), and
- * no cancellation in 1 + tanh(u) for very negative x. Large |x| behave: exp overflows to +∞ and
- * gives −0 for x ≪ 0, and underflows to 0 and gives x for x ≫ 0.
+ * every operation in float32 (Math.fround of each result; both constants are float32). One
+ * exponential and a division, and no cancellation in 1 + tanh(u) for very negative x. Large |x|
+ * behave: exp32 gives +∞ and the result −0 for x ≪ 0, and +0 and the result x for x ≫ 0.
  */
-import { exp } from './math.ts';
+import { exp32 } from './exp32.ts';
 
-/** sqrt(2/π) as the double nearest to it (Math.sqrt(2 / Math.PI) gives the same bits). */
-export const SQRT_2_OVER_PI = 0.7978845608028654;
-export const GELU_CUBIC = 0.044715;
+const f = Math.fround;
 
+/** sqrt(2/π) and 0.044715, rounded to float32. */
+export const SQRT_2_OVER_PI = f(0.7978845608028654);
+export const GELU_CUBIC = f(0.044715);
+
+/** gelu of a float32 x, as a float32. */
 export function gelu(x: number): number {
-  return x / (1 + exp(-2 * (SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x))));
+  const cubic = f(f(f(GELU_CUBIC * x) * x) * x);
+  return f(x / f(1 + exp32(f(-2 * f(SQRT_2_OVER_PI * f(x + cubic))))));
 }
 
-export function geluInPlace(values: Float64Array, count: number): void {
+export function geluInPlace(values: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) values[i] = gelu(values[i]!);
 }

@@ -1,6 +1,6 @@
 /**
- * The parameters as the evaluator reads them: float64 copies (exact, since every float32 is a
- * float64), in the layout's own row-major [in, out] shapes, next to the scratch space of one
+ * The parameters as the evaluator reads them: float32 copies, in the layout's own row-major
+ * [in, out] shapes (matrices with padded rows), next to the scratch space of one
  * forward pass, all in one backing so that the fast matrix kernel can reach them.
  */
 import type { ParamLayout } from '../layout.ts';
@@ -15,37 +15,37 @@ import type { Workspace } from './workspace.ts';
 import { createWorkspace, workspaceSize } from './workspace.ts';
 
 export interface BlockWeights {
-  readonly ln1Gain: Float64Array;
-  readonly ln1Bias: Float64Array;
+  readonly ln1Gain: Float32Array;
+  readonly ln1Bias: Float32Array;
   /** [d, 3d]: output columns 0..d−1 make q, d..2d−1 make k, 2d..3d−1 make v. */
   readonly qkv: Matrix;
-  readonly qkvBias: Float64Array;
+  readonly qkvBias: Float32Array;
   /** [d, d] */
   readonly attnOut: Matrix;
-  readonly attnOutBias: Float64Array;
-  readonly ln2Gain: Float64Array;
-  readonly ln2Bias: Float64Array;
+  readonly attnOutBias: Float32Array;
+  readonly ln2Gain: Float32Array;
+  readonly ln2Bias: Float32Array;
   /** [d, 4d] */
   readonly fc: Matrix;
-  readonly fcBias: Float64Array;
+  readonly fcBias: Float32Array;
   /** [4d, d] */
   readonly proj: Matrix;
-  readonly projBias: Float64Array;
+  readonly projBias: Float32Array;
 }
 
 export interface PreparedModel {
   readonly spec: ModelSpec;
   /** [vocab, d] */
-  readonly tokenEmbedding: Float64Array;
+  readonly tokenEmbedding: Float32Array;
   /** [context, d] */
-  readonly positionEmbedding: Float64Array;
+  readonly positionEmbedding: Float32Array;
   readonly blocks: readonly BlockWeights[];
-  readonly lnfGain: Float64Array;
-  readonly lnfBias: Float64Array;
+  readonly lnfGain: Float32Array;
+  readonly lnfBias: Float32Array;
   /** [d, vocab]: wteᵀ when tied, lm_head when not. */
   readonly head: Matrix;
   /** Zeros of length vocab: the head has no bias, and the shared product wants one. */
-  readonly headBias: Float64Array;
+  readonly headBias: Float32Array;
   /** The matrix product bound to where these arrays live. */
   readonly linear: LinearFn;
   /** GELU in place, softmax's exponentials and attention's weighted values, likewise (backing.ts). */
@@ -70,13 +70,13 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
   const d = spec.width;
   const v = spec.vocabSize;
   const scratch = workspaceSize(spec);
-  let doubles = v + scratch.doubles;
+  let floats = v + scratch.floats;
   for (const slot of layout.tensors) {
-    doubles += slot.kind === 'matrix' ? slot.shape[0]! * paddedStride(slot.shape[1]!) : slot.size;
+    floats += slot.kind === 'matrix' ? slot.shape[0]! * paddedStride(slot.shape[1]!) : slot.size;
   }
-  if (spec.tiedEmbeddings) doubles += d * paddedStride(v);
-  const backing = createBacking(doubles, layout.tensors.length + 2 + scratch.arrays, options.kernel ?? 'auto');
-  const copy = (name: string): Float64Array => {
+  if (spec.tiedEmbeddings) floats += d * paddedStride(v);
+  const backing = createBacking(floats, layout.tensors.length + 2 + scratch.arrays, options.kernel ?? 'auto');
+  const copy = (name: string): Float32Array => {
     const values = tensorView(layout, params, name);
     const out = backing.alloc(values.length);
     out.set(values);

@@ -1,35 +1,47 @@
 /**
- * The exponentials of softmax, as loops of their own: V8 inlines exp into a small loop like
- * these, where in a larger caller it may not, and an exp left as a call returns each float64
- * boxed on the heap (tens of thousands of allocations per sequence). The arithmetic is the
- * callers': e = exp(v − shift), summed from 0 in index order.
+ * The exponentials of softmax and cross-entropy: e_i = exp32(v_i − shift) in float32 (the
+ * difference rounded to float32 first), and their sum in float64, defined so that four SIMD lanes
+ * can add side by side: for the first 4·⌊count/4⌋ values, partial sums s_m = Σ e_i over i ≡ m
+ * (mod 4), each from 0 in index order; then Z = (s0 + s1) + (s2 + s3), and the last count mod 4
+ * values are added to Z in index order. The model's backing runs it in WebAssembly
+ * (elementwise-kernel.ts), bit for bit this.
  */
-import { exp } from './math.ts';
+import { exp32 } from './exp32.ts';
 
-/** values[i] = exp(values[i] − shift) for i in [start, start + count); returns their sum. */
-export function exponentiateShifted(values: Float64Array, start: number, count: number, shift: number): number {
-  let total = 0;
-  for (let i = start, end = start + count; i < end; i++) {
-    const e = exp(values[i]! - shift);
-    values[i] = e;
+/**
+ * Z as above over values[start … start + count − 1]; with store, each values[i] becomes e_i.
+ * shift is a float32.
+ */
+export type ExpShiftedFn = (values: Float32Array, start: number, count: number, shift: number, store: boolean) => number;
+
+export const expShiftedScalar: ExpShiftedFn = (values, start, count, shift, store) => {
+  const whole = start + (count & ~3);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = start;
+  for (; i < whole; i += 4) {
+    const e0 = exp32(Math.fround(values[i]! - shift));
+    const e1 = exp32(Math.fround(values[i + 1]! - shift));
+    const e2 = exp32(Math.fround(values[i + 2]! - shift));
+    const e3 = exp32(Math.fround(values[i + 3]! - shift));
+    if (store) {
+      values[i] = e0;
+      values[i + 1] = e1;
+      values[i + 2] = e2;
+      values[i + 3] = e3;
+    }
+    s0 += e0;
+    s1 += e1;
+    s2 += e2;
+    s3 += e3;
+  }
+  let total = s0 + s1 + (s2 + s3);
+  for (const end = start + count; i < end; i++) {
+    const e = exp32(Math.fround(values[i]! - shift));
+    if (store) values[i] = e;
     total += e;
   }
   return total;
-}
-
-/**
- * Σ exp(values[i] − shift) for i in [start, start + count), in order, from 0; with store, each
- * values[i] becomes its exponential. The model's backing runs it in WebAssembly
- * (elementwise-kernel.ts), bit for bit this.
- */
-export type ExpShiftedFn = (values: Float64Array, start: number, count: number, shift: number, store: boolean) => number;
-
-export const expShiftedScalar: ExpShiftedFn = (values, start, count, shift, store) =>
-  store ? exponentiateShifted(values, start, count, shift) : sumExpShifted(values, start, count, shift);
-
-/** Σ exp(values[i] − shift) for i in [start, start + count), in order, from 0. */
-export function sumExpShifted(values: Float64Array, start: number, count: number, shift: number): number {
-  let total = 0;
-  for (let i = start, end = start + count; i < end; i++) total += exp(values[i]! - shift);
-  return total;
-}
+};

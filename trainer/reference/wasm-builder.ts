@@ -26,6 +26,7 @@ export interface WasmApi {
 export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -65,6 +66,13 @@ function name(text: string): number[] {
 
 function section(id: number, body: Code): number[] {
   return [id, ...uleb128(body.length), ...body];
+}
+
+/** A float32 as the 4 little-endian bytes of its IEEE 754 pattern (value is rounded to float32). */
+function f32Bytes(value: number): number[] {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value, true);
+  return [...new Uint8Array(view.buffer)];
 }
 
 /** A float64 as the 8 little-endian bytes of its IEEE 754 pattern (constants in the code). */
@@ -134,6 +142,31 @@ export const op = {
   v128Load64Splat: (offset: number): number[] => simd(0x0a, ...memarg(3, offset)),
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
+  f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],
+  f32Store: (offset: number): number[] => [0x38, ...memarg(2, offset)],
+  /** float32 → float64, exact. */
+  f64PromoteF32: [0xbb],
+  /** Four f32 lanes of the same value. */
+  f32x4Const: (value: number): number[] => simd(0x0c, ...f32Bytes(value), ...f32Bytes(value), ...f32Bytes(value), ...f32Bytes(value)),
+  f32x4Splat: simd(0x13),
+  f32x4ExtractLane: (lane: 0 | 1 | 2 | 3): number[] => simd(0x1f, lane),
+  f32x4Lt: simd(0x43),
+  f32x4Gt: simd(0x44),
+  f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
+  f32x4Mul: simd(0xe6),
+  f32x4Div: simd(0xe7),
+  /** Lanes 0 and 1 of an f32x4 as two f64 lanes, exact. */
+  f64x2PromoteLowF32x4: simd(0x5f),
+  /** Each f32 lane to an i32 lane, toward zero (exact for the integral values it is given here). */
+  i32x4TruncSatF32x4S: simd(0xf8),
+  i32x4Splat: simd(0x11),
+  i32x4Add: simd(0xae),
+  i32x4Shl: simd(0xab),
+  /** Loads one f32 and puts it in all four lanes. */
+  v128Load32Splat: (offset: number): number[] => simd(0x09, ...memarg(2, offset)),
+  /** i8x16.shuffle of a vector pushed twice: its f32 lanes 2, 3 move to lanes 0, 1 (and 0, 1 to 2, 3). */
+  f32x4HighToLow: simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
 } as const;
 
 export interface WasmFunction {

@@ -1,14 +1,16 @@
 /**
- * Attention's weighted values o_j = Σ_u p_u · v_u,j (u ascending, from +0) for one query and one
- * head, in plain JavaScript: the definition, and the path where WebAssembly is absent. The model's
+ * Attention's weighted values o_j = Σ_u p_u · v_u,j (u ascending, from +0, every product and sum
+ * rounded to float32) for one query and one head, in plain JavaScript: the definition, and the path where WebAssembly is absent. The model's
  * backing runs attention-kernel.ts instead, which gives the same bits.
  */
+const f = Math.fround;
+
 /** The signature both implementations share: see weightedValuesScalar. */
 export type WeightedValuesFn = (
-  out: Float64Array,
+  out: Float32Array,
   o: number,
-  p: Float64Array,
-  qkv: Float64Array,
+  p: Float32Array,
+  qkv: Float32Array,
   vCol: number,
   keys: number,
   hd: number,
@@ -21,10 +23,10 @@ export type WeightedValuesFn = (
  * one chain of dependent adds, each still summed in u order from +0).
  */
 export function weightedValuesScalar(
-  out: Float64Array,
+  out: Float32Array,
   o: number,
-  p: Float64Array,
-  qkv: Float64Array,
+  p: Float32Array,
+  qkv: Float32Array,
   vCol: number,
   keys: number,
   hd: number,
@@ -39,10 +41,10 @@ export function weightedValuesScalar(
     let a3 = 0;
     for (let u = 0, v = vCol + j; u < keys; u++, v += stride) {
       const pu = p[u]!;
-      a0 += pu * qkv[v]!;
-      a1 += pu * qkv[v + 1]!;
-      a2 += pu * qkv[v + 2]!;
-      a3 += pu * qkv[v + 3]!;
+      a0 = f(a0 + f(pu * qkv[v]!));
+      a1 = f(a1 + f(pu * qkv[v + 1]!));
+      a2 = f(a2 + f(pu * qkv[v + 2]!));
+      a3 = f(a3 + f(pu * qkv[v + 3]!));
     }
     out[o + j] = a0;
     out[o + j + 1] = a1;
@@ -51,7 +53,7 @@ export function weightedValuesScalar(
   }
   for (; j < hd; j++) {
     let acc = 0;
-    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) acc += p[u]! * qkv[v]!;
+    for (let u = 0, v = vCol + j; u < keys; u++, v += stride) acc = f(acc + f(p[u]! * qkv[v]!));
     out[o + j] = acc;
   }
 }

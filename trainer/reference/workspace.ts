@@ -10,19 +10,19 @@ import { paddedStride } from './linear.ts';
 
 export interface Workspace {
   /** [T, d] the residual stream. */
-  readonly x: Float64Array;
+  readonly x: Float32Array;
   /** [T, d] a LayerNorm's output (after the last block: the final hidden states). */
-  readonly normed: Float64Array;
+  readonly normed: Float32Array;
   /** [T, 3d] q | k | v for every position. */
-  readonly qkv: Float64Array;
+  readonly qkv: Float32Array;
   /** [T, d] the heads' outputs, side by side, before the output projection. */
-  readonly attended: Float64Array;
+  readonly attended: Float32Array;
   /** [T, 4d] the MLP's hidden layer. */
-  readonly hidden: Float64Array;
+  readonly hidden: Float32Array;
   /** [T] one query's attention scores, then its weights. */
-  readonly scores: Float64Array;
+  readonly scores: Float32Array;
   /** [T, vocab] */
-  readonly logits: Float64Array;
+  readonly logits: Float32Array;
   /** One head's attention product (attention.ts). */
   readonly attention: AttentionScratch;
 }
@@ -31,12 +31,12 @@ export function workspaceRows(spec: ModelSpec): number {
   return (spec.contextLength + 3) & ~3;
 }
 
-/** Doubles and arrays createWorkspace takes from a backing. */
-export function workspaceSize(spec: ModelSpec): { doubles: number; arrays: number } {
+/** Floats and arrays createWorkspace takes from a backing. */
+export function workspaceSize(spec: ModelSpec): { floats: number; arrays: number } {
   const rows = workspaceRows(spec);
   const hd = spec.width / spec.heads;
   const attention = rows * hd + hd * paddedStride(spec.contextLength) + rows * spec.contextLength + spec.contextLength;
-  return { doubles: rows * (10 * spec.width + 1 + spec.vocabSize) + attention, arrays: 11 };
+  return { floats: rows * (10 * spec.width + 1 + spec.vocabSize) + attention, arrays: 11 };
 }
 
 export function createWorkspace(spec: ModelSpec, backing: Backing): Workspace {

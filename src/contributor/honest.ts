@@ -127,6 +127,7 @@ export class HonestContributor {
   #submitted = 0;
   #dropped = 0;
   #tokensPerSecond = 0;
+  #cpuTokensPerSecond: number | null = null;
 
   constructor(opts: HonestContributorOptions) {
     this.#options = opts;
@@ -146,6 +147,11 @@ export class HonestContributor {
   /** Training speed of the last training, in predicted tokens per second (0 before the first). */
   get tokensPerSecond(): number {
     return this.#tokensPerSecond;
+  }
+
+  /** The same per CPU second of the training thread; null where the engine does not measure it. */
+  get cpuTokensPerSecond(): number | null {
+    return this.#cpuTokensPerSecond;
   }
 
   start(): void {
@@ -217,8 +223,9 @@ export class HonestContributor {
       lr: this.#options.lr ?? training.learningRate,
       batchSize: this.#options.batchSize ?? training.batchSize,
       ...(this.#options.backend !== undefined ? { backend: this.#options.backend } : {}),
-      onTrained: ({ tokensPerSecond }) => {
+      onTrained: ({ tokensPerSecond, cpuTokensPerSecond }) => {
         this.#tokensPerSecond = tokensPerSecond;
+        this.#cpuTokensPerSecond = cpuTokensPerSecond ?? null;
       },
     };
     const delta = await honestDelta(opts);

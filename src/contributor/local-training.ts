@@ -62,6 +62,8 @@ export interface LocalTrainingOptions {
 export interface TrainingStats {
   /** Predicted positions per second of wall time over the inner loop. */
   readonly tokensPerSecond: number;
+  /** Per CPU second of the training thread, where the engine measures it (TrainResult). */
+  readonly cpuTokensPerSecond?: number;
 }
 
 /** Half of every batch on the judged windows where the genesis does not say otherwise. */
@@ -122,7 +124,7 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
     ...Array.from({ length: pinned }, (_, i) => judged[(step * pinned + i) % judged.length]!),
     ...trainingBatch(opts.pages, params.model.contextLength, opts.batchSize - pinned, () => prng.nextU32()),
   ];
-  const { params: end, tokensPerSecond } = await trainInner({
+  const { params: end, tokensPerSecond, cpuTokensPerSecond } = await trainInner({
     layout: paramLayout(params.model),
     params: opts.model,
     batches: batch,
@@ -134,7 +136,7 @@ export async function trainDelta(opts: LocalTrainingOptions): Promise<Float32Arr
     eps: ADAM_EPS,
     gradClip: GRAD_CLIP,
   });
-  opts.onTrained?.({ tokensPerSecond });
+  opts.onTrained?.(cpuTokensPerSecond === undefined ? { tokensPerSecond } : { tokensPerSecond, cpuTokensPerSecond });
   return pseudoGradient(opts.model, end);
 }
 

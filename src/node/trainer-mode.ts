@@ -42,6 +42,9 @@ export function startTrainerMode(opts: TrainerModeOptions): () => Promise<void> 
       height: node.chain.tip().height,
       trainSeconds: Math.round((Date.now() - started) / 100) / 10,
       trainTokensPerSecond: Math.round(contributor.tokensPerSecond),
+      // The engine's own speed: the wall figure above also counts the time other processes and
+      // this node's verification and mining took from the training thread.
+      trainTokensPerCpuSecond: contributor.cpuTokensPerSecond === null ? null : Math.round(contributor.cpuTokensPerSecond),
       payloadBytes: contribution.payload.length,
       submitted: contributor.submitted,
       dropped: contributor.dropped,

@@ -83,5 +83,6 @@ test('a --train node contributes for every tip and the chain pays its wallet', {
   assert.ok(BigInt(account.balance) > 0n, 'the trainer node sees its own balance');
   assert.match(trainer.output(200_000), /contributed a pseudo-gradient/);
   assert.match(trainer.output(200_000), /"trainTokensPerSecond":[1-9]/, 'the progress line shows the training speed');
+  assert.match(trainer.output(200_000), /"trainTokensPerCpuSecond":[1-9]/, "and the engine's speed per CPU second");
   assert.match(trainer.output(200_000), /"earnedGC":"[1-9]/);
 });

@@ -63,6 +63,10 @@ test('training on the Brown corpus stays finite and lowers the held-out loss cle
   const after = referenceLoss(layout, result.params, heldOut);
   assert.ok(after < before - 1.5, `held-out loss ${before} → ${after}`);
   assert.ok(result.tokensPerSecond > 0);
+  // One thread: its CPU time inside the steps is at most the call's wall time (5 % for the clocks'
+  // granularity), so the speed per CPU second is at least the wall speed.
+  assert.ok(result.cpuTokensPerSecond !== undefined && result.cpuTokensPerSecond >= 0.95 * result.tokensPerSecond,
+    `per CPU second ${result.cpuTokensPerSecond}, wall ${result.tokensPerSecond}`);
 });
 
 test('the losses reported are the batch losses before each update, and the start is not modified', () => {
@@ -127,6 +131,7 @@ test('two threads: bit-identical from run to run, and the same training as one t
   const one = fastTrain(opts);
   const first = await fastTrainInner({ ...opts, threads: 2 });
   const second = await fastTrainInner({ ...opts, threads: 2 });
+  assert.equal(first.cpuTokensPerSecond, undefined, "the main thread's CPU time would leave the worker's out");
   assert.deepEqual(second.params, first.params);
   assert.deepEqual(second.losses, first.losses);
   let diff = 0;

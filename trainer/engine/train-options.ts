@@ -39,6 +39,12 @@ export interface TrainResult {
   readonly losses: number[];
   /** Predicted positions per second of wall time over the whole call. */
   readonly tokensPerSecond: number;
+  /**
+   * Predicted positions per CPU second of the training thread, its steps only: the engine's own
+   * speed whatever else shares the machine. Only the one-thread fast engine measures it, where
+   * the runtime tells a thread's CPU time (Node's process.threadCpuUsage).
+   */
+  readonly cpuTokensPerSecond?: number;
 }
 
 function requireNumber(value: number, name: string, min: number, max: number): void {

@@ -139,7 +139,7 @@ export default async function verifierBench(): Promise<Record<string, unknown>> 
     const base = scale[0]!;
     return {
       table: [
-        { what: 'evaluator tokens/s (f64, one thread)', before: BEFORE.evaluatorTokensPerSecond, now: base.evaluatorTokensPerSecond, nowPerCpuSecond: base.evaluatorTokensPerCpuSecond },
+        { what: 'evaluator tokens/s (float32, one thread)', before: BEFORE.evaluatorTokensPerSecond, now: base.evaluatorTokensPerSecond, nowPerCpuSecond: base.evaluatorTokensPerCpuSecond },
         { what: 'validate 8 contributions, ms, 1 thread', before: BEFORE.validate8Ms, now: base.oneThreadMs, nowCpuMs: base.oneThreadCpuMs },
         { what: 'validate 8 contributions, ms, 2 threads', before: null, now: base.twoThreadsMs, nowCpuMs: base.twoThreadsCpuMs, goal: GOALS.validate8MsOn2Cores },
         {

@@ -8,9 +8,9 @@ import type { LinearFn } from './linear.ts';
 import { linearRegion, linearScalar } from './linear.ts';
 import { instantiateLinearTiles } from './linear-kernel.ts';
 import { instantiateElementwise } from './elementwise-kernel.ts';
-import { instantiateWeightedValues } from './attention-kernel.ts';
-import type { WeightedValuesFn } from './weighted-values.ts';
-import { weightedValuesScalar } from './weighted-values.ts';
+import { instantiateAttention } from './attention-kernel.ts';
+import type { AttendRowsFn } from './attention.ts';
+import { attendRowsScalar } from './attention.ts';
 import { geluInPlace } from './mlp.ts';
 import type { ExpShiftedFn } from './softmax.ts';
 import { expShiftedScalar } from './softmax.ts';
@@ -28,8 +28,8 @@ export interface Backing {
   readonly gelu: (values: Float32Array, count: number) => void;
   /** softmax.ts's shifted exponentials. */
   readonly expShifted: ExpShiftedFn;
-  /** weighted-values.ts's attention sums. */
-  readonly weightedValues: WeightedValuesFn;
+  /** attention.ts's rows of one head after its dot products. */
+  readonly attendRows: AttendRowsFn;
 }
 
 const PAGE_BYTES = 65536;
@@ -38,7 +38,7 @@ const MAX_WASM_BYTES = 2 ** 31;
 
 function scalarBacking(): Backing {
   return { kind: 'scalar', alloc: (length) => new Float32Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
-    weightedValues: weightedValuesScalar,
+    attendRows: attendRowsScalar,
   };
 }
 
@@ -58,8 +58,8 @@ export function createBacking(floats: number, allocations: number, want: 'auto' 
   }
   const tiles = instantiateLinearTiles(memory);
   const elementwise = instantiateElementwise(memory);
-  const weighted = instantiateWeightedValues(memory);
-  if (tiles === null || elementwise === null || weighted === null) return scalarBacking();
+  const attention = instantiateAttention(memory);
+  if (tiles === null || elementwise === null || attention === null) return scalarBacking();
   const buffer = memory.buffer;
   let next = 0;
   const alloc = (length: number): Float32Array => {
@@ -95,13 +95,12 @@ export function createBacking(floats: number, allocations: number, want: 'auto' 
     if (values.buffer !== buffer) return expShiftedScalar(values, start, count, shift, store);
     return elementwise.expShifted(values.byteOffset + 4 * start, count, shift, store ? 1 : 0);
   };
-  const weightedValues: WeightedValuesFn = (out, o, p, qkv, vCol, keys, hd, stride) => {
-    const blocks = hd >> 3;
-    if (blocks === 0 || out.buffer !== buffer || p.buffer !== buffer || qkv.buffer !== buffer) {
-      return weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride);
-    }
-    weighted(out.byteOffset + 4 * o, p.byteOffset, qkv.byteOffset + 4 * vCol, keys, 4 * stride, blocks);
-    if (8 * blocks < hd) weightedValuesScalar(out, o, p, qkv, vCol, keys, hd, stride, 8 * blocks);
+  const attendRows: AttendRowsFn = (out, o0, outStride, qkv, vCol, stride, hd, dots, rows, scale, scores) => {
+    // The kernel's weighted values take whole blocks of eight columns; other widths stay scalar.
+    const inMemory = out.buffer === buffer && qkv.buffer === buffer && dots.buffer === buffer && scores.buffer === buffer;
+    if (hd % 8 !== 0 || !inMemory) return attendRowsScalar(out, o0, outStride, qkv, vCol, stride, hd, dots, rows, scale, scores);
+    attention.attendRows(dots.byteOffset, rows, scale, scores.byteOffset, out.byteOffset + 4 * o0, 4 * outStride,
+      qkv.byteOffset + 4 * vCol, 4 * stride, hd >> 3);
   };
-  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, weightedValues };
+  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, attendRows };
 }

@@ -148,7 +148,7 @@ const expSingle: Code = [
   ...get(S_TOTAL), ...get(S_EXPS[0]!.y), ...op.f32x4ExtractLane(0), ...op.f64PromoteF32, ...op.f64Add, ...set(S_TOTAL),
 ];
 
-const expShifted: WasmFunction = {
+export const expShifted: WasmFunction = {
   name: 'expShifted',
   params: [I32, I32, F32, I32],
   results: [F64],

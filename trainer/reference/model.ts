@@ -48,10 +48,10 @@ export interface PreparedModel {
   readonly headBias: Float32Array;
   /** The matrix product bound to where these arrays live. */
   readonly linear: LinearFn;
-  /** GELU in place, softmax's exponentials and attention's weighted values, likewise (backing.ts). */
+  /** GELU in place, softmax's exponentials and attention's rows after the dot products, likewise (backing.ts). */
   readonly gelu: Backing['gelu'];
   readonly expShifted: Backing['expShifted'];
-  readonly weightedValues: Backing['weightedValues'];
+  readonly attendRows: Backing['attendRows'];
   readonly kernel: KernelKind;
   /** One forward pass's scratch space: a prepared model runs one pass at a time. */
   readonly workspace: Workspace;
@@ -122,7 +122,7 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
     linear: backing.linear,
     gelu: backing.gelu,
     expShifted: backing.expShifted,
-    weightedValues: backing.weightedValues,
+    attendRows: backing.attendRows,
     kernel: backing.kind,
     workspace: createWorkspace(spec, backing),
   };

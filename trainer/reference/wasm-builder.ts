@@ -102,6 +102,8 @@ export const op = {
   localSet: (index: number): number[] => [0x21, ...uleb128(index)],
   localTee: (index: number): number[] => [0x22, ...uleb128(index)],
   i32Const: (value: number): number[] => [0x41, ...sleb128(value)],
+  call: (index: number): number[] => [0x10, ...uleb128(index)],
+  f64Div: [0xa3],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32LtU: [0x49],
@@ -161,6 +163,16 @@ export const op = {
   /** Each f32 lane to an i32 lane, toward zero (exact for the integral values it is given here). */
   i32x4TruncSatF32x4S: simd(0xf8),
   i32x4Splat: simd(0x11),
+  i32x4LtS: simd(0x39),
+  /** Four i32 lanes, lane 0 first. */
+  i32x4Const: (lanes: readonly [number, number, number, number]): number[] => simd(0x0c, ...new Uint8Array(Int32Array.from(lanes).buffer)),
+  /** i8x16.shuffle taking f32 lanes of the two operands: 0–3 the first's, 4–7 the second's. */
+  f32x4Shuffle: (lanes: readonly [number, number, number, number]): number[] =>
+    simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3])),
+  /** b where a < b, else a, per lane: a NaN in b never wins, unlike f32x4.max. */
+  f32x4Pmax: simd(0xeb),
+  /** Two f64 lanes rounded to float32 into lanes 0, 1; lanes 2, 3 zero. */
+  f32x4DemoteF64x2Zero: simd(0x5e),
   i32x4Add: simd(0xae),
   i32x4Shl: simd(0xab),
   /** Loads one f32 and puts it in all four lanes. */

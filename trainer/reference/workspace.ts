@@ -35,7 +35,7 @@ export function workspaceRows(spec: ModelSpec): number {
 export function workspaceSize(spec: ModelSpec): { floats: number; arrays: number } {
   const rows = workspaceRows(spec);
   const hd = spec.width / spec.heads;
-  const attention = rows * hd + hd * paddedStride(spec.contextLength) + rows * spec.contextLength + spec.contextLength;
+  const attention = rows * hd + hd * paddedStride(spec.contextLength) + rows * spec.contextLength + 4 + spec.contextLength;
   return { floats: rows * (10 * spec.width + 1 + spec.vocabSize) + attention, arrays: 11 };
 }
 
@@ -54,7 +54,7 @@ export function createWorkspace(spec: ModelSpec, backing: Backing): Workspace {
       queries: backing.alloc(rows * (d / spec.heads)),
       keys: backing.alloc((d / spec.heads) * paddedStride(spec.contextLength)),
       keyStride: paddedStride(spec.contextLength),
-      dots: backing.alloc(rows * spec.contextLength),
+      dots: backing.alloc(rows * spec.contextLength + 4), // the kernel reads a row up to 3 floats past its last key
       zeros: backing.alloc(spec.contextLength),
     },
   };

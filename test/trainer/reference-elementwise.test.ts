@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createBacking } from '../../trainer/reference/backing.ts';
 import { exp32 } from '../../trainer/reference/exp32.ts';
+import { layerNormScalar } from '../../trainer/reference/layernorm.ts';
+import { maxOfScalar } from '../../trainer/reference/logits.ts';
 import { geluInPlace } from '../../trainer/reference/mlp.ts';
 import { expShiftedScalar } from '../../trainer/reference/softmax.ts';
 import { xoshiro128StarStar } from '../../trainer/prng.ts';
@@ -136,4 +138,41 @@ test('the kernels give the scalar bits with each edge value at every place among
       }
     }
   }
+});
+
+test('the WebAssembly LayerNorm and maximum give the scalar definitions, bit for bit, on any width and values', () => {
+  const special = [0, -0, Infinity, -Infinity, NaN, 3e38, -3e38, 1e-45, 1e20, -1e20];
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 70 }),
+      fc.array(fc.oneof({ weight: 30, arbitrary: fc.double({ min: -8, max: 8, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(...special) }), {
+        minLength: 97,
+        maxLength: 97,
+      }),
+      (rows, d, pool) => {
+        const backing = createBacking(2 * rows * d + 2 * d + 16, 4, 'auto');
+        const fill = (a: Float32Array, salt: number): Float32Array => {
+          for (let i = 0; i < a.length; i++) a[i] = pool[(i * 5 + salt) % pool.length]!;
+          return a;
+        };
+        const x = fill(backing.alloc(rows * d), 1);
+        const gain = fill(backing.alloc(d), 2);
+        const bias = fill(backing.alloc(d), 3);
+        const out = backing.alloc(rows * d);
+        const expected = new Float32Array(rows * d);
+        layerNormScalar(expected, x, rows, d, gain, bias);
+        backing.layerNorm(out, x, rows, d, gain, bias);
+        assertSameBits(out, expected, `LayerNorm of ${rows} × ${d}`);
+        for (let start = 0; start < 3 && start < x.length; start++) {
+          const count = x.length - start;
+          const got = backing.maxOf(x, start, count);
+          const want = maxOfScalar(x, start, count);
+          // The sign of a zero maximum is free (logits.ts); any other value must agree.
+          assert.ok(same(got, want) || (got === 0 && want === 0), `max of ${count} from ${start}: kernel ${got}, scalar ${want}`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

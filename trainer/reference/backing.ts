@@ -12,6 +12,10 @@ import { instantiateAttention } from './attention-kernel.ts';
 import type { AttendRowsFn } from './attention.ts';
 import { attendRowsScalar } from './attention.ts';
 import { geluInPlace } from './mlp.ts';
+import type { LayerNormFn } from './layernorm.ts';
+import { layerNormScalar } from './layernorm.ts';
+import type { MaxOfFn } from './logits.ts';
+import { maxOfScalar } from './logits.ts';
 import type { ExpShiftedFn } from './softmax.ts';
 import { expShiftedScalar } from './softmax.ts';
 import type { WasmMemory } from './wasm-builder.ts';
@@ -30,6 +34,10 @@ export interface Backing {
   readonly expShifted: ExpShiftedFn;
   /** attention.ts's rows of one head after its dot products. */
   readonly attendRows: AttendRowsFn;
+  /** layernorm.ts's LayerNorm. */
+  readonly layerNorm: LayerNormFn;
+  /** logits.ts's largest value of a row. */
+  readonly maxOf: MaxOfFn;
 }
 
 const PAGE_BYTES = 65536;
@@ -39,6 +47,8 @@ const MAX_WASM_BYTES = 2 ** 31;
 function scalarBacking(): Backing {
   return { kind: 'scalar', alloc: (length) => new Float32Array(length), linear: linearScalar, gelu: geluInPlace, expShifted: expShiftedScalar,
     attendRows: attendRowsScalar,
+    layerNorm: layerNormScalar,
+    maxOf: maxOfScalar,
   };
 }
 
@@ -102,5 +112,15 @@ export function createBacking(floats: number, allocations: number, want: 'auto' 
     attention.attendRows(dots.byteOffset, rows, scale, scores.byteOffset, out.byteOffset + 4 * o0, 4 * outStride,
       qkv.byteOffset + 4 * vCol, 4 * stride, hd >> 3);
   };
-  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, attendRows };
+  const layerNorm: LayerNormFn = (out, x, rows, d, gain, bias) => {
+    if (out.buffer !== buffer || x.buffer !== buffer || gain.buffer !== buffer || bias.buffer !== buffer) {
+      return layerNormScalar(out, x, rows, d, gain, bias);
+    }
+    elementwise.layerNorm(out.byteOffset, x.byteOffset, rows, d, gain.byteOffset, bias.byteOffset);
+  };
+  const maxOf: MaxOfFn = (values, start, count) => {
+    if (values.buffer !== buffer) return maxOfScalar(values, start, count);
+    return elementwise.maxOf(values.byteOffset + 4 * start, count);
+  };
+  return { kind: 'wasm-simd', alloc, linear, gelu, expShifted, attendRows, layerNorm, maxOf };
 }

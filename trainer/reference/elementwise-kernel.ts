@@ -13,6 +13,7 @@ import type { Exp32Locals } from './exp32-lanes.ts';
 import { F32, F64, I32, V128, buildModule, op, wasmApi } from './wasm-builder.ts';
 import { ConstantLocals, EXP32_LOCAL_COUNT, exp32Lanes, exp32Locals, interleave } from './exp32-lanes.ts';
 import { GELU_CUBIC, SQRT_2_OVER_PI } from './mlp.ts';
+import { layerNormFunction, maxOfFunction } from './layernorm-kernel.ts';
 
 const { localGet: get, localSet: set, i32Const: int } = op;
 
@@ -167,6 +168,8 @@ export const expShifted: WasmFunction = {
 export interface ElementwiseKernels {
   gelu(ptr: number, count: number): void;
   expShifted(ptr: number, count: number, shift: number, store: number): number;
+  layerNorm(out: number, x: number, rows: number, d: number, gain: number, bias: number): void;
+  maxOf(ptr: number, count: number): number;
 }
 
 let compiled: object | null | undefined;
@@ -174,7 +177,7 @@ let compiled: object | null | undefined;
 function kernelModule(): object | null {
   if (compiled === undefined) {
     try {
-      compiled = wasmApi ? new wasmApi.Module(buildModule([gelu, expShifted])) : null;
+      compiled = wasmApi ? new wasmApi.Module(buildModule([gelu, expShifted, layerNormFunction, maxOfFunction])) : null;
     } catch {
       compiled = null;
     }
@@ -187,5 +190,10 @@ export function instantiateElementwise(memory: WasmMemory): ElementwiseKernels |
   const module = kernelModule();
   if (module === null || !wasmApi) return null;
   const { exports } = new wasmApi.Instance(module, { env: { memory } });
-  return { gelu: exports['gelu'] as ElementwiseKernels['gelu'], expShifted: exports['expShifted'] as ElementwiseKernels['expShifted'] };
+  return {
+    gelu: exports['gelu'] as ElementwiseKernels['gelu'],
+    expShifted: exports['expShifted'] as ElementwiseKernels['expShifted'],
+    layerNorm: exports['layerNorm'] as ElementwiseKernels['layerNorm'],
+    maxOf: exports['maxOf'] as ElementwiseKernels['maxOf'],
+  };
 }

@@ -9,7 +9,6 @@
  * on nothing but the parameters and the tokens: not on the engine, the machine or the batch.
  */
 import type { PreparedModel } from './model.ts';
-import { layerNorm } from './layernorm.ts';
 import { causalSelfAttention } from './attention.ts';
 
 /**
@@ -19,7 +18,7 @@ import { causalSelfAttention } from './attention.ts';
 export function forwardHidden(model: PreparedModel, tokens: Uint8Array, rows: number): void {
   const { width: d, heads } = model.spec;
   const ws = model.workspace;
-  const linear = model.linear;
+  const { linear, layerNorm } = model;
   const x = ws.x;
   const wte = model.tokenEmbedding;
   const wpe = model.positionEmbedding;

@@ -18,15 +18,32 @@ export function headLogits(model: PreparedModel, first: number, count: number): 
   model.linear(ws.logits, hidden, count, model.head, model.headBias, false);
 }
 
-/**
- * Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1];
- * expShifted is the model's (softmax.ts), called without storing.
- */
-export function crossEntropy(logits: Float32Array, offset: number, vocab: number, target: number, expShifted: ExpShiftedFn): number {
+/** The largest of values[start … start + count − 1] that is not NaN, −∞ if none. */
+export type MaxOfFn = (values: Float32Array, start: number, count: number) => number;
+
+export const maxOfScalar: MaxOfFn = (values, start, count) => {
   let max = -Infinity;
-  for (let v = 0; v < vocab; v++) {
-    const z = logits[offset + v]!;
+  for (let v = start, end = start + count; v < end; v++) {
+    const z = values[v]!;
     if (z > max) max = z;
   }
+  return max;
+};
+
+/**
+ * Cross-entropy (natural log) of target given the logits at logits[offset … offset+vocab−1], with
+ * the model's maxOf and expShifted (softmax.ts, called without storing). The sign of a zero
+ * maximum, which a SIMD maxOf may choose differently, changes nothing: log(Z) − (z_y − max) and Z
+ * are the same for max = +0 and −0.
+ */
+export function crossEntropy(
+  logits: Float32Array,
+  offset: number,
+  vocab: number,
+  target: number,
+  maxOf: MaxOfFn,
+  expShifted: ExpShiftedFn,
+): number {
+  const max = maxOf(logits, offset, vocab);
   return log(expShifted(logits, offset, vocab, max, false)) - (logits[offset + target]! - max);
 }

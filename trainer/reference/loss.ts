@@ -30,7 +30,7 @@ export function preparedLoss(model: PreparedModel, sequences: readonly Uint8Arra
     const rows = seq.length - 1;
     forwardHidden(model, seq, rows);
     headLogits(model, 0, rows);
-    for (let t = 0; t < rows; t++) total += crossEntropy(logits, t * vocabSize, vocabSize, seq[t + 1]!, model.expShifted);
+    for (let t = 0; t < rows; t++) total += crossEntropy(logits, t * vocabSize, vocabSize, seq[t + 1]!, model.maxOf, model.expShifted);
     count += rows;
   }
   return total / count;

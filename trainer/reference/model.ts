@@ -52,6 +52,8 @@ export interface PreparedModel {
   readonly gelu: Backing['gelu'];
   readonly expShifted: Backing['expShifted'];
   readonly attendRows: Backing['attendRows'];
+  readonly layerNorm: Backing['layerNorm'];
+  readonly maxOf: Backing['maxOf'];
   readonly kernel: KernelKind;
   /** One forward pass's scratch space: a prepared model runs one pass at a time. */
   readonly workspace: Workspace;
@@ -123,6 +125,8 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
     gelu: backing.gelu,
     expShifted: backing.expShifted,
     attendRows: backing.attendRows,
+    layerNorm: backing.layerNorm,
+    maxOf: backing.maxOf,
     kernel: backing.kind,
     workspace: createWorkspace(spec, backing),
   };

@@ -104,6 +104,14 @@ export const op = {
   i32Const: (value: number): number[] => [0x41, ...sleb128(value)],
   call: (index: number): number[] => [0x10, ...uleb128(index)],
   f64Div: [0xa3],
+  f64Sub: [0xa1],
+  f64Sqrt: [0x9f],
+  f64ConvertI32U: [0xb8],
+  f32Gt: [0x5e],
+  /** float64 → float32, rounded to nearest even. */
+  f32DemoteF64: [0xb6],
+  /** Of a, b and an i32 condition: a where the condition is nonzero, else b. */
+  select: [0x1b],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32LtU: [0x49],

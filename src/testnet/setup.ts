@@ -124,10 +124,12 @@ async function installGenesis(plan: TestnetPlan, template: string, blockTime: nu
   if (await pathExists(plan.genesis)) {
     const present = await loadGenesis(plan.genesis);
     if (toHex(present.hash) !== wantedId) {
+      // Also what an upgrade that changed the repository's genesis (a new testnet) looks like.
       throw new TestnetSetupError(
         'other-genesis',
         `${plan.root} holds a testnet of another genesis (${toHex(present.hash).slice(0, 16)}…, block time ${present.params.pow.blockTimeSeconds} s); ` +
-          'start it with the same options, or pass --fresh to wipe it and start over',
+          `this start asks for ${wantedId.slice(0, 16)}… ("${source.params.genesisMessage}"). ` +
+          'Start it with the same options, or pass --fresh to wipe it and start over',
       );
     }
     return { network: present.params.network, chainId: wantedId, derived };

@@ -53,5 +53,5 @@ test('another block time on the same folder is refused until --fresh', { timeout
   const datadir = join(dir, 'testnet');
   const run = await gradientcoin(['testnet', '--datadir', datadir, '--base-port', String(testBasePort()), '--nodes', '1', '--block-time', '3'], { timeoutMs: 30_000 });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /^error: .* holds a testnet of another genesis .*block time 2 s\); start it with the same options, or pass --fresh/m);
+  assert.match(run.stderr, /^error: .* holds a testnet of another genesis .*block time 2 s\); this start asks for [0-9a-f]{16}… \(".*"\)\. Start it with the same options, or pass --fresh/m);
 });

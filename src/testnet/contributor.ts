@@ -37,8 +37,13 @@ export type ContributorEvent =
       readonly accepted: boolean;
       readonly reason?: string;
       readonly ms: number;
-      /** Training speed, predicted tokens per second (for contributors that train). */
+      /** Training speed, predicted tokens per second of wall time (for contributors that train). */
       readonly tokensPerSecond?: number;
+      /**
+       * The same per CPU second of the training thread, where the engine measures it: the engine's
+       * own speed, without the time the testnet's other processes took from it.
+       */
+      readonly cpuTokensPerSecond?: number;
     }
   | { readonly event: 'skipped'; readonly height: number; readonly reason: string }
   | { readonly event: 'error'; readonly reason: string };
@@ -106,9 +111,11 @@ export class RpcContributor {
       batchSize: params.training.batchSize,
       onTrained: (stats) => {
         tokensPerSecond = Math.round(stats.tokensPerSecond);
+        if (stats.cpuTokensPerSecond !== undefined) cpuTokensPerSecond = Math.round(stats.cpuTokensPerSecond);
       },
     };
     let tokensPerSecond: number | undefined;
+    let cpuTokensPerSecond: number | undefined;
     const started = performance.now();
     let contribution: Contribution;
     if (kind === 'honest') {
@@ -136,6 +143,7 @@ export class RpcContributor {
       ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
       ms: Math.round(performance.now() - started),
       ...(tokensPerSecond !== undefined ? { tokensPerSecond } : {}),
+      ...(cpuTokensPerSecond !== undefined ? { cpuTokensPerSecond } : {}),
     });
   }
 

@@ -4,16 +4,9 @@
  * @noble/hashes for 240 bytes: bench/pow.bench.ts) and compares big-endian against the target
  * bytes. Every CHECK_INTERVAL hashes it adds its count to a shared counter and reads the shared
  * job word: when the miner has moved on (found, aborted, closed) it stops and reports.
- *
- * On Linux the thread runs at the lowest CPU priority (nice 19), as cpuminer's threads do: where
- * the machine is shared, hashing yields to the node's verification and to training, the work the
- * chain pays for, and the difficulty follows the hash rate anyway. Linux keeps a nice value per
- * thread, so the node's own threads keep theirs; elsewhere the call would lower the whole process,
- * so it is not made.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { hash } from 'node:crypto';
-import { constants, setPriority } from 'node:os';
 import { NONCE_OFFSET, hashMeetsTarget } from '../../consensus/pow/target.ts';
 
 /** Shared with the miner at start: the job word and one hash counter per thread. */
@@ -77,18 +70,7 @@ function search(job: JobMessage, control: Int32Array, counters: BigInt64Array, i
   return null;
 }
 
-/** This thread to nice 19, on Linux (see the top); a refusal leaves it as it was. */
-function yieldToOtherWork(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(constants.priority.PRIORITY_LOW); // 19, the lowest
-  } catch {
-    // Nothing to do: the thread hashes at the priority it was given.
-  }
-}
-
 if (parentPort) {
-  yieldToOtherWork();
   const port = parentPort;
   const data = workerData as WorkerData;
   const control = new Int32Array(data.control);

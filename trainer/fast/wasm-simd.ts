@@ -6,7 +6,7 @@
  * kernels are built again with a separate multiply and add.
  */
 import type { Code } from '../reference/wasm-builder.ts';
-import { uleb128 } from '../reference/wasm-builder.ts';
+import { op, uleb128 } from '../reference/wasm-builder.ts';
 
 const SIMD_PREFIX = 0xfd;
 const simd = (opcode: number, ...immediates: number[]): number[] => [SIMD_PREFIX, ...uleb128(opcode), ...immediates];
@@ -14,34 +14,39 @@ const simd = (opcode: number, ...immediates: number[]): number[] => [SIMD_PREFIX
 const memarg = (alignLog2: number, offset: number): number[] => [alignLog2, ...uleb128(offset)];
 
 export const simd32 = {
-  i32Sub: [0x6b],
+  // The encodings the reference evaluator's kernels use too, from its module writer.
+  i32Sub: op.i32Sub,
+  select: op.select,
+  i32Eqz: op.i32Eqz,
+  i32And: op.i32And,
+  f32Load: op.f32Load,
+  f32Store: op.f32Store,
+  v128Load32Splat: op.v128Load32Splat,
+  f32x4Splat: op.f32x4Splat,
+  i32x4TruncSatF32x4S: op.i32x4TruncSatF32x4S,
+  i32x4Add: op.i32x4Add,
+  i32x4Splat: op.i32x4Splat,
+  i32x4LtS: op.i32x4LtS,
+  v128And: op.v128And,
+  v128Bitselect: op.v128Bitselect,
+  i32x4Shl: op.i32x4Shl,
+  f32x4Add: op.f32x4Add,
+  f32x4Sub: op.f32x4Sub,
+  f32x4Mul: op.f32x4Mul,
+  f32x4Div: op.f32x4Div,
+  f32x4Pmax: op.f32x4Pmax,
+  // The fast engine's own.
   i32Ne: [0x47],
   i32GtU: [0x4b],
   i32GtS: [0x4a],
   i32Eq: [0x46],
   i32LtS: [0x48],
-  /** Of a, b and a condition on the stack: a where the condition is nonzero, else b. */
-  select: [0x1b],
-  i32Eqz: [0x45],
-  i32And: [0x71],
-  f32Load: (offset: number): number[] => [0x2a, ...memarg(2, offset)],
-  f32Store: (offset: number): number[] => [0x38, ...memarg(2, offset)],
   v128Load: (offset: number): number[] => simd(0x00, ...memarg(4, offset)),
   v128Store: (offset: number): number[] => simd(0x0b, ...memarg(4, offset)),
-  /** Loads one f32 and puts it in all four lanes. */
-  v128Load32Splat: (offset: number): number[] => simd(0x09, ...memarg(2, offset)),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
-  f32x4Splat: simd(0x13),
   f32x4ExtractLane: (lane: number): number[] => simd(0x1f, lane),
   f32x4Nearest: simd(0x6a),
-  i32x4TruncSatF32x4S: simd(0xf8),
-  i32x4Add: simd(0xae),
-  i32x4Splat: simd(0x11),
-  i32x4LtS: simd(0x39),
-  v128And: simd(0x4e),
-  v128Bitselect: simd(0x52),
   f32Max: [0x97],
-  i32x4Shl: simd(0xab),
   f32Add: [0x92],
   f32Sub: [0x93],
   f32Mul: [0x94],
@@ -49,17 +54,11 @@ export const simd32 = {
   f32Sqrt: [0x91],
   f32ConvertI32U: [0xb3],
   f32Const: (value: number): number[] => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
-  f32x4Add: simd(0xe4),
-  f32x4Sub: simd(0xe5),
-  f32x4Mul: simd(0xe6),
-  f32x4Div: simd(0xe7),
   f32x4Sqrt: simd(0xe3),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
   /** b < a ? b : a, one instruction on x86-64 (f32x4.min's NaN and −0 rules take several). */
   f32x4Pmin: simd(0xea),
-  /** a < b ? b : a, likewise. */
-  f32x4Pmax: simd(0xeb),
   /** a·b + c, fused or not as the CPU chooses (relaxed SIMD). Stack: a, b, c. */
   f32x4RelaxedMadd: simd(0x105),
 } as const;

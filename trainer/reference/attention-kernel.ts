@@ -159,15 +159,9 @@ const attendRows: WasmFunction = {
   ],
 };
 
-export type WeightedValuesKernel = (out: number, p: number, v: number, keys: number, vStride: number, blocks: number) => void;
 export type AttendRowsKernel = (
   dots: number, rows: number, scale: number, scores: number, out: number, outStride: number, v: number, vStride: number, blocks: number,
 ) => void;
-
-export interface AttentionKernels {
-  readonly weightedValues: WeightedValuesKernel;
-  readonly attendRows: AttendRowsKernel;
-}
 
 let compiled: object | null | undefined;
 
@@ -182,10 +176,10 @@ function kernelModule(): object | null {
   return compiled;
 }
 
-/** The kernels bound to a memory, or null without WebAssembly SIMD (attention.ts keeps its loops). */
-export function instantiateAttention(memory: WasmMemory): AttentionKernels | null {
+/** attendRows bound to a memory, or null without WebAssembly SIMD (attention.ts keeps its loops). */
+export function instantiateAttendRows(memory: WasmMemory): AttendRowsKernel | null {
   const module = kernelModule();
   if (module === null || !wasmApi) return null;
   const { exports } = new wasmApi.Instance(module, { env: { memory } });
-  return { weightedValues: exports['weightedValues'] as WeightedValuesKernel, attendRows: exports['attendRows'] as AttendRowsKernel };
+  return exports['attendRows'] as AttendRowsKernel;
 }

@@ -8,7 +8,7 @@ import type { LinearFn } from './linear.ts';
 import { linearRegion, linearScalar } from './linear.ts';
 import { instantiateLinearTiles } from './linear-kernel.ts';
 import { instantiateElementwise } from './elementwise-kernel.ts';
-import { instantiateAttention } from './attention-kernel.ts';
+import { instantiateAttendRows } from './attention-kernel.ts';
 import type { AttendRowsFn } from './attention.ts';
 import { attendRowsScalar } from './attention.ts';
 import { geluInPlace } from './mlp.ts';
@@ -68,8 +68,8 @@ export function createBacking(floats: number, allocations: number, want: 'auto' 
   }
   const tiles = instantiateLinearTiles(memory);
   const elementwise = instantiateElementwise(memory);
-  const attention = instantiateAttention(memory);
-  if (tiles === null || elementwise === null || attention === null) return scalarBacking();
+  const attendRowsKernel = instantiateAttendRows(memory);
+  if (tiles === null || elementwise === null || attendRowsKernel === null) return scalarBacking();
   const buffer = memory.buffer;
   let next = 0;
   const alloc = (length: number): Float32Array => {
@@ -109,7 +109,7 @@ export function createBacking(floats: number, allocations: number, want: 'auto' 
     // The kernel's weighted values take whole blocks of eight columns; other widths stay scalar.
     const inMemory = out.buffer === buffer && qkv.buffer === buffer && dots.buffer === buffer && scores.buffer === buffer;
     if (hd % 8 !== 0 || !inMemory) return attendRowsScalar(out, o0, outStride, qkv, vCol, stride, hd, dots, rows, scale, scores);
-    attention.attendRows(dots.byteOffset, rows, scale, scores.byteOffset, out.byteOffset + 4 * o0, 4 * outStride,
+    attendRowsKernel(dots.byteOffset, rows, scale, scores.byteOffset, out.byteOffset + 4 * o0, 4 * outStride,
       qkv.byteOffset + 4 * vCol, 4 * stride, hd >> 3);
   };
   const layerNorm: LayerNormFn = (out, x, rows, d, gain, bias) => {

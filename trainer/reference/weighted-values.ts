@@ -1,24 +1,12 @@
 /**
  * Attention's weighted values o_j = Σ_u p_u · v_u,j (u ascending, from +0, every product and sum
- * rounded to float32) for one query and one head, in plain JavaScript: the definition, and the path where WebAssembly is absent. The model's
- * backing runs attention-kernel.ts instead, which gives the same bits.
+ * rounded to float32) for one query and one head, in plain JavaScript: the definition (part of
+ * attention.ts's attendRowsScalar), which attention-kernel.ts computes bit for bit.
  */
 const f = Math.fround;
 
-/** The signature both implementations share: see weightedValuesScalar. */
-export type WeightedValuesFn = (
-  out: Float32Array,
-  o: number,
-  p: Float32Array,
-  qkv: Float32Array,
-  vCol: number,
-  keys: number,
-  hd: number,
-  stride: number,
-) => void;
-
 /**
- * out[o + j] = Σ_{u < keys} p[u] · v_u,j for from ≤ j < hd, v_u,j = qkv[vCol + u·stride + j]:
+ * out[o + j] = Σ_{u < keys} p[u] · v_u,j for j < hd, v_u,j = qkv[vCol + u·stride + j]:
  * the definition. It works on four output columns at a time (four independent sums instead of
  * one chain of dependent adds, each still summed in u order from +0).
  */
@@ -31,9 +19,8 @@ export function weightedValuesScalar(
   keys: number,
   hd: number,
   stride: number,
-  from = 0,
 ): void {
-  let j = from;
+  let j = 0;
   for (; j + 4 <= hd; j += 4) {
     let a0 = 0;
     let a1 = 0;

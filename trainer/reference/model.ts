@@ -88,7 +88,10 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
     const slot = layout.byName.get(name)!;
     const [inputs, outputs] = slot.shape as [number, number];
     const values = tensorView(layout, params, name);
-    return matrixFrom(backing, inputs, outputs, (i, j) => values[i * outputs + j]!);
+    const out = emptyMatrix(backing, inputs, outputs);
+    // Row by row: each is a plain copy into its padded place.
+    for (let i = 0; i < inputs; i++) out.values.set(values.subarray(i * outputs, (i + 1) * outputs), i * out.stride);
+    return out;
   };
   const blocks: BlockWeights[] = [];
   for (let l = 0; l < spec.layers; l++) {
@@ -109,9 +112,7 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
     });
   }
   const tokenEmbedding = copy('wte');
-  const head = spec.tiedEmbeddings
-    ? matrixFrom(backing, d, v, (i, t) => tokenEmbedding[t * d + i]!)
-    : matrix('lm_head');
+  const head = spec.tiedEmbeddings ? transposed(backing, tokenEmbedding, v, d) : matrix('lm_head');
   return {
     spec,
     tokenEmbedding,
@@ -132,12 +133,18 @@ export function prepareModel(layout: ParamLayout, params: Float32Array, options:
   };
 }
 
-/** A [inputs, outputs] matrix with padded rows, element (i, j) from at(i, j). */
-function matrixFrom(backing: Backing, inputs: number, outputs: number, at: (i: number, j: number) => number): Matrix {
+/** A zeroed [inputs, outputs] matrix with padded rows. */
+function emptyMatrix(backing: Backing, inputs: number, outputs: number): Matrix {
   const stride = paddedStride(outputs);
-  const values = backing.alloc(inputs * stride);
-  for (let i = 0; i < inputs; i++) {
-    for (let j = 0; j < outputs; j++) values[i * stride + j] = at(i, j);
+  return { values: backing.alloc(inputs * stride), inputs, outputs, stride };
+}
+
+/** The [cols, rows] matrix whose element (i, t) is source[t·cols + i]: a [rows, cols] array transposed. */
+function transposed(backing: Backing, source: Float32Array, rows: number, cols: number): Matrix {
+  const out = emptyMatrix(backing, cols, rows);
+  const { values, stride } = out;
+  for (let t = 0; t < rows; t++) {
+    for (let i = 0, from = t * cols; i < cols; i++) values[i * stride + t] = source[from + i]!;
   }
-  return { values, inputs, outputs, stride };
+  return out;
 }
